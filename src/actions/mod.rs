@@ -1,0 +1,139 @@
+//! Actions on one resolved construct. Each is a function from a [`Subject`] (plus options) to a
+//! typed result; the CLI and the TUI both call these and only format what comes back.
+
+pub mod command;
+
+use serde::Serialize;
+
+use crate::aws::Aws;
+use crate::catalogue::Placeholders;
+use crate::console::Partition;
+use crate::deployed::{Deployment, Physical, StackState};
+use crate::model::{App, Resolved, StackIdx, Target};
+
+/// Everything an action needs to know about the construct it acts on.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subject {
+    pub construct_path: String,
+    pub construct_id: String,
+    pub fqn: Option<String>,
+    /// The CloudFormation type of the construct's primary resource (a stack is
+    /// `AWS::CloudFormation::Stack`).
+    pub cfn_type: String,
+    pub logical_id: Option<String>,
+    #[serde(skip)]
+    pub stack: StackIdx,
+    pub stack_name: String,
+    pub physical_id: Option<String>,
+    /// Why there is no physical id, when there is none.
+    pub physical_state: String,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub partition: String,
+}
+
+impl Subject {
+    pub fn new(
+        app: &App,
+        deployment: &Deployment,
+        aws: Option<&Aws>,
+        resolved: &Resolved,
+    ) -> Subject {
+        let node = &app.constructs[resolved.construct];
+        let (stack, cfn_type, logical_id, physical) = match resolved.target {
+            Target::Resource(r) => {
+                let res = &app.resources[r];
+                let physical = deployment.physical(res);
+                (
+                    res.stack,
+                    res.cfn_type.clone(),
+                    Some(res.logical_id.0.clone()),
+                    (
+                        physical.id().map(str::to_string),
+                        physical.label().to_string(),
+                    ),
+                )
+            }
+            Target::Stack(s) => {
+                let logical = app.stacks[s].parent.as_ref().map(|(_, l)| l.0.clone());
+                let physical = match deployment.deployed(s) {
+                    Some(d) => (Some(d.stack_id.clone()), d.stack_id.clone()),
+                    None => (None, stack_state_label(deployment, s)),
+                };
+                (
+                    s,
+                    "AWS::CloudFormation::Stack".to_string(),
+                    logical,
+                    physical,
+                )
+            }
+        };
+        let st = &app.stacks[stack];
+        let deployed = deployment.deployed(stack);
+        let region = deployed
+            .map(|d| d.region.clone())
+            .or_else(|| aws.and_then(|a| a.options().region.clone()))
+            .or_else(|| st.env.region.clone())
+            .or_else(|| aws.and_then(Aws::default_region));
+        let account = deployed
+            .and_then(|d| d.account().map(str::to_string))
+            .or_else(|| st.env.account.clone())
+            .or_else(|| deployment.identity.as_ref().map(|i| i.account.clone()));
+        let partition = deployed
+            .and_then(|d| d.partition())
+            .or_else(|| region.as_deref().map(Partition::from_region))
+            .unwrap_or(Partition::Aws);
+        // The stack name a user can pass to CloudFormation: a nested stack's is in its ARN.
+        let stack_name = match deployed {
+            Some(d) if st.is_nested() => stack_name_from_arn(&d.stack_id)
+                .unwrap_or(&st.name)
+                .to_string(),
+            _ => st.name.clone(),
+        };
+        Subject {
+            construct_path: node.path.clone(),
+            construct_id: node.id.clone(),
+            fqn: node.fqn.clone(),
+            cfn_type,
+            logical_id,
+            stack,
+            stack_name,
+            physical_id: physical.0,
+            physical_state: physical.1,
+            region,
+            account,
+            partition: partition.name().to_string(),
+        }
+    }
+
+    pub fn placeholders(&self) -> Placeholders {
+        Placeholders {
+            physical_resource_id: self.physical_id.clone(),
+            region: self.region.clone(),
+            logical_id: self.logical_id.clone(),
+            stack_name: Some(self.stack_name.clone()),
+            account: self.account.clone(),
+            partition: Some(self.partition.clone()),
+            construct_path: Some(self.construct_path.clone()),
+        }
+    }
+}
+
+fn stack_state_label(d: &Deployment, s: StackIdx) -> String {
+    let physical = match &d.stacks[s] {
+        StackState::NotDeployed => Physical::NotDeployed,
+        StackState::Failed(_) => Physical::Unknown,
+        _ => Physical::Offline,
+    };
+    physical.label().to_string()
+}
+
+/// `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID` -> `NAME`.
+fn stack_name_from_arn(arn: &str) -> Option<&str> {
+    arn.split(':')
+        .nth(5)?
+        .strip_prefix("stack/")?
+        .split('/')
+        .next()
+}

@@ -1,0 +1,235 @@
+//! `cdkx list`: every resource of every stack, with its physical id.
+
+use anyhow::Result;
+use clap::Args;
+use serde::Serialize;
+
+use super::{GlobalArgs, OutputFormat, table::Table};
+use crate::deployed::{self, Deployment, Physical, StackState};
+use crate::model::{self, App};
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only stacks whose name or path contains this (case-insensitive)
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Only resources whose CloudFormation type or construct type contains this (e.g. Lambda)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_filter: Option<String>,
+    /// Read the assembly only; make no AWS call (physical ids are not shown)
+    #[arg(long)]
+    pub offline: bool,
+    /// Also list CDK bookkeeping resources (AWS::CDK::Metadata)
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// The JSON document `cdkx list --output json` prints. Field names are stable.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListJson<'a> {
+    assembly: String,
+    caller: Option<&'a crate::aws::CallerIdentity>,
+    stacks: Vec<StackJson<'a>>,
+    resources: Vec<ResourceJson<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StackJson<'a> {
+    name: String,
+    artifact_id: &'a str,
+    path: &'a str,
+    nested_in: Option<String>,
+    account: Option<&'a str>,
+    region: Option<&'a str>,
+    /// deployed | not-deployed | failed | offline
+    state: &'static str,
+    stack_id: Option<&'a str>,
+    status: Option<&'a str>,
+    from_cache: Option<bool>,
+    error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceJson<'a> {
+    stack: String,
+    construct_path: &'a str,
+    construct_id: &'a str,
+    logical_id: &'a str,
+    cfn_type: &'a str,
+    fqn: Option<&'a str>,
+    #[serde(rename = "type")]
+    display_type: String,
+    physical_id: Option<&'a str>,
+    /// deployed | no-physical-id | not-in-stack | not-deployed | unknown | offline
+    state: &'static str,
+}
+
+pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
+    let loaded = super::load_app(g)?;
+    let app = &loaded.app;
+    let wanted: Vec<usize> = (0..app.stacks.len())
+        .filter(|&i| stack_matches(app, i, args.stack.as_deref()))
+        .collect();
+    if wanted.is_empty() {
+        let names: Vec<&str> = app
+            .stacks
+            .iter()
+            .filter(|s| !s.is_nested())
+            .map(|s| s.name.as_str())
+            .collect();
+        anyhow::bail!(
+            "no stack matches {:?}; the app's stacks: {}",
+            args.stack.unwrap_or_default(),
+            names.join(", ")
+        );
+    }
+    let deployment = if args.offline {
+        Deployment::offline(app)
+    } else {
+        let aws = super::connect(g).await;
+        let mut roots: Vec<usize> = wanted.iter().map(|&i| app.root_stack(i)).collect();
+        roots.dedup();
+        let d = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &roots).await;
+        super::report(app, &d);
+        d
+    };
+
+    let rows: Vec<&model::Resource> = app
+        .resources
+        .iter()
+        .filter(|r| wanted.contains(&r.stack))
+        .filter(|r| args.all || !model::is_bookkeeping(&r.cfn_type))
+        .filter(|r| type_matches(r, args.type_filter.as_deref()))
+        .collect();
+
+    match g.output {
+        OutputFormat::Json => {
+            let doc = ListJson {
+                assembly: app.assembly_dir.display().to_string(),
+                caller: deployment.identity.as_ref(),
+                stacks: wanted
+                    .iter()
+                    .map(|&i| stack_json(app, &deployment, i))
+                    .collect(),
+                resources: rows
+                    .iter()
+                    .map(|r| {
+                        let p = deployment.physical(r);
+                        ResourceJson {
+                            stack: stack_label(app, r.stack),
+                            construct_path: &r.construct_path,
+                            construct_id: &r.construct_id,
+                            logical_id: &r.logical_id.0,
+                            cfn_type: &r.cfn_type,
+                            fqn: r.fqn.as_deref(),
+                            display_type: r.display_type(),
+                            physical_id: p.id(),
+                            state: physical_state(&p),
+                        }
+                    })
+                    .collect(),
+            };
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+        }
+        OutputFormat::Table | OutputFormat::Text => {
+            let mut t = Table::new(vec![
+                "STACK",
+                "CONSTRUCT",
+                "LOGICAL ID",
+                "TYPE",
+                "PHYSICAL ID",
+            ]);
+            for r in &rows {
+                let stack = &app.stacks[r.stack];
+                let rel = r
+                    .construct_path
+                    .strip_prefix(&format!("{}/", stack.path))
+                    .unwrap_or(&r.construct_path);
+                t.push(vec![
+                    stack_label(app, r.stack),
+                    rel.to_string(),
+                    r.logical_id.0.clone(),
+                    r.display_type(),
+                    deployment.physical(r).label().to_string(),
+                ]);
+            }
+            if t.is_empty() {
+                eprintln!("cdkx: no resources match");
+            } else {
+                print!("{}", t.render());
+            }
+        }
+    }
+    Ok(if deployment.failures().next().is_some() {
+        1
+    } else {
+        0
+    })
+}
+
+fn stack_matches(app: &App, i: usize, filter: Option<&str>) -> bool {
+    let Some(f) = filter else { return true };
+    let f = f.to_lowercase();
+    // A nested stack is shown with its top-level stack.
+    let root = &app.stacks[app.root_stack(i)];
+    root.name.to_lowercase().contains(&f) || root.path.to_lowercase().contains(&f)
+}
+
+fn type_matches(r: &model::Resource, filter: Option<&str>) -> bool {
+    let Some(f) = filter else { return true };
+    let f = f.to_lowercase();
+    r.cfn_type.to_lowercase().contains(&f)
+        || r.fqn
+            .as_deref()
+            .is_some_and(|q| q.to_lowercase().contains(&f))
+}
+
+/// A stack as a table shows it: its name, or `Parent/Nested` for a nested stack.
+pub(crate) fn stack_label(app: &App, i: usize) -> String {
+    let s = &app.stacks[i];
+    match &s.parent {
+        Some((p, _)) => format!("{}/{}", stack_label(app, *p), s.name),
+        None => s.name.clone(),
+    }
+}
+
+fn stack_json<'a>(app: &'a App, d: &'a Deployment, i: usize) -> StackJson<'a> {
+    let s = &app.stacks[i];
+    let (state, deployed, error) = match &d.stacks[i] {
+        StackState::Deployed(dep) => ("deployed", Some(dep), None),
+        StackState::NotDeployed => ("not-deployed", None, None),
+        StackState::Failed(e) => ("failed", None, Some(e.as_str())),
+        StackState::Offline => ("offline", None, None),
+    };
+    StackJson {
+        name: stack_label(app, i),
+        artifact_id: &s.artifact_id,
+        path: &s.path,
+        nested_in: s.parent.as_ref().map(|(p, _)| stack_label(app, *p)),
+        account: deployed
+            .and_then(|x| x.account())
+            .or(s.env.account.as_deref()),
+        region: deployed
+            .map(|x| x.region.as_str())
+            .or(s.env.region.as_deref()),
+        state,
+        stack_id: deployed.map(|x| x.stack_id.as_str()),
+        status: deployed.and_then(|x| x.status.as_deref()),
+        from_cache: deployed.map(|x| x.from_cache),
+        error,
+    }
+}
+
+fn physical_state(p: &Physical) -> &'static str {
+    match p {
+        Physical::Deployed(_) => "deployed",
+        Physical::NoPhysicalId => "no-physical-id",
+        Physical::NotInStack => "not-in-stack",
+        Physical::NotDeployed => "not-deployed",
+        Physical::Unknown => "unknown",
+        Physical::Offline => "offline",
+    }
+}

@@ -1,0 +1,207 @@
+//! The command-line front end: argument parsing, and for each subcommand a function that loads
+//! what it needs, calls the actions and prints their results. It never calls the SDK itself.
+
+mod construct;
+mod list;
+pub mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::assembly;
+use crate::aws::{Aws, AwsOptions};
+use crate::cache::Cache;
+use crate::catalogue::CommandCatalogue;
+use crate::model::App;
+
+const AFTER_HELP: &str = "\
+Examples:
+  cdkx list                          every resource of every stack, with physical ids
+  cdkx list --offline --output json  what the assembly holds, no AWS calls
+  cdkx iamApiFn                      the commands available for a construct
+  cdkx iamApiFn describe             run one (extra arguments are passed on)
+  cdkx run list describe             the same, for a construct whose name is a subcommand
+
+A construct is named by its path, its id, its logical id, a unique path suffix or a unique
+substring. cdkx options go before the construct name; everything after the command name is
+passed to the command.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cdkx",
+    version,
+    about = "See and exercise a deployed AWS CDK app from the terminal",
+    long_about = "See and exercise a deployed AWS CDK app from the terminal.\n\n\
+cdkx reads the cloud assembly (cdk.out) of a CDK app, asks CloudFormation for the physical ids \
+of what is deployed, and runs commands on each construct: built-in ones and your own from \
+construct-commands.json (the cdk-app-cli format).",
+    after_help = AFTER_HELP,
+    allow_external_subcommands = true,
+    subcommand_value_name = "CONSTRUCT|COMMAND",
+    subcommand_help_heading = "Commands"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The CDK app: a cdk.out directory, or a directory holding cdk.json [default: ./cdk.out]
+    #[arg(long, global = true, env = "CDK_APP_DIR", value_name = "DIR")]
+    pub app: Option<PathBuf>,
+    /// AWS profile to use (from ~/.aws/config)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region for every stack [default: each stack's own, else the configured region]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send AWS calls to this endpoint (e.g. a local emulator); AWS_ENDPOINT_URL also works
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Output format
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Ignore cached physical ids and ask CloudFormation again
+    #[arg(long, global = true)]
+    pub refresh: bool,
+    /// A construct-commands file to use instead of the app directory's
+    #[arg(long, global = true, value_name = "FILE")]
+    pub commands: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people
+    Table,
+    /// Stable JSON on stdout, for scripts
+    Json,
+    /// Plain lines
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List every resource of every stack with its physical id
+    List(list::ListArgs),
+    /// Run a command on a construct (the explicit form of `cdkx CONSTRUCT [COMMAND]`)
+    Run(construct::RunArgs),
+    #[command(external_subcommand)]
+    External(Vec<String>),
+}
+
+/// Parses the arguments, runs the command and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cdkx: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
+        Err(e) => {
+            eprintln!("cdkx: error: {}", format_error(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn format_error(e: &anyhow::Error) -> String {
+    let mut s = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+    }
+    crate::sanitize::block(&s).into_owned()
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let g = cli.global;
+    match cli.command {
+        Some(Cmd::List(args)) => list::run(&g, args).await,
+        Some(Cmd::Run(args)) => construct::run(&g, args).await,
+        Some(Cmd::External(words)) => {
+            construct::run(&g, construct::RunArgs::from_words(words)?).await
+        }
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(2)
+        }
+    }
+}
+
+/// The app, its catalogue and where they came from, as every subcommand needs them.
+pub(crate) struct Loaded {
+    pub app: App,
+    pub location: assembly::Location,
+}
+
+pub(crate) fn load_app(g: &GlobalArgs) -> Result<Loaded> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let location = assembly::locate(g.app.as_deref(), &cwd)?;
+    let asm = assembly::read(&location.assembly_dir)?;
+    Ok(Loaded {
+        app: App::from_assembly(asm),
+        location,
+    })
+}
+
+pub(crate) fn load_catalogue(
+    g: &GlobalArgs,
+    app_dir: &std::path::Path,
+) -> Result<CommandCatalogue> {
+    let mut catalogue = CommandCatalogue::builtin();
+    let project = match &g.commands {
+        Some(file) => Some(CommandCatalogue::load_file(file)?),
+        None => CommandCatalogue::load_project(app_dir)?,
+    };
+    if let Some(p) = project {
+        catalogue.merge(p);
+    }
+    Ok(catalogue)
+}
+
+pub(crate) async fn connect(g: &GlobalArgs) -> Aws {
+    Aws::load(AwsOptions {
+        profile: g.profile.clone(),
+        region: g.region.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+    })
+    .await
+}
+
+pub(crate) fn cache() -> Cache {
+    Cache::default_location()
+}
+
+/// Prints lookup warnings and failures to stderr (stdout is for data).
+pub(crate) fn report(app: &App, d: &crate::deployed::Deployment) {
+    for w in &d.warnings {
+        eprintln!("cdkx: warning: {}", crate::sanitize::line(w));
+    }
+    for (i, why) in d.failures() {
+        let s = &app.stacks[i];
+        if !s.is_nested() {
+            eprintln!(
+                "cdkx: error: could not look up stack {}: {}",
+                crate::sanitize::line(&s.name),
+                crate::sanitize::line(why)
+            );
+        }
+    }
+}

@@ -1,0 +1,335 @@
+//! What is deployed: physical ids from CloudFormation for every stack of the app, one task per
+//! top-level stack, all concurrently, with nested stacks followed through their physical ARN and
+//! the result cached until the stack's LastUpdatedTime changes.
+
+use std::collections::HashMap;
+
+use futures::future::join_all;
+use serde::Serialize;
+
+use crate::aws::{Aws, AwsError, CallerIdentity, StackResourceRow};
+use crate::cache::{Cache, CacheEntry, CacheKey, CachedStack};
+use crate::console::{Partition, account_from_arn};
+use crate::model::{App, Resource, StackIdx};
+
+/// The deployed state of one stack (top-level or nested).
+#[derive(Debug, Clone)]
+pub enum StackState {
+    Deployed(DeployedStack),
+    NotDeployed,
+    /// The lookup failed; the message says why.
+    Failed(String),
+    /// No AWS call was made (`--offline`).
+    Offline,
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployedStack {
+    pub stack_id: String,
+    pub region: String,
+    pub status: Option<String>,
+    pub from_cache: bool,
+    pub resources: HashMap<String, StackResourceRow>,
+}
+
+impl DeployedStack {
+    pub fn account(&self) -> Option<&str> {
+        account_from_arn(&self.stack_id)
+    }
+
+    pub fn partition(&self) -> Option<Partition> {
+        Partition::from_arn(&self.stack_id)
+    }
+}
+
+/// What is known of one resource's physical id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "physicalId", rename_all = "kebab-case")]
+pub enum Physical<'a> {
+    Deployed(&'a str),
+    /// Deployed, but CloudFormation reports no physical id for it.
+    NoPhysicalId,
+    /// The stack is deployed, but this resource is not in it.
+    NotInStack,
+    NotDeployed,
+    Unknown,
+    Offline,
+}
+
+impl<'a> Physical<'a> {
+    pub fn id(&self) -> Option<&'a str> {
+        match *self {
+            Physical::Deployed(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The text a table shows for it.
+    pub fn label(&self) -> &str {
+        match self {
+            Physical::Deployed(id) => id,
+            Physical::NoPhysicalId => "(no physical id)",
+            Physical::NotInStack => "(not in deployed stack)",
+            Physical::NotDeployed => "not deployed",
+            Physical::Unknown => "(lookup failed)",
+            Physical::Offline => "-",
+        }
+    }
+}
+
+/// The result of a lookup: one state per stack of the app (same indices), plus what the user
+/// should be told.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    pub stacks: Vec<StackState>,
+    pub identity: Option<CallerIdentity>,
+    pub warnings: Vec<String>,
+    /// How many top-level stacks were answered from the cache.
+    pub cache_hits: usize,
+}
+
+impl Deployment {
+    pub fn offline(app: &App) -> Deployment {
+        Deployment {
+            stacks: vec![StackState::Offline; app.stacks.len()],
+            identity: None,
+            warnings: Vec::new(),
+            cache_hits: 0,
+        }
+    }
+
+    pub fn physical<'a>(&'a self, r: &Resource) -> Physical<'a> {
+        match &self.stacks[r.stack] {
+            StackState::Deployed(d) => match d.resources.get(&r.logical_id.0) {
+                Some(row) => row
+                    .physical_id
+                    .as_deref()
+                    .map_or(Physical::NoPhysicalId, Physical::Deployed),
+                None => Physical::NotInStack,
+            },
+            StackState::NotDeployed => Physical::NotDeployed,
+            StackState::Failed(_) => Physical::Unknown,
+            StackState::Offline => Physical::Offline,
+        }
+    }
+
+    pub fn deployed(&self, stack: StackIdx) -> Option<&DeployedStack> {
+        match &self.stacks[stack] {
+            StackState::Deployed(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// The stacks whose lookup failed, with the reason.
+    pub fn failures(&self) -> impl Iterator<Item = (StackIdx, &str)> {
+        self.stacks.iter().enumerate().filter_map(|(i, s)| match s {
+            StackState::Failed(m) => Some((i, m.as_str())),
+            _ => None,
+        })
+    }
+}
+
+/// Looks up every stack of `app`. Lookups that fail are recorded per stack, never fatal here:
+/// the front end decides how to show them.
+pub async fn lookup(app: &App, aws: &Aws, cache: &Cache, refresh: bool) -> Deployment {
+    let roots: Vec<StackIdx> = (0..app.stacks.len())
+        .filter(|&i| !app.stacks[i].is_nested())
+        .collect();
+    lookup_roots(app, aws, cache, refresh, &roots).await
+}
+
+/// Like [`lookup`], for the given top-level stacks only; the others stay `Offline`.
+pub async fn lookup_roots(
+    app: &App,
+    aws: &Aws,
+    cache: &Cache,
+    refresh: bool,
+    roots: &[StackIdx],
+) -> Deployment {
+    let identity_region = roots
+        .iter()
+        .find_map(|&i| app.stacks[i].env.region.clone())
+        .or_else(|| aws.default_region())
+        .unwrap_or_else(|| "us-east-1".to_string());
+
+    let identity = aws.caller_identity(&identity_region);
+    let stacks = join_all(
+        roots
+            .iter()
+            .map(|&root| lookup_root(app, aws, cache, refresh, root)),
+    );
+    let (identity, results) = futures::join!(identity, stacks);
+
+    let mut out = Deployment {
+        stacks: vec![StackState::Offline; app.stacks.len()],
+        identity: identity.as_ref().ok().cloned(),
+        warnings: Vec::new(),
+        cache_hits: 0,
+    };
+    for (root, result) in roots.iter().zip(results) {
+        match result {
+            Ok((states, hit, warning)) => {
+                out.cache_hits += usize::from(hit);
+                out.warnings.extend(warning);
+                for (i, st) in states {
+                    out.stacks[i] = st;
+                }
+            }
+            Err(e) => {
+                for i in family(app, *root) {
+                    out.stacks[i] = StackState::Failed(e.to_string());
+                }
+            }
+        }
+    }
+    if let Ok(id) = &identity {
+        for &root in roots {
+            let s = &app.stacks[root];
+            if let Some(want) = &s.env.account
+                && *want != id.account
+            {
+                out.warnings.push(format!(
+                    "stack {} belongs to account {want}, but your credentials are for account {} ({}); its physical ids were looked up in account {}",
+                    s.name, id.account, id.arn, id.account
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// A stack and all the stacks nested in it, parents first.
+fn family(app: &App, root: StackIdx) -> Vec<StackIdx> {
+    let mut out = vec![root];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i];
+        out.extend((0..app.stacks.len()).filter(|&c| {
+            app.stacks[c]
+                .parent
+                .as_ref()
+                .is_some_and(|(p, _)| *p == parent)
+        }));
+        i += 1;
+    }
+    out
+}
+
+/// The states of a root stack's family, whether the cache answered, and a warning to pass on.
+type RootResult = Result<(Vec<(StackIdx, StackState)>, bool, Option<String>), AwsError>;
+
+async fn lookup_root(
+    app: &App,
+    aws: &Aws,
+    cache: &Cache,
+    refresh: bool,
+    root: StackIdx,
+) -> RootResult {
+    let stack = &app.stacks[root];
+    let region = aws.region_for(stack.env.region.as_deref(), &stack.name)?;
+    let Some(desc) = aws.describe_stack(&region, &stack.name).await? else {
+        return Ok((
+            family(app, root)
+                .into_iter()
+                .map(|i| (i, StackState::NotDeployed))
+                .collect(),
+            false,
+            None,
+        ));
+    };
+    let key = CacheKey {
+        account: account_from_arn(&desc.stack_id)
+            .unwrap_or("unknown-account")
+            .to_string(),
+        region: region.clone(),
+        stack: stack.name.clone(),
+    };
+    let cached = if refresh { None } else { cache.get(&key) };
+    let mut warning = None;
+    let (entry, hit) = match cached {
+        Some(e) if e.stack_id == desc.stack_id && e.last_changed == desc.last_changed => (e, true),
+        _ => {
+            let entry = fetch(app, aws, &region, root, &desc.stack_id, &desc.last_changed).await?;
+            // A cache that cannot be written only costs speed next time.
+            if let Err(e) = cache.put(&key, &entry) {
+                warning = Some(format!(
+                    "could not write the physical-id cache for stack {} ({e}); continuing without it",
+                    stack.name
+                ));
+            }
+            (entry, false)
+        }
+    };
+    let by_path: HashMap<&str, &CachedStack> =
+        entry.stacks.iter().map(|s| (s.path.as_str(), s)).collect();
+    let states = family(app, root)
+        .into_iter()
+        .map(|i| {
+            let st = match by_path.get(app.stacks[i].path.as_str()) {
+                Some(cs) => StackState::Deployed(DeployedStack {
+                    stack_id: cs.stack_id.clone(),
+                    region: region.clone(),
+                    status: (i == root).then(|| desc.status.clone()),
+                    from_cache: hit,
+                    resources: cs
+                        .resources
+                        .iter()
+                        .map(|r| (r.logical_id.clone(), r.clone()))
+                        .collect(),
+                }),
+                None => StackState::NotDeployed,
+            };
+            (i, st)
+        })
+        .collect();
+    Ok((states, hit, warning))
+}
+
+/// One ListStackResources walk per stack: the root, then each nested stack by its physical ARN.
+async fn fetch(
+    app: &App,
+    aws: &Aws,
+    region: &str,
+    root: StackIdx,
+    stack_id: &str,
+    last_changed: &str,
+) -> Result<CacheEntry, AwsError> {
+    let mut stacks = Vec::new();
+    let mut queue = vec![(root, stack_id.to_string())];
+    while !queue.is_empty() {
+        let walks = queue
+            .iter()
+            .map(|(_, id)| aws.list_stack_resources(region, id));
+        let results = join_all(walks).await;
+        let mut next = Vec::new();
+        for ((idx, id), rows) in queue.into_iter().zip(results) {
+            let rows = rows?;
+            for child in (0..app.stacks.len()).filter(|&c| {
+                app.stacks[c]
+                    .parent
+                    .as_ref()
+                    .is_some_and(|(p, _)| *p == idx)
+            }) {
+                let (_, logical) = app.stacks[child].parent.as_ref().expect("filtered");
+                if let Some(arn) = rows
+                    .iter()
+                    .find(|r| r.logical_id == logical.0)
+                    .and_then(|r| r.physical_id.clone())
+                {
+                    next.push((child, arn));
+                }
+            }
+            stacks.push(CachedStack {
+                path: app.stacks[idx].path.clone(),
+                stack_id: id,
+                resources: rows,
+            });
+        }
+        queue = next;
+    }
+    Ok(CacheEntry::new(
+        stack_id.to_string(),
+        last_changed.to_string(),
+        stacks,
+    ))
+}

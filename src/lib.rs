@@ -1,0 +1,16 @@
+//! cdkx: see and exercise a deployed AWS CDK app from the terminal.
+//!
+//! Layers, each depending only on those above it in this list:
+//! `assembly` (cdk.out, pure) → `model` (app, resolver) → `catalogue` (commands) →
+//! `aws` (the only SDK user) → `cache`/`deployed` (physical ids) → `actions` → `cli`.
+
+pub mod actions;
+pub mod assembly;
+pub mod aws;
+pub mod cache;
+pub mod catalogue;
+pub mod cli;
+pub mod console;
+pub mod deployed;
+pub mod model;
+pub mod sanitize;
