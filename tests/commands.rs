@@ -1,0 +1,342 @@
+//! End to end: `cdkx CONSTRUCT [COMMAND]` with a project's construct-commands file, against the
+//! emulator. Hostile values from the cloud (a tampered cache) and from the assembly must stay data.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{assert_no_secrets, fixture, shared, stderr, stdout};
+use serde_json::{Value, json};
+
+const USER_COMMANDS: &str = r#"{
+  "AWS::Lambda::Function": {
+    "show": {"exec": "printf '%s|%s|%s\n' ${PHYSICAL_RESOURCE_ID} \"${AWS_REGION}\" '${LOGICAL_ID}'"},
+    "args": {"exec": "printf '[%s]'"},
+    "fail": {"exec": "exit 7"},
+    "env": {"exec": "printf '%s\n' \"$CDKX_PHYSICAL_RESOURCE_ID\" \"$AWS_REGION\""},
+    "web": {"open": "http://example.com/${PHYSICAL_RESOURCE_ID}"},
+    "site": {"open": "https://example.com/fn?id=${URL_ENCODED_PHYSICAL_RESOURCE_ID}"}
+  },
+  "aws-cdk-lib.aws_lambda_nodejs.NodejsFunction": {
+    "describe": {"exec": "echo user describe wins"}
+  }
+}"#;
+
+/// An app directory: the iam-api assembly (linked) plus a project construct-commands.json.
+struct AppDir {
+    dir: tempfile::TempDir,
+    cache: tempfile::TempDir,
+}
+
+impl AppDir {
+    fn new(assembly: &Path, commands: &str) -> AppDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(assembly, dir.path().join("cdk.out")).unwrap();
+        fs::write(dir.path().join("construct-commands.json"), commands).unwrap();
+        AppDir {
+            dir,
+            cache: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let out = shared()
+            .cdkx(self.cache.path())
+            .current_dir(self.dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert_no_secrets(&out);
+        out
+    }
+
+    fn pwned(&self) -> bool {
+        fs::read_dir(self.dir.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("PWNED")
+        })
+    }
+
+    fn cache_file(&self) -> PathBuf {
+        fn walk(d: &Path) -> Option<PathBuf> {
+            for e in fs::read_dir(d).ok()? {
+                let p = e.ok()?.path();
+                if p.is_dir() {
+                    if let Some(f) = walk(&p) {
+                        return Some(f);
+                    }
+                } else if p.extension().is_some_and(|x| x == "json") {
+                    return Some(p);
+                }
+            }
+            None
+        }
+        walk(self.cache.path()).expect("a cache file")
+    }
+
+    /// Rewrites the cached physical id of a logical id, as a hostile or odd cloud answer would.
+    fn set_physical_id(&self, logical_prefix: &str, id: &str) {
+        let file = self.cache_file();
+        let mut v: Value = serde_json::from_str(&fs::read_to_string(&file).unwrap()).unwrap();
+        for r in v["stacks"][0]["resources"].as_array_mut().unwrap() {
+            if r["logical_id"]
+                .as_str()
+                .unwrap()
+                .starts_with(logical_prefix)
+            {
+                r["physical_id"] = json!(id);
+            }
+        }
+        fs::write(&file, v.to_string()).unwrap();
+    }
+}
+
+#[test]
+fn construct_lists_its_commands_with_their_sources() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    let out = app.run(&["requestorFn"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("IamApigatewayLambdaStack/requestorFn\n"),
+        "{text}"
+    );
+    for name in [
+        "describe",
+        "invoke",
+        "visit-console",
+        "audit",
+        "audit-console",
+        "show",
+        "args",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(name)),
+            "{name} missing:\n{text}"
+        );
+    }
+    let out = app.run(&["-o", "json", "requestorFn"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["construct"]["cfnType"], "AWS::Lambda::Function");
+    assert!(
+        v["construct"]["physicalId"]
+            .as_str()
+            .unwrap()
+            .starts_with("IamApigatewayLambdaStack-requestorFn")
+    );
+    let cmd = |n: &str| {
+        v["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(cmd("invoke")["source"], "built-in");
+    assert!(
+        cmd("show")["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("construct-commands.json")
+    );
+    // The user's entry for the exact FQN beats the built-in of the CFN type.
+    assert_eq!(cmd("describe")["template"], "echo user describe wins");
+}
+
+#[test]
+fn exec_substitutes_quotes_and_passes_extra_arguments_verbatim() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    let out = app.run(&["requestorFn", "show"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line = stdout(&out);
+    let parts: Vec<&str> = line.trim_end().split('|').collect();
+    assert!(
+        parts[0].starts_with("IamApigatewayLambdaStack-requestorFn15B8813B-"),
+        "{line}"
+    );
+    assert_eq!(&parts[1..], ["us-east-1", "requestorFn15B8813B"]);
+    assert!(
+        stderr(&out).starts_with("> printf"),
+        "the command is echoed to stderr"
+    );
+
+    let out = app.run(&[
+        "requestorFn",
+        "args",
+        "a b",
+        "$(touch PWNED)",
+        "--flag",
+        "`touch PWNED2`",
+        "x;touch PWNED3",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "[a b][$(touch PWNED)][--flag][`touch PWNED2`][x;touch PWNED3]"
+    );
+    assert!(!app.pwned());
+
+    // Values also reach the child as environment variables.
+    let out = app.run(&["requestorFn", "env"]);
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert!(lines[0].starts_with("IamApigatewayLambdaStack-requestorFn"));
+    assert_eq!(lines[1], "us-east-1");
+
+    // The explicit form works the same.
+    let out = app.run(&["run", "requestorFn", "args", "z"]);
+    assert_eq!(stdout(&out), "[z]");
+}
+
+#[test]
+fn exit_code_of_the_command_is_cdkx_exit_code() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    assert_eq!(app.run(&["requestorFn", "fail"]).status.code(), Some(7));
+    assert_eq!(app.run(&["requestorFn", "args"]).status.code(), Some(0));
+}
+
+#[test]
+fn hostile_physical_ids_from_the_cloud_run_nothing() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    assert!(app.run(&["list"]).status.success());
+    for hostile in [
+        "x; touch PWNED",
+        "$(touch PWNED)",
+        "`touch PWNED`",
+        "a'b\"c$(touch PWNED)",
+        "--x\ny;touch PWNED",
+    ] {
+        app.set_physical_id("requestorFn15B8813B", hostile);
+        let out = app.run(&["requestorFn", "show"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let line = stdout(&out);
+        assert!(
+            line.starts_with(&format!("{hostile}|us-east-1|")),
+            "{hostile:?} -> {line:?}"
+        );
+        assert!(!app.pwned(), "{hostile:?} ran a command");
+        // What is echoed to the terminal is sanitized.
+        assert!(
+            !stderr(&out).contains('\n') || stderr(&out).lines().count() == 1,
+            "{:?}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn hostile_construct_ids_run_nothing() {
+    // A synthetic assembly whose construct id is hostile; the command uses ${CONSTRUCT_PATH}.
+    let asm = tempfile::tempdir().unwrap();
+    let id = "fn;touch PWNED$(touch PWNED2)`touch PWNED3`";
+    let path = format!("Evil/{id}");
+    let w = |name: &str, v: Value| fs::write(asm.path().join(name), v.to_string()).unwrap();
+    w(
+        "manifest.json",
+        json!({"version": "36.0.0", "artifacts": {"Evil": {
+        "type": "aws:cloudformation:stack", "environment": "aws://123456789012/us-east-1",
+        "properties": {"templateFile": "Evil.template.json"}, "displayName": "Evil"}}}),
+    );
+    w(
+        "Evil.template.json",
+        json!({"Resources": {"FnX": {"Type": "AWS::Lambda::Function",
+        "Metadata": {"aws:cdk:path": format!("{path}/Resource")}}}}),
+    );
+    let app = AppDir::new(
+        asm.path(),
+        r#"{"AWS::Lambda::Function": {"path": {"exec": "printf '<%s>' ${CONSTRUCT_PATH} \"${CONSTRUCT_PATH}\""}}}"#,
+    );
+    let out = app.run(&["FnX", "path"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), format!("<{path}><{path}>"));
+    assert!(!app.pwned());
+}
+
+#[test]
+fn open_prints_https_urls_and_refuses_others() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    let out = app.run(&["requestorFn", "visit-console", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let url = stdout(&out);
+    assert!(url.starts_with("https://console.aws.amazon.com/lambda/home?region=us-east-1#/functions/IamApigatewayLambdaStack-requestorFn"), "{url}");
+
+    let out = app.run(&["requestorFn", "web", "--print"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("only https:// URLs"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+
+    let out = app.run(&["requestorFn", "site", "--bogus"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--print"), "{}", stderr(&out));
+}
+
+#[test]
+fn open_hands_the_url_to_the_browser_as_one_argument() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    assert!(app.run(&["list"]).status.success());
+    app.set_physical_id("requestorFn15B8813B", "a b;$(touch PWNED)");
+    let script = app.dir.path().join("browser.sh");
+    let log = app.dir.path().join("browser.log");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$#\" \"$@\" > '{}'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(
+        &mut fs::metadata(&script).unwrap().permissions(),
+        0o755,
+    );
+    fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = shared()
+        .cdkx(app.cache.path())
+        .current_dir(app.dir.path())
+        .env("BROWSER", &script)
+        .args(["requestorFn", "site"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let logged = fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        logged,
+        "1\nhttps://example.com/fn?id=a%20b%3B%24(touch%20PWNED)\n"
+    );
+    assert!(!app.pwned());
+}
+
+#[test]
+fn unknown_commands_and_constructs_say_what_exists() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    let out = app.run(&["requestorFn", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("no command \"nope\"") && err.contains("describe") && err.contains("show"),
+        "{err}"
+    );
+
+    let out = app.run(&["requestorFm"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean `requestorFn`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = app.run(&["ServiceRole"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("IamApigatewayLambdaStack/iamApiFn/ServiceRole")
+            && err.contains("IamApigatewayLambdaStack/requestorFn/ServiceRole"),
+        "{err}"
+    );
+}

@@ -1,0 +1,202 @@
+//! Test harness for end-to-end tests: the project's emulator (moto plus cdkx's extensions, from
+//! tests/emulator) on a free loopback port, the fixtures deployed into it, and the real `cdkx`
+//! binary pointed at it with its own cache directory and fake credentials.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command as Process, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name).join("cdk.out")
+}
+
+/// The emulator's Python: `CDKX_TEST_PYTHON`, else the project's venv made by `scripts/setup`.
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CDKX_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = repo().join(".venv/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup (scripts/test does it) to install the emulator",
+        p.display()
+    );
+    p
+}
+
+/// Recognizable fake credentials: tests assert they never appear in any output.
+pub const FAKE_ACCESS_KEY: &str = "AKIAFAKETESTKEY00001";
+pub const FAKE_SECRET_KEY: &str = "cdkxFAKEsecretKEYdoNOTprint0000000000000";
+
+pub struct Emulator {
+    pub url: String,
+    child: Child,
+    _stdin: ChildStdin,
+}
+
+impl Emulator {
+    /// Starts a fresh emulator; it exits when this process does (its stdin closes).
+    pub fn start() -> Emulator {
+        let mut child = Process::new(python())
+            .arg(repo().join("tests/emulator/server.py"))
+            .args(["--port", "0", "--exit-on-stdin-eof"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tests/emulator/server.py");
+        let stdin = child.stdin.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line)
+            .expect("read the emulator's READY line");
+        let url = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("emulator did not start: {line:?}"))
+            .to_string();
+        Emulator {
+            url,
+            child,
+            _stdin: stdin,
+        }
+    }
+
+    /// Deploys a fixture assembly (all its stacks) and returns deploy.py's JSON summary.
+    pub fn deploy(&self, assembly: &Path) -> Value {
+        let out = Process::new(python())
+            .arg(repo().join("tests/emulator/deploy.py"))
+            .args(["--endpoint", &self.url, "--quiet", "--assembly"])
+            .arg(assembly)
+            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("run deploy.py");
+        assert!(
+            out.status.success(),
+            "deploy of {} failed: {}",
+            assembly.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON")
+    }
+
+    pub fn post(&self, path: &str, body: &Value) -> Value {
+        self.request("POST", path, Some(body))
+    }
+
+    pub fn get(&self, path: &str) -> Value {
+        self.request("GET", path, None)
+    }
+
+    pub fn delete(&self, path: &str) -> Value {
+        self.request("DELETE", path, None)
+    }
+
+    /// A minimal HTTP/1.1 client for the emulator's JSON control endpoints.
+    fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Value {
+        let host = self.url.trim_start_matches("http://");
+        let mut s = TcpStream::connect(host).expect("connect to the emulator");
+        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let body = body.map(|b| b.to_string()).unwrap_or_default();
+        write!(
+            s,
+            "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        let (head, payload) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+        assert!(head.contains(" 200 "), "{method} {path}: {head}\n{payload}");
+        serde_json::from_str(payload).unwrap_or(Value::Null)
+    }
+
+    /// Request counts per `service:action` since the last reset.
+    pub fn request_counts(&self) -> Value {
+        self.get("/moto-api/cdkx/requests")["counts"].clone()
+    }
+
+    pub fn reset_request_counts(&self) {
+        self.delete("/moto-api/cdkx/requests");
+    }
+
+    /// The real binary, pointed at this emulator with fake credentials and its own cache.
+    pub fn cdkx(&self, cache: &Path) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("cdkx").unwrap();
+        isolate(&mut c, cache);
+        c.env("AWS_ENDPOINT_URL", &self.url);
+        c
+    }
+}
+
+/// Environment that keeps a test away from the user's AWS setup and makes failures fast.
+pub fn isolate(c: &mut assert_cmd::Command, cache: &Path) {
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", cache)
+        .env("CDKX_CACHE_DIR", cache)
+        .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", cache.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            cache.join("no-aws-credentials"),
+        )
+        .timeout(Duration::from_secs(120));
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One emulator per test binary with both example apps deployed, for tests that only read.
+pub fn shared() -> &'static Emulator {
+    static EMU: OnceLock<Emulator> = OnceLock::new();
+    EMU.get_or_init(|| {
+        let started = Instant::now();
+        let emu = Emulator::start();
+        emu.deploy(&fixture("iam-api"));
+        emu.deploy(&fixture("multi-stack"));
+        eprintln!("emulator ready with fixtures in {:?}", started.elapsed());
+        emu
+    })
+}
+
+/// Serializes tests that read the shared emulator's request counters.
+pub fn counter_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts the fake secret appears nowhere in a command's output.
+pub fn assert_no_secrets(out: &std::process::Output) {
+    for text in [stdout(out), stderr(out)] {
+        assert!(!text.contains(FAKE_SECRET_KEY), "secret key leaked: {text}");
+    }
+}
