@@ -26,6 +26,8 @@ pub enum CommandKind {
     Exec,
     /// A URL for the browser.
     Open,
+    /// One of cdkx's own actions, run through the SDK (`{"native": "invoke"}`).
+    Native,
 }
 
 impl fmt::Display for CommandKind {
@@ -33,9 +35,48 @@ impl fmt::Display for CommandKind {
         f.write_str(match self {
             CommandKind::Exec => "exec",
             CommandKind::Open => "open",
+            CommandKind::Native => "native",
         })
     }
 }
+
+/// cdkx's own actions, which a catalogue entry can name with `{"native": "..."}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NativeAction {
+    Describe,
+    Invoke,
+    Console,
+    Audit,
+    AuditConsole,
+}
+
+impl NativeAction {
+    pub const ALL: [NativeAction; 5] = [
+        NativeAction::Describe,
+        NativeAction::Invoke,
+        NativeAction::Console,
+        NativeAction::Audit,
+        NativeAction::AuditConsole,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            NativeAction::Describe => "describe",
+            NativeAction::Invoke => "invoke",
+            NativeAction::Console => "console",
+            NativeAction::Audit => "audit",
+            NativeAction::AuditConsole => "audit-console",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<NativeAction> {
+        NativeAction::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// The key whose commands apply to every construct (a cdkx extension of the format).
+pub const ANY_TYPE: &str = "*";
 
 /// Where a command came from, so a user can tell a built-in from their own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +100,15 @@ pub struct Command {
     pub template: String,
     pub description: Option<String>,
     pub source: Source,
+}
+
+impl Command {
+    /// The native action this command stands for, if it is one.
+    pub fn native(&self) -> Option<NativeAction> {
+        (self.kind == CommandKind::Native)
+            .then(|| NativeAction::from_name(&self.template))
+            .flatten()
+    }
 }
 
 /// Commands per key; a key is a construct FQN (`aws-cdk-lib.aws_lambda.Function`) or a
@@ -143,17 +193,28 @@ impl CommandCatalogue {
                         return Err(invalid(format!("{at}.{field}: expected a string")));
                     };
                     match field.as_str() {
-                        "exec" | "open" if kind.is_some() => {
+                        "exec" | "open" | "native" if kind.is_some() => {
                             return Err(invalid(format!(
-                                "{at}: has both `exec` and `open`; keep one"
+                                "{at}: has more than one of `exec`, `open` and `native`; keep one"
                             )));
                         }
                         "exec" => kind = Some((CommandKind::Exec, s)),
                         "open" => kind = Some((CommandKind::Open, s)),
+                        "native" => {
+                            if NativeAction::from_name(&s).is_none() {
+                                let known: Vec<&str> =
+                                    NativeAction::ALL.iter().map(|a| a.name()).collect();
+                                return Err(invalid(format!(
+                                    "{at}.native: unknown action {s:?} (known: {})",
+                                    known.join(", ")
+                                )));
+                            }
+                            kind = Some((CommandKind::Native, s))
+                        }
                         "description" => description = Some(s),
                         other => {
                             return Err(invalid(format!(
-                                "{at}: unknown field `{other}` (expected `exec`, `open` or `description`)"
+                                "{at}: unknown field `{other}` (expected `exec`, `open`, `native` or `description`)"
                             )));
                         }
                     }
@@ -215,15 +276,16 @@ impl CommandCatalogue {
         }
     }
 
-    /// The commands for a construct: those of its CloudFormation type, overridden by those of its
-    /// exact FQN (so every subclass of `lambda.Function` gets the Lambda commands).
+    /// The commands for a construct: those for every type (`*`), overridden by those of its
+    /// CloudFormation type, overridden by those of its exact FQN (so every subclass of
+    /// `lambda.Function` gets the Lambda commands).
     pub fn commands_for(
         &self,
         fqn: Option<&str>,
         cfn_type: Option<&str>,
     ) -> IndexMap<String, Command> {
         let mut out = IndexMap::new();
-        for key in [cfn_type, fqn].into_iter().flatten() {
+        for key in [Some(ANY_TYPE), cfn_type, fqn].into_iter().flatten() {
             if let Some(commands) = self.entries.get(key) {
                 for (name, cmd) in commands {
                     out.insert(name.clone(), cmd.clone());
@@ -629,6 +691,8 @@ mod tests {
             err(r#"{"T": {"c": {"exec": 1}}}"#).contains("field `T.c`.exec: expected a string")
         );
         assert!(err(r#"{"T": {"c": {"run": "x"}}}"#).contains("unknown field `run`"));
+        assert!(err(r#"{"T": {"c": {"native": "fly"}}}"#).contains("unknown action \"fly\""));
+        assert!(err(r#"{"T": {"c": {"exec": "a", "native": "invoke"}}}"#).contains("keep one"));
         assert!(err(r#"{"T": {"c": {}}}"#).contains("needs `exec` or `open`"));
         assert!(
             err(r#"{"T": {"c": {"exec": "echo ${NOPE}"}}}"#)

@@ -14,3 +14,4 @@ pub mod console;
 pub mod deployed;
 pub mod model;
 pub mod sanitize;
+pub mod verdict;

@@ -1,15 +1,39 @@
 //! Actions on one resolved construct. Each is a function from a [`Subject`] (plus options) to a
 //! typed result; the CLI and the TUI both call these and only format what comes back.
 
+pub mod audit;
 pub mod command;
+pub mod console;
+pub mod describe;
+pub mod invoke;
 
 use serde::Serialize;
 
-use crate::aws::Aws;
+use crate::aws::{Aws, AwsError};
 use crate::catalogue::Placeholders;
 use crate::console::Partition;
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::model::{App, Resolved, StackIdx, Target};
+
+/// Why an action could not run. Messages say what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error("{construct} has no physical id ({state}); `cdkx list` shows what is deployed")]
+    NotDeployed { construct: String, state: String },
+    #[error("no region is known for {construct}: pass --region or set AWS_REGION")]
+    NoRegion { construct: String },
+    #[error("{action} works on {expected}; {construct} is {cfn_type}")]
+    WrongType {
+        action: &'static str,
+        construct: String,
+        cfn_type: String,
+        expected: &'static str,
+    },
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
 
 /// Everything an action needs to know about the construct it acts on.
 #[derive(Debug, Clone, Serialize)]
@@ -105,6 +129,21 @@ impl Subject {
             account,
             partition: partition.name().to_string(),
         }
+    }
+
+    pub fn require_physical_id(&self) -> Result<&str, ActionError> {
+        self.physical_id
+            .as_deref()
+            .ok_or_else(|| ActionError::NotDeployed {
+                construct: self.construct_path.clone(),
+                state: self.physical_state.clone(),
+            })
+    }
+
+    pub fn require_region(&self) -> Result<&str, ActionError> {
+        self.region.as_deref().ok_or_else(|| ActionError::NoRegion {
+            construct: self.construct_path.clone(),
+        })
     }
 
     pub fn placeholders(&self) -> Placeholders {

@@ -1,12 +1,21 @@
 //! The one place that talks to AWS: builds SDK clients from aws-config (profile, region, endpoint)
 //! and wraps each call cdkx makes in a function that returns plain data or an [`AwsError`] whose
-//! message a user can act on.
+//! message a user can act on. One file per service.
+
+mod apigateway;
+mod cloudformation;
+mod cloudtrail;
+mod lambda;
+
+pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
+pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
+pub use cloudtrail::{LookupPage, TrailEvent};
+pub use lambda::{FunctionConfig, InvokeOutput};
 
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
 use aws_sdk_cloudformation as cfn;
-use aws_smithy_types::date_time::Format;
 use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
@@ -30,6 +39,13 @@ pub enum AwsError {
         "no region for stack {stack}: it is environment-agnostic; pass --region or set AWS_REGION"
     )]
     NoRegion { stack: String },
+    /// AWS said to slow down; callers that pace themselves retry on this.
+    #[error("{call} in {region}: AWS is throttling requests ({message})")]
+    Throttled {
+        call: &'static str,
+        region: String,
+        message: String,
+    },
 }
 
 /// Loaded AWS configuration; cheap to clone into concurrent tasks.
@@ -119,13 +135,6 @@ impl Aws {
             })
     }
 
-    fn cfn(&self, region: &str) -> cfn::Client {
-        let conf = cfn::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .build();
-        cfn::Client::from_conf(conf)
-    }
-
     pub async fn caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
@@ -141,78 +150,9 @@ impl Aws {
         })
     }
 
-    /// DescribeStacks for one stack; `None` when it does not exist (not deployed).
-    pub async fn describe_stack(
-        &self,
-        region: &str,
-        stack: &str,
-    ) -> Result<Option<StackDescription>, AwsError> {
-        let result = self
-            .cfn(region)
-            .describe_stacks()
-            .stack_name(stack)
-            .send()
-            .await;
-        let out = match result {
-            Ok(out) => out,
-            Err(e) if is_stack_missing(&e) => return Ok(None),
-            Err(e) => return Err(call_error("cloudformation:DescribeStacks", region, &e)),
-        };
-        let Some(s) = out.stacks().first() else {
-            return Ok(None);
-        };
-        if s.stack_status()
-            .is_some_and(|st| st.as_str() == "DELETE_COMPLETE")
-        {
-            return Ok(None);
-        }
-        let when = s.last_updated_time().or(s.creation_time());
-        Ok(Some(StackDescription {
-            stack_id: s.stack_id().unwrap_or(stack).to_string(),
-            status: s
-                .stack_status()
-                .map(|st| st.as_str().to_string())
-                .unwrap_or_default(),
-            last_changed: when
-                .and_then(|t| t.fmt(Format::DateTime).ok())
-                .unwrap_or_default(),
-        }))
-    }
-
-    /// ListStackResources, every page. Rows without a logical id (moto lists unsupported types
-    /// that way) are dropped: nothing in the template can be matched to them.
-    pub async fn list_stack_resources(
-        &self,
-        region: &str,
-        stack: &str,
-    ) -> Result<Vec<StackResourceRow>, AwsError> {
-        let mut pages = self
-            .cfn(region)
-            .list_stack_resources()
-            .stack_name(stack)
-            .into_paginator()
-            .send();
-        let mut rows = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| call_error("cloudformation:ListStackResources", region, &e))?;
-            for r in page.stack_resource_summaries() {
-                let logical = r.logical_resource_id().unwrap_or_default();
-                if logical.is_empty() {
-                    continue;
-                }
-                rows.push(StackResourceRow {
-                    logical_id: logical.to_string(),
-                    physical_id: r
-                        .physical_resource_id()
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_string),
-                    cfn_type: r.resource_type().unwrap_or_default().to_string(),
-                    status: r.resource_status().map(|s| s.as_str().to_string()),
-                });
-            }
-        }
-        Ok(rows)
+    /// A service config builder for `region` from the loaded configuration.
+    pub(crate) fn sdk_config(&self) -> &SdkConfig {
+        &self.config
     }
 }
 
@@ -225,19 +165,29 @@ fn max_attempts() -> u32 {
         .unwrap_or(3)
 }
 
-fn is_stack_missing<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
-    e.as_service_error().is_some_and(|s| {
-        s.code() == Some("ValidationError")
-            && s.message().is_some_and(|m| m.contains("does not exist"))
-    })
-}
-
 /// A message a user can act on: the service's code and message, or what went wrong on the way.
 pub(crate) fn call_error<E, R>(call: &'static str, region: &str, e: &SdkError<E, R>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug + 'static,
 {
+    if let SdkError::ServiceError(s) = e
+        && matches!(
+            s.err().code(),
+            Some(
+                "ThrottlingException"
+                    | "Throttling"
+                    | "TooManyRequestsException"
+                    | "RequestLimitExceeded"
+            )
+        )
+    {
+        return AwsError::Throttled {
+            call,
+            region: region.to_string(),
+            message: s.err().message().unwrap_or("rate exceeded").to_string(),
+        };
+    }
     let message = match e {
         SdkError::ServiceError(s) => {
             let err = s.err();

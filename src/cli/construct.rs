@@ -9,8 +9,11 @@ use serde::Serialize;
 use super::{GlobalArgs, OutputFormat, table::Table};
 use crate::actions::Subject;
 use crate::actions::command::{self, ExecEnv};
-use crate::catalogue::{Command, CommandKind};
+use crate::aws::Aws;
+use crate::catalogue::{Command, CommandKind, NativeAction};
 use crate::deployed;
+use crate::deployed::Deployment;
+use crate::model::App;
 use crate::model::Target;
 use crate::sanitize;
 
@@ -40,6 +43,26 @@ impl RunArgs {
     }
 }
 
+/// What a native action's front end gets: the resolved construct and the means to act on it.
+pub struct Ctx<'a> {
+    pub g: &'a GlobalArgs,
+    pub app: &'a App,
+    pub aws: &'a Aws,
+    pub deployment: &'a Deployment,
+    pub subject: &'a Subject,
+    /// The command name the user typed (e.g. `visit-console`), for messages and `--help`.
+    pub command: &'a str,
+}
+
+impl Ctx<'_> {
+    /// Parses a native action's arguments the clap way: `--help` prints that action's help and
+    /// exits 0, a bad argument prints usage and exits 2.
+    pub fn parse<T: clap::Parser>(&self, args: &[String]) -> T {
+        let bin = format!("cdkx {} {}", self.subject.construct_id, self.command);
+        T::parse_from(std::iter::once(bin).chain(args.iter().cloned()))
+    }
+}
+
 #[derive(Serialize)]
 struct CommandsJson<'a> {
     construct: &'a Subject,
@@ -55,16 +78,120 @@ struct CommandJson<'a> {
     source: String,
 }
 
-pub async fn run(g: &GlobalArgs, args: RunArgs) -> Result<i32> {
-    let loaded = super::load_app(g)?;
-    let app = &loaded.app;
-    let catalogue = super::load_catalogue(g, &loaded.location.app_dir)?;
-    let resolved = app.resolve(&args.construct)?;
+/// cdkx's own options and whether each takes a value, as they may appear after the construct.
+const GLOBAL_FLAGS: [(&str, bool); 8] = [
+    ("--app", true),
+    ("--profile", true),
+    ("--region", true),
+    ("--endpoint-url", true),
+    ("--output", true),
+    ("-o", true),
+    ("--refresh", false),
+    ("--commands", true),
+];
 
-    let stack = match resolved.target {
-        Target::Resource(r) => app.resources[r].stack,
-        Target::Stack(s) => s,
+/// Moves cdkx's global options out of `words[from..]`: up to the first other word when
+/// `leading_only`, else all of them. Returns them in order, ready for clap.
+fn take_globals(words: &mut Vec<String>, from: usize, leading_only: bool) -> Result<Vec<String>> {
+    let mut taken = Vec::new();
+    let mut i = from;
+    while i < words.len() {
+        let w = &words[i];
+        let (flag, inline) = match w.split_once('=') {
+            Some((f, _)) if f.starts_with("--") => (f.to_string(), true),
+            _ => (w.clone(), false),
+        };
+        let known = GLOBAL_FLAGS.iter().find(|(f, _)| *f == flag);
+        match known {
+            Some((_, takes_value)) => {
+                taken.push(words.remove(i));
+                if *takes_value && !inline {
+                    if i >= words.len() {
+                        bail!("{flag} needs a value");
+                    }
+                    taken.push(words.remove(i));
+                }
+            }
+            None if w == "--" => break,
+            None if leading_only => break,
+            None => i += 1,
+        }
+    }
+    Ok(taken)
+}
+
+/// `g` with the options in `extra` (as typed after the construct) applied over it.
+fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
+    if extra.is_empty() {
+        return Ok(g.clone());
+    }
+    #[derive(clap::Parser)]
+    struct Only {
+        #[command(flatten)]
+        g: GlobalArgs,
+    }
+    let parsed = <Only as clap::Parser>::try_parse_from(
+        std::iter::once("cdkx".to_string()).chain(extra.iter().cloned()),
+    )?
+    .g;
+    let output_given = extra
+        .iter()
+        .any(|w| w == "-o" || w == "--output" || w.starts_with("--output="));
+    Ok(GlobalArgs {
+        app: parsed.app.or_else(|| g.app.clone()),
+        profile: parsed.profile.or_else(|| g.profile.clone()),
+        region: parsed.region.or_else(|| g.region.clone()),
+        endpoint_url: parsed.endpoint_url.or_else(|| g.endpoint_url.clone()),
+        output: if output_given {
+            parsed.output
+        } else {
+            g.output
+        },
+        refresh: parsed.refresh || g.refresh,
+        commands: parsed.commands.or_else(|| g.commands.clone()),
+    })
+}
+
+pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
+    // `cdkx fn -o json invoke`: options between the construct and the command are cdkx's.
+    let mut words: Vec<String> = args
+        .command
+        .take()
+        .into_iter()
+        .chain(args.args.drain(..))
+        .collect();
+    let mut extra = take_globals(&mut words, 0, true)?;
+    args.command = (!words.is_empty()).then(|| words.remove(0));
+    args.args = words;
+
+    let g0 = overlay(g, &extra)?;
+    let loaded = super::load_app(&g0)?;
+    let app = &loaded.app;
+    let catalogue = super::load_catalogue(&g0, &loaded.location.app_dir)?;
+    let resolved = app.resolve(&args.construct)?;
+    let (stack, cfn_type) = match resolved.target {
+        Target::Resource(r) => (app.resources[r].stack, app.resources[r].cfn_type.as_str()),
+        Target::Stack(s) => (s, "AWS::CloudFormation::Stack"),
     };
+    let commands = catalogue.commands_for(
+        app.constructs[resolved.construct].fqn.as_deref(),
+        Some(cfn_type),
+    );
+    let wants_list = matches!(
+        args.command.as_deref(),
+        None | Some("help" | "--help" | "-h")
+    );
+    let native = args
+        .command
+        .as_deref()
+        .and_then(|c| commands.get(c))
+        .and_then(Command::native);
+    if native.is_some() {
+        // Native actions also take cdkx's options after the command (`cdkx fn invoke -o json`).
+        extra.extend(take_globals(&mut args.args, 0, false)?);
+    }
+    let g = &overlay(g, &extra)?;
+
     let aws = super::connect(g).await;
     let deployment = deployed::lookup_roots(
         app,
@@ -76,12 +203,7 @@ pub async fn run(g: &GlobalArgs, args: RunArgs) -> Result<i32> {
     .await;
     super::report(app, &deployment);
     let subject = Subject::new(app, &deployment, Some(&aws), &resolved);
-    let commands = catalogue.commands_for(subject.fqn.as_deref(), Some(&subject.cfn_type));
 
-    let wants_list = match args.command.as_deref() {
-        None | Some("help" | "--help" | "-h") => true,
-        Some(_) => false,
-    };
     if wants_list {
         print_commands(g.output, &subject, &commands)?;
         return Ok(0);
@@ -103,7 +225,25 @@ pub async fn run(g: &GlobalArgs, args: RunArgs) -> Result<i32> {
             names.join(", ")
         );
     };
+    if let Some(action) = native {
+        let ctx = Ctx {
+            g,
+            app,
+            aws: &aws,
+            deployment: &deployment,
+            subject: &subject,
+            command: &name,
+        };
+        return match action {
+            NativeAction::Describe => super::describe::run(&ctx, &args.args).await,
+            NativeAction::Invoke => super::invoke::run(&ctx, &args.args).await,
+            NativeAction::Console => super::console::run(&ctx, &args.args, false),
+            NativeAction::AuditConsole => super::console::run(&ctx, &args.args, true),
+            NativeAction::Audit => super::audit::run(&ctx, &args.args).await,
+        };
+    }
     match cmd.kind {
+        CommandKind::Native => unreachable!("native commands are dispatched above"),
         CommandKind::Exec => {
             let script = command::exec_script(&name, cmd, &subject)?;
             eprintln!("> {}", sanitize::line(&script));

@@ -1,7 +1,11 @@
 //! The command-line front end: argument parsing, and for each subcommand a function that loads
 //! what it needs, calls the actions and prints their results. It never calls the SDK itself.
 
+mod audit;
+mod console;
 mod construct;
+mod describe;
+mod invoke;
 mod list;
 pub mod table;
 

@@ -1,0 +1,533 @@
+//! `describe`: what AWS knows of one construct. A Lambda function's configuration and resource
+//! policy, a REST API's stages, methods and resource policy, a stack's status and outputs, and
+//! for anything else CloudFormation's view of the resource next to its template properties.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ActionError, Subject};
+use crate::aws::{
+    Aws, RestApiConfig, RestApiMethod, RestApiStage, StackDetail, StackResourceDetail,
+};
+use crate::catalogue::url_encode_component;
+use crate::console::Partition;
+use crate::deployed::Physical;
+use crate::model::App;
+
+const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
+const REST_API: &str = "AWS::ApiGateway::RestApi";
+const STACK: &str = "AWS::CloudFormation::Stack";
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DescribeOptions {
+    /// Include environment variable values (they may hold secrets).
+    pub show_env: bool,
+}
+
+/// What `describe` found, by kind of resource. JSON: `{"kind": "lambda" | "restApi" | "stack" |
+/// "resource", ...}` with camelCase fields.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Description {
+    Lambda(FunctionDescription),
+    RestApi(RestApiDescription),
+    Stack(StackDescription),
+    Resource(ResourceDescription),
+}
+
+impl Description {
+    pub fn construct_path(&self) -> &str {
+        match self {
+            Description::Lambda(d) => &d.construct_path,
+            Description::RestApi(d) => &d.construct_path,
+            Description::Stack(d) => &d.construct_path,
+            Description::Resource(d) => &d.construct_path,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub name: String,
+    pub arn: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub memory_mb: Option<i32>,
+    pub timeout_seconds: Option<i32>,
+    pub role: Option<String>,
+    pub architectures: Vec<String>,
+    pub last_modified: Option<String>,
+    pub code_size_bytes: i64,
+    pub description: Option<String>,
+    pub state: Option<String>,
+    /// Sorted by name; values only when asked for.
+    pub environment: Vec<EnvVar>,
+    pub environment_values_shown: bool,
+    /// The resource policy (GetPolicy), parsed; `null` when the function has none.
+    pub policy: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvVar {
+    pub name: String,
+    /// Absent (not even `null`) unless values were asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestApiDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created_date: Option<String>,
+    /// `EDGE`, `REGIONAL` or `PRIVATE`.
+    pub endpoint_types: Vec<String>,
+    pub api_key_source: Option<String>,
+    /// When true, the invoke URLs below answer nothing (a custom domain is the way in).
+    pub execute_api_endpoint_disabled: bool,
+    pub stages: Vec<StageDescription>,
+    pub policy: Option<Value>,
+    pub policy_source: PolicySource,
+    /// Sorted by path, then method.
+    pub methods: Vec<MethodDescription>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StageDescription {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub description: Option<String>,
+    pub invoke_url: String,
+    pub created_date: Option<String>,
+    pub last_updated_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MethodDescription {
+    pub path: String,
+    pub method: String,
+    pub authorization_type: Option<String>,
+    pub api_key_required: bool,
+}
+
+/// Where a REST API's resource policy came from: the API itself, the app's template (the API
+/// returned none, e.g. an emulator that drops it), or nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PolicySource {
+    Api,
+    Template,
+    None,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub stack_name: String,
+    pub stack_id: String,
+    pub status: Option<String>,
+    pub status_reason: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub last_updated: Option<String>,
+    /// The parent stack's ARN, for a nested stack.
+    pub parent_id: Option<String>,
+    pub outputs: Vec<OutputDescription>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutputDescription {
+    pub key: String,
+    pub value: Option<String>,
+    pub description: Option<String>,
+    pub export_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub stack_name: String,
+    /// What DescribeStackResource says: logicalId, physicalId, cfnType, status, statusReason,
+    /// lastUpdated.
+    #[serde(flatten)]
+    pub resource: StackResourceDetail,
+    /// The resource's `Properties` in the app's template, as synthesized (intrinsics unresolved).
+    pub properties: Option<Value>,
+}
+
+pub async fn describe(
+    app: &App,
+    aws: &Aws,
+    subject: &Subject,
+    opts: DescribeOptions,
+) -> Result<Description, ActionError> {
+    let region = subject.require_region()?.to_string();
+    match subject.cfn_type.as_str() {
+        LAMBDA_FUNCTION => describe_function(aws, subject, region, opts).await,
+        REST_API => describe_rest_api(app, aws, subject, region).await,
+        STACK => describe_stack(aws, subject, region).await,
+        _ => describe_resource(app, aws, subject, region).await,
+    }
+}
+
+async fn describe_function(
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+    opts: DescribeOptions,
+) -> Result<Description, ActionError> {
+    let name = subject.require_physical_id()?;
+    let (f, policy) = tokio::try_join!(
+        aws.get_function(&region, name),
+        aws.get_function_policy(&region, name)
+    )?;
+    let environment = f
+        .environment
+        .into_iter()
+        .map(|(name, value)| EnvVar {
+            name,
+            value: opts.show_env.then_some(value),
+        })
+        .collect();
+    Ok(Description::Lambda(FunctionDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        name: f.name,
+        arn: f.arn,
+        runtime: f.runtime,
+        handler: f.handler,
+        memory_mb: f.memory_mb,
+        timeout_seconds: f.timeout_s,
+        role: f.role,
+        architectures: f.architectures,
+        last_modified: f.last_modified,
+        code_size_bytes: f.code_size,
+        description: f.description,
+        state: f.state,
+        environment,
+        environment_values_shown: opts.show_env,
+        policy: policy.as_deref().map(parse_policy),
+    }))
+}
+
+async fn describe_rest_api(
+    app: &App,
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    let id = subject.require_physical_id()?;
+    let (api, stages, methods) = tokio::try_join!(
+        aws.get_rest_api(&region, id),
+        aws.get_stages(&region, id),
+        aws.get_methods(&region, id)
+    )?;
+    let partition = Partition::from_name(&subject.partition);
+    Ok(Description::RestApi(rest_api_description(
+        subject,
+        region,
+        partition,
+        api,
+        stages,
+        methods,
+        template_properties(app, subject),
+    )))
+}
+
+/// The REST API description from what the service answered and the template's properties.
+fn rest_api_description(
+    subject: &Subject,
+    region: String,
+    partition: Partition,
+    api: RestApiConfig,
+    stages: Vec<RestApiStage>,
+    methods: Vec<RestApiMethod>,
+    properties: Option<&Value>,
+) -> RestApiDescription {
+    let (policy, policy_source) = match (&api.policy, properties.and_then(|p| p.get("Policy"))) {
+        (Some(raw), _) => (Some(parse_policy(raw)), PolicySource::Api),
+        // CloudFormation takes the policy as an object or as JSON text.
+        (None, Some(Value::String(text))) => (Some(parse_policy(text)), PolicySource::Template),
+        (None, Some(p)) if !p.is_null() => (Some(p.clone()), PolicySource::Template),
+        (None, _) => (None, PolicySource::None),
+    };
+    let stages = stages
+        .into_iter()
+        .map(|s| StageDescription {
+            invoke_url: invoke_url(&api.id, &region, partition, &s.name),
+            name: s.name,
+            deployment_id: s.deployment_id,
+            description: s.description,
+            created_date: s.created,
+            last_updated_date: s.last_updated,
+        })
+        .collect();
+    let methods = methods
+        .into_iter()
+        .map(|m| MethodDescription {
+            path: m.path,
+            method: m.http_method,
+            authorization_type: m.authorization_type,
+            api_key_required: m.api_key_required,
+        })
+        .collect();
+    RestApiDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        id: api.id,
+        name: api.name,
+        description: api.description,
+        created_date: api.created,
+        endpoint_types: api.endpoint_types,
+        api_key_source: api.api_key_source,
+        execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
+        stages,
+        policy,
+        policy_source,
+        methods,
+    }
+}
+
+/// `https://{id}.execute-api.{region}.amazonaws.com/{stage}/` (`.amazonaws.com.cn` in China).
+pub fn invoke_url(api_id: &str, region: &str, partition: Partition, stage: &str) -> String {
+    format!(
+        "https://{}.execute-api.{}.{}/{}/",
+        url_encode_component(api_id),
+        url_encode_component(region),
+        partition.dns_suffix(),
+        url_encode_component(stage)
+    )
+}
+
+async fn describe_stack(
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    let id = subject.require_physical_id()?;
+    let Some(s) = aws.describe_stack_detail(&region, id).await? else {
+        return Err(ActionError::NotDeployed {
+            construct: subject.construct_path.clone(),
+            state: Physical::NotDeployed.label().to_string(),
+        });
+    };
+    let StackDetail {
+        stack_id,
+        stack_name,
+        status,
+        status_reason,
+        description,
+        created,
+        last_updated,
+        parent_id,
+        outputs,
+    } = s;
+    Ok(Description::Stack(StackDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        stack_name,
+        stack_id,
+        status,
+        status_reason,
+        description,
+        created,
+        last_updated,
+        parent_id,
+        outputs: outputs
+            .into_iter()
+            .map(|o| OutputDescription {
+                key: o.key,
+                value: o.value,
+                description: o.description,
+                export_name: o.export_name,
+            })
+            .collect(),
+    }))
+}
+
+async fn describe_resource(
+    app: &App,
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    // DescribeStackResource needs only the stack and the logical id: a deployed resource for
+    // which CloudFormation reports no physical id can still be described.
+    let has_no_physical_id = subject.physical_state == Physical::NoPhysicalId.label();
+    if !has_no_physical_id {
+        subject.require_physical_id()?;
+    }
+    let logical_id = subject
+        .logical_id
+        .as_deref()
+        .ok_or_else(|| ActionError::NotDeployed {
+            construct: subject.construct_path.clone(),
+            state: subject.physical_state.clone(),
+        })?;
+    let resource = aws
+        .describe_stack_resource(&region, &subject.stack_name, logical_id)
+        .await?;
+    Ok(Description::Resource(ResourceDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        stack_name: subject.stack_name.clone(),
+        resource,
+        properties: template_properties(app, subject).cloned(),
+    }))
+}
+
+/// The template's `Properties` of the subject's resource.
+fn template_properties<'a>(app: &'a App, subject: &Subject) -> Option<&'a Value> {
+    let logical_id = subject.logical_id.as_deref()?;
+    // A nested stack's resource lives in its parent's template.
+    let stack = match subject.cfn_type.as_str() {
+        STACK => app.stacks[subject.stack].parent.as_ref().map(|(p, _)| *p)?,
+        _ => subject.stack,
+    };
+    app.resources
+        .iter()
+        .find(|r| r.stack == stack && r.logical_id.0 == logical_id)?
+        .properties
+        .as_ref()
+}
+
+/// A resource policy as a service returns it: JSON text, or (API Gateway) JSON text escaped once
+/// more (`{\"Version\":...}`). Text that is neither stays a string.
+pub fn parse_policy(raw: &str) -> Value {
+    if let Ok(v) = serde_json::from_str::<Value>(raw) {
+        return v;
+    }
+    serde_json::from_str::<String>(&format!("\"{raw}\""))
+        .ok()
+        .and_then(|unescaped| serde_json::from_str::<Value>(&unescaped).ok())
+        .unwrap_or_else(|| Value::String(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn subject() -> Subject {
+        Subject {
+            construct_path: "S/api".into(),
+            construct_id: "api".into(),
+            fqn: None,
+            cfn_type: REST_API.into(),
+            logical_id: Some("api1234".into()),
+            stack: 0,
+            stack_name: "S".into(),
+            physical_id: Some("abc123".into()),
+            physical_state: "abc123".into(),
+            region: Some("cn-north-1".into()),
+            account: None,
+            partition: "aws-cn".into(),
+        }
+    }
+
+    #[test]
+    fn api_gateway_policies_are_unescaped() {
+        let want = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow"}]});
+        let escaped = r#"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\"}]}"#;
+        assert_eq!(parse_policy(escaped), want);
+        assert_eq!(parse_policy(&want.to_string()), want);
+        assert_eq!(parse_policy("not json"), json!("not json"));
+        assert_eq!(parse_policy(r#"a"b"#), json!(r#"a"b"#));
+    }
+
+    #[test]
+    fn invoke_urls_follow_the_partition() {
+        assert_eq!(
+            invoke_url("abc123", "us-east-1", Partition::Aws, "prod"),
+            "https://abc123.execute-api.us-east-1.amazonaws.com/prod/"
+        );
+        assert_eq!(
+            invoke_url("abc123", "cn-north-1", Partition::China, "prod"),
+            "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/"
+        );
+    }
+
+    #[test]
+    fn the_policy_comes_from_the_api_else_from_the_template() {
+        let template = json!({"Name": "x", "Policy": {"Version": "2012-10-17", "Statement": []}});
+        let api = RestApiConfig {
+            id: "abc123".into(),
+            ..Default::default()
+        };
+        let stages = vec![RestApiStage {
+            name: "prod".into(),
+            deployment_id: Some("d1".into()),
+            ..Default::default()
+        }];
+        let methods = vec![RestApiMethod {
+            path: "/".into(),
+            http_method: "GET".into(),
+            authorization_type: Some("AWS_IAM".into()),
+            api_key_required: false,
+        }];
+        let build = |api: RestApiConfig, props: Option<&Value>| {
+            rest_api_description(
+                &subject(),
+                "cn-north-1".into(),
+                Partition::China,
+                api,
+                stages.clone(),
+                methods.clone(),
+                props,
+            )
+        };
+        let d = build(api.clone(), Some(&template));
+        assert_eq!(d.policy_source, PolicySource::Template);
+        assert_eq!(d.policy.as_ref(), template.get("Policy"));
+        assert_eq!(
+            d.stages[0].invoke_url,
+            "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/prod/"
+        );
+
+        let with_policy = RestApiConfig {
+            policy: Some(r#"{\"Version\":\"2012-10-17\"}"#.into()),
+            ..api.clone()
+        };
+        let d = build(with_policy, Some(&template));
+        assert_eq!(d.policy_source, PolicySource::Api);
+        assert_eq!(d.policy, Some(json!({"Version": "2012-10-17"})));
+
+        let as_text = json!({"Policy": r#"{"Version": "2012-10-17"}"#});
+        let d = build(api.clone(), Some(&as_text));
+        assert_eq!(d.policy_source, PolicySource::Template);
+        assert_eq!(d.policy, Some(json!({"Version": "2012-10-17"})));
+
+        let d = build(api, None);
+        assert_eq!(d.policy_source, PolicySource::None);
+        let v = serde_json::to_value(Description::RestApi(d)).unwrap();
+        assert_eq!(v["kind"], "restApi");
+        assert_eq!(v["policySource"], "none");
+        assert_eq!(v["methods"][0]["authorizationType"], "AWS_IAM");
+    }
+
+    #[test]
+    fn hidden_environment_values_are_absent_from_json() {
+        let hidden = EnvVar {
+            name: "TOKEN".into(),
+            value: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&hidden).unwrap(),
+            json!({"name": "TOKEN"})
+        );
+    }
+}

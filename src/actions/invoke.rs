@@ -1,0 +1,137 @@
+//! Invoke a Lambda function (RequestResponse) and make its answer readable: the payload as JSON,
+//! text or binary, the function error, the decoded log tail, and the requestor view with a
+//! verdict per side when the payload is `{"without": ..., "with": ...}`.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ActionError, Subject};
+use crate::aws::Aws;
+use crate::verdict::RequestorView;
+
+/// Lambda's limit for a synchronous request or response payload.
+pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct InvokeRequest {
+    pub payload: Vec<u8>,
+    pub log: bool,
+}
+
+/// The payload as it should be shown: JSON when it parses, else text, else binary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "lowercase")]
+pub enum Payload {
+    Json(Value),
+    Text(String),
+    /// Base64 of bytes that are not UTF-8.
+    Binary(String),
+}
+
+impl Payload {
+    pub fn from_bytes(bytes: &[u8]) -> Payload {
+        if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+            return Payload::Json(v);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Payload::Text(s.to_string()),
+            Err(_) => Payload::Binary(aws_smithy_types::base64::encode(bytes)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InvokeResult {
+    pub function: String,
+    pub region: String,
+    pub status_code: i32,
+    pub executed_version: Option<String>,
+    /// `Handled` or `Unhandled` when the function failed.
+    pub function_error: Option<String>,
+    pub error_type: Option<String>,
+    pub error_message: Option<String>,
+    pub log_tail: Option<String>,
+    pub payload_bytes: usize,
+    pub payload: Payload,
+    /// Present when the payload follows the requestor pattern.
+    pub requestor: Option<RequestorView>,
+}
+
+impl InvokeResult {
+    pub fn failed(&self) -> bool {
+        self.function_error.is_some()
+    }
+}
+
+pub async fn invoke(
+    aws: &Aws,
+    subject: &Subject,
+    req: InvokeRequest,
+) -> Result<InvokeResult, ActionError> {
+    if subject.cfn_type != "AWS::Lambda::Function" {
+        return Err(ActionError::WrongType {
+            action: "invoke",
+            construct: subject.construct_path.clone(),
+            cfn_type: subject.cfn_type.clone(),
+            expected: "a Lambda function (AWS::Lambda::Function)",
+        });
+    }
+    if req.payload.len() > MAX_PAYLOAD {
+        return Err(ActionError::Input(format!(
+            "the payload is {} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes for a synchronous invoke",
+            req.payload.len()
+        )));
+    }
+    let function = subject.require_physical_id()?.to_string();
+    let region = subject.require_region()?.to_string();
+    let out = aws.invoke(&region, &function, req.payload, req.log).await?;
+    let payload = Payload::from_bytes(&out.payload);
+    let (error_type, error_message) = match (&out.function_error, &payload) {
+        (Some(_), Payload::Json(v)) => (
+            v.get("errorType")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            v.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+        ),
+        _ => (None, None),
+    };
+    let requestor = match (&out.function_error, &payload) {
+        (None, Payload::Json(v)) => RequestorView::from_payload(v),
+        _ => None,
+    };
+    Ok(InvokeResult {
+        function,
+        region,
+        status_code: out.status_code,
+        executed_version: out.executed_version,
+        function_error: out.function_error,
+        error_type,
+        error_message,
+        log_tail: out.log_tail,
+        payload_bytes: out.payload.len(),
+        payload,
+        requestor,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_kinds() {
+        assert_eq!(
+            Payload::from_bytes(br#"{"a":1}"#),
+            Payload::Json(serde_json::json!({"a": 1}))
+        );
+        assert_eq!(Payload::from_bytes(b"hello"), Payload::Text("hello".into()));
+        assert_eq!(
+            Payload::from_bytes(&[0xff, 0x00]),
+            Payload::Binary("/wA=".into())
+        );
+        assert_eq!(Payload::from_bytes(b""), Payload::Text(String::new()));
+    }
+}

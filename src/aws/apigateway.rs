@@ -1,0 +1,150 @@
+//! API Gateway (REST API, v1) calls: GetRestApi, GetStages, GetResources with embedded methods.
+
+use aws_sdk_apigateway as apigw;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+use aws_types::region::Region;
+
+use super::{Aws, AwsError, call_error};
+
+/// What GetRestApi says of an API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestApiConfig {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    /// `EDGE`, `REGIONAL`, `PRIVATE`.
+    pub endpoint_types: Vec<String>,
+    pub api_key_source: Option<String>,
+    pub disable_execute_api_endpoint: bool,
+    /// The resource policy as the service returns it: JSON text, which AWS escapes once more
+    /// (`{\"Version\":...}`). Parsing is the caller's business.
+    pub policy: Option<String>,
+}
+
+/// One stage of an API (GetStages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestApiStage {
+    pub name: String,
+    pub deployment_id: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub last_updated: Option<String>,
+}
+
+/// One method of one resource (GetResources with `embed=methods`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RestApiMethod {
+    pub path: String,
+    pub http_method: String,
+    /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS`.
+    pub authorization_type: Option<String>,
+    pub api_key_required: bool,
+}
+
+impl Aws {
+    fn apigateway(&self, region: &str) -> apigw::Client {
+        let conf = apigw::config::Builder::from(self.sdk_config())
+            .region(Region::new(region.to_string()))
+            .build();
+        apigw::Client::from_conf(conf)
+    }
+
+    pub async fn get_rest_api(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<RestApiConfig, AwsError> {
+        let out = self
+            .apigateway(region)
+            .get_rest_api()
+            .rest_api_id(api_id)
+            .send()
+            .await
+            .map_err(|e| call_error("apigateway:GetRestApi", region, &e))?;
+        Ok(RestApiConfig {
+            id: out.id().unwrap_or(api_id).to_string(),
+            name: out.name().map(str::to_string),
+            description: out
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            created: out.created_date().and_then(date),
+            endpoint_types: out
+                .endpoint_configuration()
+                .map(|c| c.types().iter().map(|t| t.as_str().to_string()).collect())
+                .unwrap_or_default(),
+            api_key_source: out.api_key_source().map(|s| s.as_str().to_string()),
+            disable_execute_api_endpoint: out.disable_execute_api_endpoint(),
+            policy: out.policy().filter(|p| !p.is_empty()).map(str::to_string),
+        })
+    }
+
+    /// Every stage of an API, sorted by name.
+    pub async fn get_stages(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<Vec<RestApiStage>, AwsError> {
+        let out = self
+            .apigateway(region)
+            .get_stages()
+            .rest_api_id(api_id)
+            .send()
+            .await
+            .map_err(|e| call_error("apigateway:GetStages", region, &e))?;
+        let mut stages: Vec<RestApiStage> = out
+            .item()
+            .iter()
+            .map(|s| RestApiStage {
+                name: s.stage_name().unwrap_or_default().to_string(),
+                deployment_id: s.deployment_id().map(str::to_string),
+                description: s
+                    .description()
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+                created: s.created_date().and_then(date),
+                last_updated: s.last_updated_date().and_then(date),
+            })
+            .collect();
+        stages.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(stages)
+    }
+
+    /// Every method of every resource of an API (all pages), sorted by path, then method.
+    pub async fn get_methods(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<Vec<RestApiMethod>, AwsError> {
+        let mut items = self
+            .apigateway(region)
+            .get_resources()
+            .rest_api_id(api_id)
+            .embed("methods")
+            .into_paginator()
+            .items()
+            .send();
+        let mut methods = Vec::new();
+        while let Some(resource) = items.next().await {
+            let resource =
+                resource.map_err(|e| call_error("apigateway:GetResources", region, &e))?;
+            let path = resource.path().unwrap_or_default();
+            for (verb, m) in resource.resource_methods().into_iter().flatten() {
+                methods.push(RestApiMethod {
+                    path: path.to_string(),
+                    http_method: m.http_method().unwrap_or(verb).to_string(),
+                    authorization_type: m.authorization_type().map(str::to_string),
+                    api_key_required: m.api_key_required().unwrap_or(false),
+                });
+            }
+        }
+        methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
+        Ok(methods)
+    }
+}
+
+fn date(t: &DateTime) -> Option<String> {
+    t.fmt(Format::DateTime).ok()
+}

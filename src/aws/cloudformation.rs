@@ -1,0 +1,216 @@
+//! CloudFormation calls: DescribeStacks, ListStackResources, DescribeStackResource.
+
+use aws_sdk_cloudformation as cfn;
+use aws_smithy_types::date_time::Format;
+use aws_types::region::Region;
+use cfn::error::{ProvideErrorMetadata, SdkError};
+
+use super::{Aws, AwsError, StackDescription, StackResourceRow, call_error};
+
+impl Aws {
+    fn cfn(&self, region: &str) -> cfn::Client {
+        let conf = cfn::config::Builder::from(self.sdk_config())
+            .region(Region::new(region.to_string()))
+            .build();
+        cfn::Client::from_conf(conf)
+    }
+
+    /// DescribeStacks for one stack; `None` when it does not exist (not deployed).
+    pub async fn describe_stack(
+        &self,
+        region: &str,
+        stack: &str,
+    ) -> Result<Option<StackDescription>, AwsError> {
+        let result = self
+            .cfn(region)
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) if is_stack_missing(&e) => return Ok(None),
+            Err(e) => return Err(call_error("cloudformation:DescribeStacks", region, &e)),
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        if s.stack_status()
+            .is_some_and(|st| st.as_str() == "DELETE_COMPLETE")
+        {
+            return Ok(None);
+        }
+        let when = s.last_updated_time().or(s.creation_time());
+        Ok(Some(StackDescription {
+            stack_id: s.stack_id().unwrap_or(stack).to_string(),
+            status: s
+                .stack_status()
+                .map(|st| st.as_str().to_string())
+                .unwrap_or_default(),
+            last_changed: when
+                .and_then(|t| t.fmt(Format::DateTime).ok())
+                .unwrap_or_default(),
+        }))
+    }
+
+    /// ListStackResources, every page. Rows without a logical id (moto lists unsupported types
+    /// that way) are dropped: nothing in the template can be matched to them.
+    pub async fn list_stack_resources(
+        &self,
+        region: &str,
+        stack: &str,
+    ) -> Result<Vec<StackResourceRow>, AwsError> {
+        let mut pages = self
+            .cfn(region)
+            .list_stack_resources()
+            .stack_name(stack)
+            .into_paginator()
+            .send();
+        let mut rows = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page =
+                page.map_err(|e| call_error("cloudformation:ListStackResources", region, &e))?;
+            for r in page.stack_resource_summaries() {
+                let logical = r.logical_resource_id().unwrap_or_default();
+                if logical.is_empty() {
+                    continue;
+                }
+                rows.push(StackResourceRow {
+                    logical_id: logical.to_string(),
+                    physical_id: r
+                        .physical_resource_id()
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_string),
+                    cfn_type: r.resource_type().unwrap_or_default().to_string(),
+                    status: r.resource_status().map(|s| s.as_str().to_string()),
+                });
+            }
+        }
+        Ok(rows)
+    }
+}
+
+/// What DescribeStackResource says of one resource.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackResourceDetail {
+    pub logical_id: String,
+    pub physical_id: Option<String>,
+    pub cfn_type: Option<String>,
+    pub status: Option<String>,
+    pub status_reason: Option<String>,
+    pub last_updated: Option<String>,
+}
+
+impl Aws {
+    pub async fn describe_stack_resource(
+        &self,
+        region: &str,
+        stack: &str,
+        logical_id: &str,
+    ) -> Result<StackResourceDetail, AwsError> {
+        let out = self
+            .cfn(region)
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id(logical_id)
+            .send()
+            .await
+            .map_err(|e| call_error("cloudformation:DescribeStackResource", region, &e))?;
+        let d = out.stack_resource_detail();
+        Ok(StackResourceDetail {
+            logical_id: logical_id.to_string(),
+            physical_id: d.and_then(|d| d.physical_resource_id()).map(str::to_string),
+            cfn_type: d.and_then(|d| d.resource_type()).map(str::to_string),
+            status: d
+                .and_then(|d| d.resource_status())
+                .map(|s| s.as_str().to_string()),
+            status_reason: d
+                .and_then(|d| d.resource_status_reason())
+                .map(str::to_string),
+            last_updated: d
+                .and_then(|d| d.last_updated_timestamp())
+                .and_then(|t| t.fmt(Format::DateTime).ok()),
+        })
+    }
+}
+
+fn is_stack_missing<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.as_service_error().is_some_and(|s| {
+        s.code() == Some("ValidationError")
+            && s.message().is_some_and(|m| m.contains("does not exist"))
+    })
+}
+
+/// What DescribeStacks says of one stack, in more detail than [`StackDescription`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackDetail {
+    pub stack_id: String,
+    pub stack_name: String,
+    pub status: Option<String>,
+    pub status_reason: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub last_updated: Option<String>,
+    /// The parent stack's ARN, for a nested stack.
+    pub parent_id: Option<String>,
+    pub outputs: Vec<StackOutput>,
+}
+
+/// One output of a stack.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackOutput {
+    pub key: String,
+    pub value: Option<String>,
+    pub description: Option<String>,
+    pub export_name: Option<String>,
+}
+
+impl Aws {
+    /// DescribeStacks for one stack with its outputs; `None` when it does not exist.
+    pub async fn describe_stack_detail(
+        &self,
+        region: &str,
+        stack: &str,
+    ) -> Result<Option<StackDetail>, AwsError> {
+        let result = self
+            .cfn(region)
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await;
+        let out = match result {
+            Ok(out) => out,
+            Err(e) if is_stack_missing(&e) => return Ok(None),
+            Err(e) => return Err(call_error("cloudformation:DescribeStacks", region, &e)),
+        };
+        let Some(s) = out.stacks().first() else {
+            return Ok(None);
+        };
+        let when =
+            |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+        Ok(Some(StackDetail {
+            stack_id: s.stack_id().unwrap_or(stack).to_string(),
+            stack_name: s.stack_name().unwrap_or(stack).to_string(),
+            status: s.stack_status().map(|st| st.as_str().to_string()),
+            status_reason: s.stack_status_reason().map(str::to_string),
+            description: s
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            created: when(s.creation_time()),
+            last_updated: when(s.last_updated_time()),
+            parent_id: s.parent_id().map(str::to_string),
+            outputs: s
+                .outputs()
+                .iter()
+                .map(|o| StackOutput {
+                    key: o.output_key().unwrap_or_default().to_string(),
+                    value: o.output_value().map(str::to_string),
+                    description: o.description().map(str::to_string),
+                    export_name: o.export_name().map(str::to_string),
+                })
+                .collect(),
+        }))
+    }
+}

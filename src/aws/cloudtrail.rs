@@ -1,0 +1,90 @@
+//! CloudTrail LookupEvents: one page per call, one lookup attribute (ResourceName).
+
+use aws_sdk_cloudtrail as cloudtrail;
+use aws_smithy_types::DateTime;
+use aws_types::region::Region;
+use cloudtrail::types::{LookupAttribute, LookupAttributeKey};
+
+use super::{Aws, AwsError, call_error};
+
+/// One event as LookupEvents returns it; `record` is the full CloudTrail record (JSON text).
+#[derive(Debug, Clone, Default)]
+pub struct TrailEvent {
+    pub event_id: String,
+    pub event_name: String,
+    pub event_source: String,
+    /// Seconds since the epoch.
+    pub event_time: f64,
+    pub username: Option<String>,
+    pub read_only: Option<String>,
+    pub record: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LookupPage {
+    pub events: Vec<TrailEvent>,
+    pub next_token: Option<String>,
+}
+
+/// LookupEvents' largest page.
+pub const MAX_RESULTS: i32 = 50;
+
+impl Aws {
+    fn cloudtrail(&self, region: &str) -> cloudtrail::Client {
+        let conf = cloudtrail::config::Builder::from(self.sdk_config())
+            .region(Region::new(region.to_string()))
+            .build();
+        cloudtrail::Client::from_conf(conf)
+    }
+
+    /// One page of management events naming `resource_name`, newest first, in [start, end].
+    pub async fn lookup_events(
+        &self,
+        region: &str,
+        resource_name: &str,
+        start: f64,
+        end: f64,
+        next_token: Option<String>,
+    ) -> Result<LookupPage, AwsError> {
+        let attribute = LookupAttribute::builder()
+            .attribute_key(LookupAttributeKey::ResourceName)
+            .attribute_value(resource_name)
+            .build()
+            .map_err(|e| AwsError::Call {
+                call: "cloudtrail:LookupEvents",
+                region: region.to_string(),
+                message: e.to_string(),
+            })?;
+        let out = self
+            .cloudtrail(region)
+            .lookup_events()
+            .lookup_attributes(attribute)
+            .start_time(DateTime::from_secs_f64(start))
+            .end_time(DateTime::from_secs_f64(end))
+            .max_results(MAX_RESULTS)
+            .set_next_token(next_token)
+            .send()
+            .await
+            .map_err(|e| call_error("cloudtrail:LookupEvents", region, &e))?;
+        let events = out
+            .events()
+            .iter()
+            .map(|e| TrailEvent {
+                event_id: e.event_id().unwrap_or_default().to_string(),
+                event_name: e.event_name().unwrap_or_default().to_string(),
+                event_source: e.event_source().unwrap_or_default().to_string(),
+                event_time: e.event_time().map(|t| t.as_secs_f64()).unwrap_or_default(),
+                username: e.username().map(str::to_string),
+                read_only: e.read_only().map(str::to_string),
+                record: e.cloud_trail_event().map(str::to_string),
+            })
+            .collect();
+        Ok(LookupPage {
+            events,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! Lambda calls: GetFunction, GetPolicy, Invoke.
+
+use aws_sdk_lambda as lambda;
+use aws_smithy_types::Blob;
+use aws_types::region::Region;
+use lambda::error::ProvideErrorMetadata;
+use lambda::types::{InvocationType, LogType};
+
+use super::{Aws, AwsError, call_error};
+
+/// A function's configuration, as GetFunction returns it. Environment values are secrets until
+/// a front end is told otherwise.
+#[derive(Debug, Clone, Default)]
+pub struct FunctionConfig {
+    pub name: String,
+    pub arn: String,
+    pub runtime: Option<String>,
+    pub handler: Option<String>,
+    pub memory_mb: Option<i32>,
+    pub timeout_s: Option<i32>,
+    pub role: Option<String>,
+    pub architectures: Vec<String>,
+    pub last_modified: Option<String>,
+    pub code_size: i64,
+    pub description: Option<String>,
+    pub state: Option<String>,
+    /// Variables sorted by name.
+    pub environment: Vec<(String, String)>,
+}
+
+/// What Invoke answered.
+#[derive(Debug, Clone, Default)]
+pub struct InvokeOutput {
+    pub status_code: i32,
+    pub executed_version: Option<String>,
+    pub function_error: Option<String>,
+    /// The decoded `X-Amz-Log-Result` (last 4 KB of the log), when asked for.
+    pub log_tail: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+impl Aws {
+    fn lambda(&self, region: &str) -> lambda::Client {
+        let conf = lambda::config::Builder::from(self.sdk_config())
+            .region(Region::new(region.to_string()))
+            .build();
+        lambda::Client::from_conf(conf)
+    }
+
+    pub async fn get_function(
+        &self,
+        region: &str,
+        function: &str,
+    ) -> Result<FunctionConfig, AwsError> {
+        let out = self
+            .lambda(region)
+            .get_function()
+            .function_name(function)
+            .send()
+            .await
+            .map_err(|e| call_error("lambda:GetFunction", region, &e))?;
+        let Some(c) = out.configuration() else {
+            return Ok(FunctionConfig {
+                name: function.to_string(),
+                ..Default::default()
+            });
+        };
+        let mut environment: Vec<(String, String)> = c
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        environment.sort();
+        Ok(FunctionConfig {
+            name: c.function_name().unwrap_or(function).to_string(),
+            arn: c.function_arn().unwrap_or_default().to_string(),
+            runtime: c.runtime().map(|r| r.as_str().to_string()),
+            handler: c.handler().map(str::to_string),
+            memory_mb: c.memory_size(),
+            timeout_s: c.timeout(),
+            role: c.role().map(str::to_string),
+            architectures: c
+                .architectures()
+                .iter()
+                .map(|a| a.as_str().to_string())
+                .collect(),
+            last_modified: c.last_modified().map(str::to_string),
+            code_size: c.code_size(),
+            description: c
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            state: c.state().map(|s| s.as_str().to_string()),
+            environment,
+        })
+    }
+
+    /// The function's resource policy (JSON text), or `None` when it has none.
+    pub async fn get_function_policy(
+        &self,
+        region: &str,
+        function: &str,
+    ) -> Result<Option<String>, AwsError> {
+        match self
+            .lambda(region)
+            .get_policy()
+            .function_name(function)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(out.policy().map(str::to_string)),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(call_error("lambda:GetPolicy", region, &e)),
+        }
+    }
+
+    /// Invoke with RequestResponse; `tail` asks for the log tail.
+    pub async fn invoke(
+        &self,
+        region: &str,
+        function: &str,
+        payload: Vec<u8>,
+        tail: bool,
+    ) -> Result<InvokeOutput, AwsError> {
+        let mut req = self
+            .lambda(region)
+            .invoke()
+            .function_name(function)
+            .invocation_type(InvocationType::RequestResponse)
+            .payload(Blob::new(payload));
+        if tail {
+            req = req.log_type(LogType::Tail);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| call_error("lambda:Invoke", region, &e))?;
+        let log_tail = out
+            .log_result()
+            .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        Ok(InvokeOutput {
+            status_code: out.status_code(),
+            executed_version: out.executed_version().map(str::to_string),
+            function_error: out.function_error().map(str::to_string),
+            log_tail,
+            payload: out
+                .payload()
+                .map(|b| b.as_ref().to_vec())
+                .unwrap_or_default(),
+        })
+    }
+}
