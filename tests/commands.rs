@@ -260,7 +260,7 @@ fn open_prints_https_urls_and_refuses_others() {
     let out = app.run(&["requestorFn", "visit-console", "--print"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let url = stdout(&out);
-    assert!(url.starts_with("https://console.aws.amazon.com/lambda/home?region=us-east-1#/functions/IamApigatewayLambdaStack-requestorFn"), "{url}");
+    assert!(url.starts_with("https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions/IamApigatewayLambdaStack-requestorFn"), "{url}");
 
     let out = app.run(&["requestorFn", "web", "--print"]);
     assert_eq!(out.status.code(), Some(1));
