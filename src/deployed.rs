@@ -146,54 +146,70 @@ pub async fn lookup_roots(
     refresh: bool,
     roots: &[StackIdx],
 ) -> Deployment {
-    let identity_region = roots
-        .iter()
-        .find_map(|&i| app.stacks[i].env.region.clone())
-        .or_else(|| aws.default_region())
-        .unwrap_or_else(|| "us-east-1".to_string());
-
-    let identity = aws.caller_identity(&identity_region);
-    let stacks = join_all(
-        roots
+    // Stacks are grouped by the account of their environment: each group is looked up with
+    // that account's credentials (cdkx.toml, --role-arn), all groups and stacks concurrently.
+    let mut groups: Vec<(Option<String>, Vec<StackIdx>)> = Vec::new();
+    for &root in roots {
+        let account = app.stacks[root].env.account.clone();
+        match groups.iter_mut().find(|(a, _)| *a == account) {
+            Some((_, members)) => members.push(root),
+            None => groups.push((account, vec![root])),
+        }
+    }
+    let results = join_all(groups.iter().map(|(account, members)| async move {
+        let aws = aws.for_account(account.as_deref()).await;
+        let region = members
             .iter()
-            .map(|&root| lookup_root(app, aws, cache, refresh, root)),
-    );
-    let (identity, results) = futures::join!(identity, stacks);
+            .find_map(|&i| app.stacks[i].env.region.clone())
+            .or_else(|| aws.default_region())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        let identity = aws.caller_identity(&region);
+        let stacks = join_all(
+            members
+                .iter()
+                .map(|&root| lookup_root(app, &aws, cache, refresh, root)),
+        );
+        let (identity, stacks) = futures::join!(identity, stacks);
+        (identity, aws.source().to_string(), stacks)
+    }))
+    .await;
 
     let mut out = Deployment {
         stacks: vec![StackState::Offline; app.stacks.len()],
-        identity: identity.as_ref().ok().cloned(),
+        identity: None,
         warnings: Vec::new(),
         cache_hits: 0,
     };
-    for (root, result) in roots.iter().zip(results) {
-        match result {
-            Ok((states, hit, warning)) => {
-                out.cache_hits += usize::from(hit);
-                out.warnings.extend(warning);
-                for (i, st) in states {
-                    out.stacks[i] = st;
+    for ((_, members), (identity, source, stacks)) in groups.iter().zip(results) {
+        for (root, result) in members.iter().zip(stacks) {
+            match result {
+                Ok((states, hit, warning)) => {
+                    out.cache_hits += usize::from(hit);
+                    out.warnings.extend(warning);
+                    for (i, st) in states {
+                        out.stacks[i] = st;
+                    }
                 }
-            }
-            Err(e) => {
-                for i in family(app, *root) {
-                    out.stacks[i] = StackState::Failed(e.to_string());
+                Err(e) => {
+                    for i in family(app, *root) {
+                        out.stacks[i] = StackState::Failed(e.to_string());
+                    }
                 }
             }
         }
-    }
-    if let Ok(id) = &identity {
-        for &root in roots {
+        let Ok(id) = identity else { continue };
+        for &root in members {
             let s = &app.stacks[root];
             if let Some(want) = &s.env.account
                 && *want != id.account
             {
                 out.warnings.push(format!(
-                    "stack {} belongs to account {want}, but your credentials are for account {} ({}); its physical ids were looked up in account {}",
+                    "stack {} belongs to account {want}, but the credentials used for it ({source}) are for account {} ({}); its physical ids were looked up in account {}. Map the account to a profile or role in cdkx.toml (see `cdkx whoami`)",
                     s.name, id.account, id.arn, id.account
                 ));
             }
         }
+        out.identity.get_or_insert(id);
     }
     out
 }

@@ -10,6 +10,7 @@ pub mod aws;
 pub mod cache;
 pub mod catalogue;
 pub mod cli;
+pub mod config;
 pub mod console;
 pub mod deployed;
 pub mod model;

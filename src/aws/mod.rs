@@ -5,26 +5,40 @@
 mod apigateway;
 mod cloudformation;
 mod cloudtrail;
+mod execute_api;
 mod lambda;
+
+pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
 pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
 pub use cloudtrail::{LookupPage, TrailEvent};
 pub use lambda::{FunctionConfig, InvokeOutput};
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig, retry::RetryConfig, timeout::TimeoutConfig};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use tokio::sync::Mutex;
+
+use crate::config::AccountSettings;
 use aws_sdk_cloudformation as cfn;
 use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
-/// Flags shared by every command that may call AWS.
+/// Flags shared by every command that may call AWS, and the per-account settings of cdkx.toml.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
     pub profile: Option<String>,
     pub region: Option<String>,
     pub endpoint_url: Option<String>,
+    /// `--role-arn`: assumed for calls to the role's own account.
+    pub role_arn: Option<String>,
+    pub external_id: Option<String>,
+    pub accounts: BTreeMap<String, AccountSettings>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -53,6 +67,10 @@ pub enum AwsError {
 pub struct Aws {
     config: SdkConfig,
     opts: AwsOptions,
+    /// How these credentials are obtained, in words a user recognizes.
+    source: String,
+    /// Configurations already made for other accounts, shared by clones.
+    per_account: Arc<Mutex<HashMap<String, Aws>>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -87,6 +105,26 @@ impl Aws {
     /// Loads configuration the way the AWS CLI does (env, profiles, SSO, credential_process),
     /// with cdkx's flags on top. Nothing is called yet, so this does not fail.
     pub async fn load(opts: AwsOptions) -> Aws {
+        let source = match &opts.profile {
+            Some(p) => format!("profile {p} (--profile)"),
+            None if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() => {
+                "environment (AWS_ACCESS_KEY_ID)".to_string()
+            }
+            None => match std::env::var("AWS_PROFILE") {
+                Ok(p) if !p.is_empty() => format!("profile {p} (AWS_PROFILE)"),
+                _ => "default credential chain".to_string(),
+            },
+        };
+        let config = Self::load_config(&opts, opts.profile.as_deref()).await;
+        Aws {
+            config,
+            opts,
+            source,
+            per_account: Arc::default(),
+        }
+    }
+
+    async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
                 TimeoutConfig::builder()
@@ -95,8 +133,13 @@ impl Aws {
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
-        if let Some(p) = &opts.profile {
-            loader = loader.profile_name(p);
+        if let Some(p) = profile {
+            // A named profile is the only source: the default chain would prefer environment
+            // keys and hide that the profile does not resolve.
+            let from_profile = aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .profile_name(p)
+                .build();
+            loader = loader.profile_name(p).credentials_provider(from_profile);
         }
         if let Some(r) = &opts.region {
             loader = loader.region(Region::new(r.clone()));
@@ -104,8 +147,102 @@ impl Aws {
         if let Some(e) = &opts.endpoint_url {
             loader = loader.endpoint_url(e);
         }
-        let config = loader.load().await;
-        Aws { config, opts }
+        loader.load().await
+    }
+
+    /// How these credentials are obtained (`profile team-b (cdkx.toml)`, `role ... assumed with
+    /// environment (AWS_ACCESS_KEY_ID)`, ...).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The configuration for calls into `account`: `--role-arn` when it names a role of that
+    /// account, else the account's settings in cdkx.toml, else these credentials. Nothing is
+    /// called here; a role is assumed on the first call that needs it.
+    pub async fn for_account(&self, account: Option<&str>) -> Aws {
+        let Some(account) = account else {
+            return self.clone();
+        };
+        let mut cache = self.per_account.lock().await;
+        if let Some(done) = cache.get(account) {
+            return done.clone();
+        }
+        let flag_role = self
+            .opts
+            .role_arn
+            .as_deref()
+            .filter(|r| crate::console::account_from_arn(r) == Some(account));
+        let made = if let Some(role) = flag_role {
+            self.assume(role, self.opts.external_id.as_deref(), "--role-arn")
+                .await
+        } else if let Some(settings) = self.opts.accounts.get(account) {
+            let base = match &settings.profile {
+                Some(p) => Aws {
+                    config: Self::load_config(&self.opts, Some(p)).await,
+                    opts: self.opts.clone(),
+                    source: format!("profile {p} (cdkx.toml)"),
+                    per_account: self.per_account.clone(),
+                },
+                None => self.clone(),
+            };
+            match &settings.role_arn {
+                Some(role) => {
+                    base.assume(role, settings.external_id.as_deref(), "cdkx.toml")
+                        .await
+                }
+                None => base,
+            }
+        } else {
+            self.clone()
+        };
+        cache.insert(account.to_string(), made.clone());
+        made
+    }
+
+    /// These credentials used to assume `role`.
+    pub async fn assume(&self, role: &str, external_id: Option<&str>, why: &str) -> Aws {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(role)
+            .session_name("cdkx")
+            .configure(&self.config);
+        if self.config.region().is_none() {
+            builder = builder.region(Region::new("us-east-1"));
+        }
+        if let Some(id) = external_id {
+            builder = builder.external_id(id);
+        }
+        let provider = builder
+            .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
+                SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
+            }))
+            .await;
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Aws {
+            config,
+            opts: self.opts.clone(),
+            source: format!("role {role} ({why}) assumed with {}", self.source),
+            per_account: self.per_account.clone(),
+        }
+    }
+
+    /// The credentials themselves, for signing requests the SDK does not make (the probe).
+    pub async fn credentials(&self) -> Result<Credentials, AwsError> {
+        let provider = self.config.credentials_provider().ok_or_else(|| AwsError::Call {
+            call: "credentials",
+            region: self.default_region().unwrap_or_default(),
+            message: "no credentials are configured (set AWS_PROFILE, or run aws configure / aws sso login)".into(),
+        })?;
+        provider
+            .provide_credentials()
+            .await
+            .map_err(|e| AwsError::Call {
+                call: "credentials",
+                region: self.default_region().unwrap_or_default(),
+                message: chain(&e),
+            })
     }
 
     pub fn options(&self) -> &AwsOptions {
@@ -203,6 +340,14 @@ where
         }
         _ => chain(e),
     };
+    // The SDK's words for "no credentials" do not say what to do.
+    let message = if message.contains("credential provider was not enabled")
+        || message.contains("no providers in chain provided credentials")
+    {
+        "no credentials were found: is the profile defined (`aws configure list-profiles`), or do you need `aws sso login`?".to_string()
+    } else {
+        message
+    };
     AwsError::Call {
         call,
         region: region.to_string(),
@@ -211,7 +356,7 @@ where
 }
 
 /// The error and its causes on one line, without repeating the same text twice.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(err) = cur {

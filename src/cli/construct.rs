@@ -79,7 +79,7 @@ struct CommandJson<'a> {
 }
 
 /// cdkx's own options and whether each takes a value, as they may appear after the construct.
-const GLOBAL_FLAGS: [(&str, bool); 8] = [
+const GLOBAL_FLAGS: [(&str, bool); 10] = [
     ("--app", true),
     ("--profile", true),
     ("--region", true),
@@ -88,6 +88,8 @@ const GLOBAL_FLAGS: [(&str, bool); 8] = [
     ("-o", true),
     ("--refresh", false),
     ("--commands", true),
+    ("--role-arn", true),
+    ("--external-id", true),
 ];
 
 /// Moves cdkx's global options out of `words[from..]`: up to the first other word when
@@ -149,6 +151,8 @@ fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
         },
         refresh: parsed.refresh || g.refresh,
         commands: parsed.commands.or_else(|| g.commands.clone()),
+        role_arn: parsed.role_arn.or_else(|| g.role_arn.clone()),
+        external_id: parsed.external_id.or_else(|| g.external_id.clone()),
     })
 }
 
@@ -192,16 +196,14 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     }
     let g = &overlay(g, &extra)?;
 
-    let aws = super::connect(g).await;
-    let deployment = deployed::lookup_roots(
-        app,
-        &aws,
-        &super::cache(),
-        g.refresh,
-        &[app.root_stack(stack)],
-    )
-    .await;
+    let aws = super::connect(g).await?;
+    let root = app.root_stack(stack);
+    let deployment = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &[root]).await;
     super::report(app, &deployment);
+    // Actions on the resource use the credentials of its stack's account.
+    let aws = aws
+        .for_account(app.stacks[root].env.account.as_deref())
+        .await;
     let subject = Subject::new(app, &deployment, Some(&aws), &resolved);
 
     if wants_list {

@@ -89,7 +89,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
     let deployment = if args.offline {
         Deployment::offline(app)
     } else {
-        let aws = super::connect(g).await;
+        let aws = super::connect(g).await?;
         let mut roots: Vec<usize> = wanted.iter().map(|&i| app.root_stack(i)).collect();
         roots.dedup();
         let d = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &roots).await;

@@ -8,6 +8,7 @@ mod describe;
 mod invoke;
 mod list;
 pub mod table;
+mod whoami;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -77,6 +78,12 @@ pub struct GlobalArgs {
     /// A construct-commands file to use instead of the app directory's
     #[arg(long, global = true, value_name = "FILE")]
     pub commands: Option<PathBuf>,
+    /// Assume this role for calls to its account (other accounts: cdkx.toml, else your credentials)
+    #[arg(long, global = true, value_name = "ARN")]
+    pub role_arn: Option<String>,
+    /// External id for --role-arn, when the role's trust policy asks for one
+    #[arg(long, global = true, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +102,8 @@ pub enum Cmd {
     List(list::ListArgs),
     /// Run a command on a construct (the explicit form of `cdkx CONSTRUCT [COMMAND]`)
     Run(construct::RunArgs),
+    /// Who the credentials for each of the app's accounts are, and how they were obtained
+    Whoami,
     #[command(external_subcommand)]
     External(Vec<String>),
 }
@@ -138,6 +147,7 @@ async fn run(cli: Cli) -> Result<i32> {
     match cli.command {
         Some(Cmd::List(args)) => list::run(&g, args).await,
         Some(Cmd::Run(args)) => construct::run(&g, args).await,
+        Some(Cmd::Whoami) => whoami::run(&g).await,
         Some(Cmd::External(words)) => {
             construct::run(&g, construct::RunArgs::from_words(words)?).await
         }
@@ -180,13 +190,23 @@ pub(crate) fn load_catalogue(
     Ok(catalogue)
 }
 
-pub(crate) async fn connect(g: &GlobalArgs) -> Aws {
-    Aws::load(AwsOptions {
+/// AWS access as the flags, the environment and cdkx.toml (app and user level) say.
+pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    // cdkx.toml lives in the app directory; without an app, the user's file still counts.
+    let app_dir = assembly::locate(g.app.as_deref(), &cwd)
+        .ok()
+        .map(|l| l.app_dir);
+    let config = crate::config::Config::load(app_dir.as_deref())?;
+    Ok(Aws::load(AwsOptions {
         profile: g.profile.clone(),
         region: g.region.clone(),
         endpoint_url: g.endpoint_url.clone(),
+        role_arn: g.role_arn.clone(),
+        external_id: g.external_id.clone(),
+        accounts: config.accounts,
     })
-    .await
+    .await)
 }
 
 pub(crate) fn cache() -> Cache {

@@ -1,0 +1,108 @@
+//! `cdkx whoami`: for each account the app's stacks live in, who the credentials used for it
+//! are and how they were obtained.
+
+use anyhow::Result;
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::{GlobalArgs, OutputFormat, table::Table};
+use crate::aws::CallerIdentity;
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountJson {
+    /// The account of the stacks' environment; null for the default credentials.
+    account: Option<String>,
+    stacks: Vec<String>,
+    source: String,
+    caller: Option<CallerIdentity>,
+    /// true when the caller is in the account the stacks name.
+    matches: Option<bool>,
+    error: Option<String>,
+}
+
+pub async fn run(g: &GlobalArgs) -> Result<i32> {
+    let loaded = super::load_app(g).ok();
+    let aws = super::connect(g).await?;
+    // The accounts of the app's stacks, plus the default credentials.
+    let mut accounts: Vec<(Option<String>, Vec<String>)> = vec![(None, Vec::new())];
+    if let Some(l) = &loaded {
+        for s in l.app.stacks.iter().filter(|s| !s.is_nested()) {
+            let slot = match accounts.iter_mut().find(|(a, _)| *a == s.env.account) {
+                Some(slot) => slot,
+                None => {
+                    accounts.push((s.env.account.clone(), Vec::new()));
+                    accounts.last_mut().expect("pushed")
+                }
+            };
+            slot.1.push(s.name.clone());
+        }
+    }
+    let region = aws
+        .default_region()
+        .unwrap_or_else(|| "us-east-1".to_string());
+    let rows: Vec<AccountJson> = join_all(accounts.into_iter().map(|(account, stacks)| {
+        let aws = &aws;
+        let region = &region;
+        async move {
+            let for_it = aws.for_account(account.as_deref()).await;
+            let result = for_it.caller_identity(region).await;
+            let (caller, error) = match result {
+                Ok(id) => (Some(id), None),
+                Err(e) => (None, Some(e.to_string())),
+            };
+            AccountJson {
+                matches: match (&account, &caller) {
+                    (Some(a), Some(c)) => Some(*a == c.account),
+                    _ => None,
+                },
+                account,
+                stacks,
+                source: for_it.source().to_string(),
+                caller,
+                error,
+            }
+        }
+    }))
+    .await;
+
+    let failed = rows
+        .iter()
+        .any(|r| r.error.is_some() && !r.stacks.is_empty() || r.matches == Some(false));
+    match g.output {
+        OutputFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "accounts": rows }))?
+        ),
+        _ => {
+            let mut t = Table::new(vec!["ACCOUNT", "STACKS", "CALLER", "CREDENTIALS"]);
+            for r in &rows {
+                let who = match (&r.caller, &r.error, r.matches) {
+                    (Some(c), _, Some(false)) => {
+                        format!("{} (account {}: NOT the stacks' account)", c.arn, c.account)
+                    }
+                    (Some(c), _, _) => c.arn.clone(),
+                    (None, Some(e), _) => format!("cannot obtain credentials: {e}"),
+                    (None, None, _) => "-".into(),
+                };
+                t.push(vec![
+                    r.account.clone().unwrap_or_else(|| "(default)".into()),
+                    if r.stacks.is_empty() {
+                        "-".into()
+                    } else {
+                        r.stacks.join(", ")
+                    },
+                    who,
+                    r.source.clone(),
+                ]);
+            }
+            print!("{}", t.render());
+            if failed {
+                eprintln!(
+                    "cdkx: some of the app's accounts are not reached as themselves: fix the credentials above, or map each account to a profile or role in cdkx.toml, e.g.\n  [accounts.222222222222]\n  role_arn = \"arn:aws:iam::222222222222:role/NAME\""
+                );
+            }
+        }
+    }
+    Ok(i32::from(failed))
+}
