@@ -7,7 +7,9 @@ service, before moto picks a backend:
 * every AWS API request is identified (service and action) and counted;
 * a fault armed through ``/moto-api/cdkx/faults`` replaces the answer to the next
   matching requests (throttling, HTTP 500, a hang, a body that is not JSON);
-* ``POST /moto-api/reset`` also clears the project's state before moto's reset.
+* ``POST /moto-api/reset`` also clears the project's state before moto's reset;
+* requests addressed to an execute-api endpoint go to the API Gateway front door
+  (cdkx_apigw) instead of moto.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import uuid
 from typing import Any, Callable
 from urllib.parse import parse_qs
 
+import cdkx_apigw
 import cdkx_cfn
 import cdkx_cloudtrail
 import cdkx_lambda
@@ -351,6 +354,7 @@ def reset_all() -> None:
     """Everything the project keeps beside moto's backends."""
     cdkx_lambda.reset()
     cdkx_cloudtrail.reset()
+    cdkx_apigw.reset()
     clear_faults()
     clear_requests()
 
@@ -384,6 +388,15 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
         "GET": lambda b: _ok(requests_snapshot()),
         "DELETE": lambda b: (clear_requests(), _ok())[1],
     },
+    "apigw/credentials": {
+        "POST": lambda b: (200, cdkx_apigw.add_credentials(b)),
+        "GET": lambda b: _ok(cdkx_apigw.list_credentials()),
+        "DELETE": lambda b: (cdkx_apigw.clear_credentials(), _ok())[1],
+    },
+    "apigw/requests": {
+        "GET": lambda b: _ok(cdkx_apigw.list_requests()),
+        "DELETE": lambda b: (cdkx_apigw.clear_requests(), _ok())[1],
+    },
     "health": {"GET": lambda b: _ok({"status": "ok"})},
     "reset": {"POST": lambda b: (reset_all(), _ok())[1]},
 }
@@ -406,7 +419,8 @@ def _control(environ: dict) -> tuple[int, Any]:
             body = None
             _drain(environ)
         return handler(body)
-    except (ControlError, cdkx_lambda.ControlError, cdkx_cloudtrail.ControlError) as exc:
+    except (ControlError, cdkx_lambda.ControlError, cdkx_cloudtrail.ControlError,
+            cdkx_apigw.ControlError) as exc:
         return 400, {"error": str(exc)}
 
 
@@ -416,6 +430,11 @@ class CdkxMiddleware:
 
     def __call__(self, environ: dict, start_response: Callable) -> Any:
         path = environ.get("PATH_INFO", "")
+        # execute-api calls (by Host header or /_execute-api/ path) never reach moto,
+        # are not counted and are not subject to faults: see cdkx_apigw.
+        target = cdkx_apigw.match(environ)
+        if target is not None:
+            return cdkx_apigw.handle(target, environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             status, value = _control(environ)
             body = json.dumps(value).encode("utf-8")

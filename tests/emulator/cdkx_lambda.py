@@ -193,6 +193,10 @@ def _patched_function_invoke(self: Any, body: Any, request_headers: Any, respons
         "log_type": request_headers.get("X-Amz-Log-Type"),
         "time": time.time(),
     }
+    # Set by the API Gateway front door (cdkx_apigw) for the calls it makes.
+    source = getattr(_request_context, "source", None)
+    if source:
+        record["source"] = source
     record.update(_decode_event(body))
     with _lock:
         _invocations.append(record)

@@ -6,8 +6,9 @@
 Starts server.py on a free port, deploys a small generated assembly (a Stage, a
 second account, a nested stack and a template too large for TemplateBody) and
 every fixture under tests/fixtures/*/cdk.out, then checks the extensions: queued
-Lambda results, CloudTrail LookupEvents paging, faults, request counting, reset
-and shutdown on stdin EOF. Exits non-zero when a check fails; the last line is
+Lambda results, CloudTrail LookupEvents paging, faults, request counting, the API
+Gateway front door (requests signed with botocore; IAM and resource policies;
+canonicalization edge cases), reset and shutdown on stdin EOF. Exits non-zero when a check fails; the last line is
 "N passed, N failed".
 """
 
@@ -16,8 +17,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import glob
+import http.client
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -25,13 +28,19 @@ import time
 import traceback
 import urllib.error
 import urllib.request
+import uuid
+from unittest import mock
+from urllib.parse import urlsplit
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 VERBOSE = "-v" in sys.argv
 
 import boto3  # noqa: E402
+from botocore.auth import SigV4Auth, SigV4QueryAuth  # noqa: E402
+from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.config import Config  # noqa: E402
+from botocore.credentials import Credentials  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 NO_RETRY = Config(retries={"total_max_attempts": 1, "mode": "standard"}, read_timeout=30)
@@ -185,6 +194,465 @@ def write_mini_assembly(root: str) -> str:
                                    "displayName": "Far/RemoteStack"},
     }})
     return out
+
+
+# ---------------------------------------------------------------- the API Gateway front door
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+OTHER = "222222222222"
+MSG_MISSING = {"message": "Missing Authentication Token"}
+MSG_FORBIDDEN = {"message": "Forbidden"}
+MSG_INVALID_TOKEN = {"message": "The security token included in the request is invalid."}
+MSG_BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
+                     "Check your AWS Secret Access Key and signing method. Consult the service documentation "
+                     "for details.")
+
+
+def sign(method, host, path, creds, params=None, body=b"", headers=None, region=REGION, when=None,
+         service="execute-api", presign=False):
+    """Sign with botocore (as any AWS SDK would) -> (path?query as sent, headers as sent).
+
+    `path` is given percent-encoded, as it goes on the wire; `params` are decoded
+    (key, value) pairs that botocore encodes. `creds` is (key, secret[, token]).
+    """
+    headers = dict(headers or {})
+    headers["Host"] = host
+    request = AWSRequest(method=method, url=f"https://{host}{path}", data=body, params=params or {},
+                         headers=headers)
+    signer = (SigV4QueryAuth(Credentials(*creds), service, region, expires=300) if presign
+              else SigV4Auth(Credentials(*creds), service, region))
+    if when is not None:
+        with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+            signer.add_auth(request)
+    else:
+        signer.add_auth(request)
+    prepared = request.prepare()
+    url = urlsplit(prepared.url)
+    wire = url.path + (f"?{url.query}" if url.query else "")
+    return wire, {k: v for k, v in prepared.headers.items()}
+
+
+def send(emu, method, wire, headers, body=b""):
+    """Send exactly these bytes to the emulator's port (Host header as given)."""
+    port = int(emu.endpoint.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest(method, wire, skip_host=True, skip_accept_encoding=True)
+        for name, value in headers.items():
+            conn.putheader(name, value.encode("utf-8") if isinstance(value, str) else value)
+        if body and not any(k.lower() == "content-length" for k in headers):
+            conn.putheader("Content-Length", str(len(body)))
+        conn.endheaders(body or None)
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def expect_error(result, status, error_type, body=None, key="message", prefix=None, pattern=None):
+    code, headers, data = result
+    expect(code == status, f"status {code} != {status}: {data[:400]!r}")
+    expect(headers.get("x-amzn-errortype") == error_type, f"x-amzn-ErrorType {headers.get('x-amzn-errortype')}")
+    expect(uuid.UUID(headers["x-amzn-requestid"]), "x-amzn-RequestId")
+    parsed = json.loads(data)
+    if body is not None:
+        expect(parsed == body, f"body {parsed!r} != {body!r}")
+    if prefix is not None:
+        expect(list(parsed) == [key] and parsed[key].startswith(prefix), f"body {parsed!r}")
+    if pattern is not None:
+        expect(list(parsed) == [key] and re.fullmatch(pattern, parsed[key], re.S), f"body {parsed!r} !~ {pattern}")
+    return parsed
+
+
+def apigw_checks(emu, cfn, state):
+    apigw = emu.client("apigateway")
+    iam = emu.client("iam")
+    sts = emu.client("sts")
+    fx: dict = {}
+
+    def front_door_basics():
+        apis = {a["name"]: a for a in apigw.get_rest_apis()["items"]}
+        api = apis["iam-backed-api"]
+        fx["api"] = api["id"]
+        fx["policy"] = api["policy"]
+        fx["host"] = f"{api['id']}.execute-api.{REGION}.amazonaws.com"
+        fx["arn"] = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api['id']}"
+        summaries = cfn.list_stack_resources(StackName="IamApigatewayLambdaStack")["StackResourceSummaries"]
+        fx["fn"] = next(r["PhysicalResourceId"] for r in summaries if r["ResourceType"] == "AWS::Lambda::Function"
+                        and r["LogicalResourceId"].startswith("iamApiFn"))
+        emu.control("DELETE", "apigw/requests")
+        host = fx["host"]
+        unsigned = send(emu, "GET", "/prod/", {"Host": host})
+        expect_error(unsigned, 403, "MissingAuthenticationTokenException", MSG_MISSING)
+        expect(unsigned[2] == b'{"message":"Missing Authentication Token"}', unsigned[2])
+        expect_error(send(emu, "GET", "/prod", {"Host": host + ":443"}), 403,
+                     "MissingAuthenticationTokenException", MSG_MISSING)
+        expect_error(send(emu, "GET", "/prod/", {"Host": "abcdefghij.execute-api.us-east-1.amazonaws.com"}),
+                     403, "ForbiddenException", MSG_FORBIDDEN)
+        expect_error(send(emu, "GET", "/beta/", {"Host": host}), 403, "ForbiddenException", MSG_FORBIDDEN)
+        expect_error(send(emu, "GET", "/", {"Host": host}), 403, "ForbiddenException", MSG_FORBIDDEN)
+        expect_error(send(emu, "GET", "/prod/", {"Host": f"{fx['api']}.execute-api.eu-west-1.amazonaws.com"}),
+                     403, "ForbiddenException", MSG_FORBIDDEN)
+        # A path or method the API does not have: Missing Authentication Token, signed or not.
+        expect_error(send(emu, "GET", "/prod/nope", {"Host": host}), 403, "MissingAuthenticationTokenException",
+                     MSG_MISSING)
+        expect_error(send(emu, "POST", "/prod/", {"Host": host}, b"{}"), 403,
+                     "MissingAuthenticationTokenException", MSG_MISSING)
+        # The path form.
+        expect_error(send(emu, "GET", f"/_execute-api/{fx['api']}/prod/", {"Host": "127.0.0.1"}), 403,
+                     "MissingAuthenticationTokenException", MSG_MISSING)
+        expect_error(send(emu, "GET", "/_execute-api/abcdefghij/prod/", {"Host": "127.0.0.1"}), 403,
+                     "ForbiddenException", MSG_FORBIDDEN)
+        log = emu.control("GET", "apigw/requests")[1]["requests"]
+        expect(len(log) == 10 and log[0]["verdict"] == "missing_token" and not log[0]["signed"], log[0])
+        expect(log[0]["resource_arn"] == f"{fx['arn']}/prod/GET/", log[0])
+        counts = emu.control("GET", "requests")[1]["counts"]
+        expect(not any("/prod" in k or "_execute-api" in k for k in counts),
+               f"front door calls must not reach moto's request counting: {counts}")
+
+    check("front door: unsigned -> Missing Authentication Token; unknown api/stage -> Forbidden", front_door_basics)
+    if "api" not in fx:
+        return
+
+    def iam_user_allowed():
+        iam.create_user(UserName="cdkx-alice")
+        iam.put_user_policy(UserName="cdkx-alice", PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                    "Resource": f"{fx['arn']}/*/GET/*"}]}))
+        key = iam.create_access_key(UserName="cdkx-alice")["AccessKey"]
+        fx["alice"] = (key["AccessKeyId"], key["SecretAccessKey"])
+        fx["alice_arn"] = f"arn:aws:iam::{ACCOUNT}:user/cdkx-alice"
+        emu.control("DELETE", "lambda/invocations")
+        status, body = emu.control("POST", "lambda/results", {"function": fx["fn"], "results": [
+            {"payload": {"statusCode": 200, "body": "{\"hello\":\"world\"}"}}]})
+        expect(status == 200, body)
+        wire, headers = sign("GET", fx["host"], "/prod/", fx["alice"])
+        code, rheaders, data = send(emu, "GET", wire, headers)
+        expect(code == 200 and json.loads(data) == {"hello": "world"}, (code, data))
+        expect(rheaders.get("content-type") == "application/json" and "x-amzn-errortype" not in rheaders, rheaders)
+        expect(uuid.UUID(rheaders["x-amzn-requestid"]), rheaders)
+        calls = emu.control("GET", "lambda/invocations")[1]["invocations"]
+        expect(len(calls) == 1 and calls[0]["function"] == fx["fn"] and calls[0]["source"] == "apigateway", calls)
+        event = calls[0]["payload"]
+        expect(event["httpMethod"] == "GET" and event["path"] == "/" and event["resource"] == "/", event)
+        expect(event["body"] is None and event["isBase64Encoded"] is False, event)
+        expect(event["queryStringParameters"] is None and event["multiValueQueryStringParameters"] is None, event)
+        ctx = event["requestContext"]
+        expect(ctx["stage"] == "prod" and ctx["apiId"] == fx["api"] and ctx["accountId"] == ACCOUNT, ctx)
+        expect(ctx["identity"]["userArn"] == fx["alice_arn"] and ctx["identity"]["accountId"] == ACCOUNT, ctx)
+        expect(ctx["identity"]["accessKey"] == fx["alice"][0] and ctx["identity"]["caller"], ctx)
+        expect(event["headers"]["Host"] == fx["host"] and event["headers"]["Authorization"].startswith("AWS4-"), event)
+        # Empty queue now: the function "fails" (NoQueuedResult) -> 502.
+        wire, headers = sign("GET", fx["host"], "/prod/", fx["alice"])
+        raw = send(emu, "GET", wire, headers)
+        expect_error(raw, 502, "InternalServerErrorException", {"message": "Internal server error"})
+        expect(raw[2] == b'{"message": "Internal server error"}', raw[2])
+        # The Host header may carry a port; the signature covers it as sent.
+        emu.control("POST", "lambda/results", {"function": fx["fn"], "default": {"payload": {"statusCode": 200,
+                                                                                            "body": "{}"}}})
+        wire, headers = sign("GET", fx["host"] + ":8443", "/prod/", fx["alice"])
+        expect(send(emu, "GET", wire, headers)[0] == 200, "Host with a port")
+        log = emu.control("GET", "apigw/requests")[1]["requests"][-3]
+        expect(log["signed"] and log["caller"]["arn"] == fx["alice_arn"] and log["verdict"] == "allowed", log)
+        expect(log["signed_headers"] == ["host", "x-amz-date"] and not log["session_token"], log)
+
+    check("front door: IAM user with an identity policy -> 200 from the queued iamApiFn result", iam_user_allowed)
+    if "alice" not in fx:
+        return
+
+    def signature_errors():
+        host = fx["host"]
+        key, secret = fx["alice"]
+        wire, headers = sign("GET", host, "/prod/", (key, secret + "x"))
+        parsed = expect_error(send(emu, "GET", wire, headers), 403, "InvalidSignatureException",
+                              prefix=MSG_BAD_SIGNATURE)
+        expect("\n\nThe Canonical String for this request should have been\n'GET\n/prod/\n\nhost:" in parsed["message"]
+               and "\n\nThe String-to-Sign should have been\n'AWS4-HMAC-SHA256\n" in parsed["message"], parsed)
+        wire, headers = sign("GET", host, "/prod/", ("AKIAUNKNOWNKEY000000", "secret"))
+        expect_error(send(emu, "GET", wire, headers), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
+        old = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=6)
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], when=old)
+        expect_error(send(emu, "GET", wire, headers), 403, "InvalidSignatureException",
+                     pattern=r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z "
+                             r"\(\d{8}T\d{6}Z - 5 min\.\)")
+        ahead = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(minutes=6)
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], when=ahead)
+        expect_error(send(emu, "GET", wire, headers), 403, "InvalidSignatureException",
+                     pattern=r"Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z "
+                             r"\(\d{8}T\d{6}Z \+ 5 min\.\)")
+        # Four minutes old is still fine.
+        recent = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(minutes=4)
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], when=recent)
+        expect(send(emu, "GET", wire, headers)[0] == 200, "a 4-minute-old signature")
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], region="eu-west-1")
+        expect_error(send(emu, "GET", wire, headers), 403, "InvalidSignatureException",
+                     {"message": "Credential should be scoped to a valid region, not 'eu-west-1'. "})
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], service="apigateway")
+        expect_error(send(emu, "GET", wire, headers), 403, "InvalidSignatureException",
+                     {"message": "Credential should be scoped to correct service: 'execute-api'. "})
+        expect_error(send(emu, "GET", "/prod/", {"Host": host, "Authorization": "Bearer abc.def"}), 403,
+                     "IncompleteSignatureException",
+                     prefix="Invalid key=value pair (missing equal-sign) in Authorization header")
+        expect_error(send(emu, "GET", "/prod/", {"Host": host, "Authorization": "Basic dXNlcjpwYXNzd29yZA=="}), 403,
+                     "IncompleteSignatureException", prefix="Authorization header requires 'Credential' parameter.")
+        # A session token with a permanent key is refused.
+        wire, headers = sign("GET", host, "/prod/", (key, secret, "bogus-token"))
+        expect_error(send(emu, "GET", wire, headers), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
+        # Changing the request after signing breaks the signature.
+        wire, headers = sign("GET", host, "/prod/", fx["alice"], params=[("a", "1")])
+        expect_error(send(emu, "GET", wire + "&b=2", headers), 403, "InvalidSignatureException",
+                     prefix=MSG_BAD_SIGNATURE)
+
+    check("front door: wrong secret, unknown key, expired date, scope, malformed header", signature_errors)
+
+    def cross_account():
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER}:role/cdkx-caller",
+                                RoleSessionName="probe")["Credentials"]
+        session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        other_iam = emu.client("iam", aws_access_key_id=session[0], aws_secret_access_key=session[1],
+                               aws_session_token=session[2])
+        trust = json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}, "Action": "sts:AssumeRole"}]})
+        other_iam.create_role(RoleName="cdkx-caller", AssumeRolePolicyDocument=trust)
+        other_iam.put_role_policy(RoleName="cdkx-caller", PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["execute-api:Invoke"],
+                                                    "Resource": [f"{fx['arn']}/prod/*"]}]}))
+        other_iam.create_role(RoleName="cdkx-nopolicy", AssumeRolePolicyDocument=trust)
+        caller_arn = f"arn:aws:sts::{OTHER}:assumed-role/cdkx-caller/probe"
+        resource = f"{fx['arn']}/prod/GET/"
+        host = fx["host"]
+        emu.control("DELETE", "apigw/requests")
+        wire, headers = sign("GET", host, "/prod/", session)
+        expect("X-Amz-Security-Token" in headers, headers)
+        expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+            "Message": f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: {resource}"})
+        log = emu.control("GET", "apigw/requests")[1]["requests"][-1]
+        expect(log["session_token"] and log["session_token_signed"] and log["caller"]["arn"] == caller_arn, log)
+        expect(log["caller"]["account"] == OTHER and log["resource_policy"] == "none"
+               and log["identity_policy"] == "allow", log)
+        # Without the token, or with another one, the temporary key is not recognised.
+        bare = {k: v for k, v in headers.items() if k != "X-Amz-Security-Token"}
+        expect_error(send(emu, "GET", wire, bare), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
+        wire2, headers2 = sign("GET", host, "/prod/", (session[0], session[1], session[2][:-4] + "AAAA"))
+        expect_error(send(emu, "GET", wire2, headers2), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
+        # The resource policy lists 222222222222 too (an escaped JSON string, as API Gateway stores it).
+        policy = json.loads(fx["policy"])
+        policy["Statement"].append({"Effect": "Allow", "Principal": {"AWS": [OTHER]},
+                                    "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/GET/*"})
+        apigw.update_rest_api(restApiId=fx["api"], patchOperations=[
+            {"op": "replace", "path": "/policy", "value": json.dumps(policy).replace('"', '\\"')}])
+        try:
+            emu.control("POST", "lambda/results", {"function": fx["fn"], "results": [
+                {"payload": {"statusCode": 200, "body": "{\"hello\":\"world\"}"}}]})
+            wire, headers = sign("GET", host, "/prod/", session)
+            code, _, data = send(emu, "GET", wire, headers)
+            expect(code == 200 and json.loads(data) == {"hello": "world"}, (code, data))
+            event = emu.control("GET", "lambda/invocations")[1]["invocations"][-1]["payload"]
+            identity = event["requestContext"]["identity"]
+            expect(identity["userArn"] == caller_arn and identity["accountId"] == OTHER, identity)
+            expect(event["headers"]["X-Amz-Security-Token"] == session[2], "token passed to the function")
+            # Cross-account without an identity policy: the resource policy alone is not enough.
+            creds = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER}:role/cdkx-nopolicy",
+                                    RoleSessionName="probe")["Credentials"]
+            bare_session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+            wire, headers = sign("GET", host, "/prod/", bare_session)
+            expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+                "Message": f"User: arn:aws:sts::{OTHER}:assumed-role/cdkx-nopolicy/probe is not authorized to "
+                           f"perform: execute-api:Invoke on resource: {resource} because no identity-based "
+                           "policy allows the execute-api:Invoke action"})
+            # An explicit deny in the resource policy wins over everything.
+            policy["Statement"].append({"Effect": "Deny", "Principal": "*", "Action": "execute-api:*",
+                                        "Resource": f"{fx['arn']}/*/GET/"})
+            apigw.update_rest_api(restApiId=fx["api"], patchOperations=[
+                {"op": "replace", "path": "/policy", "value": json.dumps(policy)}])
+            wire, headers = sign("GET", host, "/prod/", session)
+            expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+                "Message": f"User: {caller_arn} is not authorized to perform: execute-api:Invoke on resource: "
+                           f"{resource} with an explicit deny"})
+        finally:
+            apigw.update_rest_api(restApiId=fx["api"], patchOperations=[
+                {"op": "replace", "path": "/policy", "value": fx["policy"]}])
+
+    check("front door: AssumeRole into 222222222222 (resource policy, identity policy, token)", cross_account)
+
+    def same_account():
+        host = fx["host"]
+        iam.create_user(UserName="cdkx-bob")  # no policy at all
+        key = iam.create_access_key(UserName="cdkx-bob")["AccessKey"]
+        wire, headers = sign("GET", host, "/prod/", (key["AccessKeyId"], key["SecretAccessKey"]))
+        expect(send(emu, "GET", wire, headers)[0] == 200, "same account: the resource policy alone suffices")
+        log = emu.control("GET", "apigw/requests")[1]["requests"][-1]
+        expect(log["resource_policy"] == "allow" and log["identity_policy"] == "none", log)
+        iam.create_user(UserName="cdkx-carol")
+        iam.create_group(GroupName="cdkx-denied")
+        iam.add_user_to_group(GroupName="cdkx-denied", UserName="cdkx-carol")
+        managed = iam.create_policy(PolicyName="cdkx-deny-invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "execute-api:*",
+                                                    "Resource": "arn:aws:execute-api:*:*:*"}]}))["Policy"]["Arn"]
+        iam.attach_group_policy(GroupName="cdkx-denied", PolicyArn=managed)
+        key = iam.create_access_key(UserName="cdkx-carol")["AccessKey"]
+        wire, headers = sign("GET", host, "/prod/", (key["AccessKeyId"], key["SecretAccessKey"]))
+        expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+            "Message": f"User: arn:aws:iam::{ACCOUNT}:user/cdkx-carol is not authorized to perform: "
+                       f"execute-api:Invoke on resource: {fx['arn']}/prod/GET/ with an explicit deny"})
+        # Registered credentials give the SDKs' default test key an identity.
+        status, body = emu.control("POST", "apigw/credentials", {
+            "access_key_id": "testing", "secret_access_key": "testing", "arn": f"arn:aws:iam::{ACCOUNT}:root"})
+        expect(status == 200 and body["registered"] == ["testing"], body)
+        wire, headers = sign("GET", host, "/prod/", ("testing", "testing"))
+        expect(send(emu, "GET", wire, headers)[0] == 200, "registered root credentials")
+        emu.control("POST", "apigw/credentials", [{
+            "access_key_id": "ASIACDKXOTHER", "secret_access_key": "s3cret", "session_token": "tok",
+            "arn": "arn:aws:sts::333333333333:assumed-role/Dev/ci",
+            "policies": [{"Statement": {"Effect": "Allow", "Action": "execute-api:*", "Resource": "*"}}]}])
+        wire, headers = sign("GET", host, "/prod/", ("ASIACDKXOTHER", "s3cret", "tok"))
+        expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+            "Message": f"User: anonymous is not authorized to perform: execute-api:Invoke on resource: "
+                       f"{fx['arn']}/prod/GET/"})
+        status, body = emu.control("POST", "apigw/credentials", {"access_key_id": "x"})
+        expect(status == 400 and "secret_access_key" in body["error"], body)
+        listed = emu.control("GET", "apigw/credentials")[1]["credentials"]
+        expect(len(listed) == 2 and all("secret_access_key" not in c for c in listed), listed)
+        emu.control("DELETE", "apigw/credentials")
+        wire, headers = sign("GET", host, "/prod/", ("testing", "testing"))
+        expect_error(send(emu, "GET", wire, headers), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
+
+    check("front door: same account (resource policy suffices, explicit deny, registered keys)", same_account)
+
+    def canonicalization():
+        # A second API, made through the API Gateway API: ANY /{proxy+} with IAM auth
+        # (AWS_PROXY to iamApiFn), GET /open without auth (MOCK), no resource policy.
+        fn_arn = emu.client("lambda").get_function(FunctionName=fx["fn"])["Configuration"]["FunctionArn"]
+        api = apigw.create_rest_api(name="cdkx-edge")["id"]
+        root = next(r["id"] for r in apigw.get_resources(restApiId=api)["items"] if r["path"] == "/")
+        proxy = apigw.create_resource(restApiId=api, parentId=root, pathPart="{proxy+}")["id"]
+        apigw.put_method(restApiId=api, resourceId=proxy, httpMethod="ANY", authorizationType="AWS_IAM")
+        apigw.put_integration(restApiId=api, resourceId=proxy, httpMethod="ANY", type="AWS_PROXY",
+                              integrationHttpMethod="POST",
+                              uri=f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{fn_arn}/invocations")
+        open_ = apigw.create_resource(restApiId=api, parentId=root, pathPart="open")["id"]
+        apigw.put_method(restApiId=api, resourceId=open_, httpMethod="GET", authorizationType="NONE")
+        apigw.put_integration(restApiId=api, resourceId=open_, httpMethod="GET", type="MOCK")
+        apigw.create_deployment(restApiId=api, stageName="dev")
+        host = f"{api}.execute-api.{REGION}.amazonaws.com"
+        arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}"
+        # Same account, no resource policy: the identity policy must allow.
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/cdkx-edge", RoleSessionName="edge")["Credentials"]
+        session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+        iam.create_role(RoleName="cdkx-edge", AssumeRolePolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}]}))
+        iam.put_role_policy(RoleName="cdkx-edge", PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                    "Resource": f"{arn}/dev/*"}]}))
+        emu.control("DELETE", "lambda/results")
+        emu.control("POST", "lambda/results", {"function": fn_arn, "default": {"payload": {
+            "statusCode": 200, "body": "ok"}}})
+        code, _, data = send(emu, "GET", "/dev/open", {"Host": host})
+        expect(code == 200 and data == b"{}", (code, data))
+
+        def call(method, path, params=None, body=b"", headers=None, wire_fix=None, expect_event=None,
+                 creds=session, sign_host=host, send_host=None, **kw):
+            wire, sent = sign(method, sign_host, path, creds, params=params, body=body, headers=headers, **kw)
+            if wire_fix:
+                wire = wire_fix(wire)
+            if send_host:
+                sent["Host"] = send_host
+            emu.control("DELETE", "lambda/invocations")
+            code, rheaders, data = send(emu, method, wire, sent, body)
+            expect(code == 200 and data == b"ok", f"{method} {wire}: {code} {data[:600]!r}")
+            event = emu.control("GET", "lambda/invocations")[1]["invocations"][0]["payload"]
+            for key, value in (expect_event or {}).items():
+                expect(event[key] == value, f"{method} {wire}: event[{key!r}] = {event[key]!r}, want {value!r}")
+            return event
+
+        call("GET", "/dev/a%2Fb/c", expect_event={"path": "/a/b/c", "pathParameters": {"proxy": "a/b/c"},
+                                                  "resource": "/{proxy+}"})
+        call("GET", "/dev/hello%20world", expect_event={"path": "/hello world"})
+        call("GET", "/dev/caf%C3%A9/%E2%9C%93", expect_event={"path": "/café/✓"})
+        call("GET", "/dev/tilde~and-dots._/x", expect_event={"path": "/tilde~and-dots._/x"})
+        call("GET", "/dev/q", params=[("b", "2"), ("a", "1"), ("a", "0"), ("a", ""), ("flag", ""),
+                                      ("sp", "x y"), ("sym", "*~-._!'()/?=&+"), ("u", "✓é")],
+             expect_event={"multiValueQueryStringParameters": {
+                 "b": ["2"], "a": ["1", "0", ""], "flag": [""], "sp": ["x y"], "sym": ["*~-._!'()/?=&+"],
+                 "u": ["✓é"]}, "queryStringParameters": {"b": "2", "a": "", "flag": "", "sp": "x y",
+                                                         "sym": "*~-._!'()/?=&+", "u": "✓é"}})
+        # '+' on the wire is a space (as in aws-sigv4, which reads the query as form data).
+        call("GET", "/dev/plus", params=[("q", "a b")], wire_fix=lambda w: w.replace("%20", "+"),
+             expect_event={"queryStringParameters": {"q": "a b"}})
+        payload = json.dumps({"name": "cdkx", "list": [1, 2, 3], "unicode": "✓"}).encode()
+        event = call("POST", "/dev/items", body=payload, headers={"Content-Type": "application/json"},
+                     expect_event={"httpMethod": "POST", "body": payload.decode(), "isBase64Encoded": False})
+        expect(event["requestContext"]["identity"]["userArn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/cdkx-edge/edge",
+               event["requestContext"])
+        call("PUT", "/dev/bin", body=b"\x00\xff\x10", headers={"Content-Type": "application/octet-stream"},
+             expect_event={"body": "AP8Q", "isBase64Encoded": True})
+        # Extra signed headers, with runs of spaces that canonicalization trims.
+        call("DELETE", "/dev/x", headers={"X-Custom": "a   b  c", "User-Agent": "cdkx-selftest"})
+        # A Date header instead of X-Amz-Date (botocore signs with it when present).
+        call("GET", "/dev/dated", headers={"Date": "Thu, 01 Jan 1970 00:00:00 GMT"})
+        expect(emu.control("GET", "apigw/requests")[1]["requests"][-1]["signed_headers"] == ["date", "host",
+                                                                                            "x-amz-security-token"],
+               "signed with Date")
+        # Presigned (query-string) SigV4.
+        call("GET", "/dev/presigned", params=[("k", "v w")], presign=True)
+        log = emu.control("GET", "apigw/requests")[1]["requests"][-1]
+        expect(log["signature_location"] == "query" and log["session_token"], log)
+        # The path form: signed as sent (127.0.0.1 host, full path) or as the execute-api URL.
+        port_host = emu.endpoint.split("//", 1)[1]
+        call("GET", f"/_execute-api/{api}/dev/a%2Fb", sign_host=port_host,
+             expect_event={"path": "/a/b", "pathParameters": {"proxy": "a/b"}})
+        expect(emu.control("GET", "apigw/requests")[1]["requests"][-1]["canonical_form"] == "as-sent", "as-sent")
+        call("GET", "/dev/a%2Fb", sign_host=host, send_host=port_host,
+             wire_fix=lambda w: f"/_execute-api/{api}" + w, expect_event={"path": "/a/b"})
+        expect(emu.control("GET", "apigw/requests")[1]["requests"][-1]["canonical_form"] == "execute-api", "virtual")
+        # Tampering still fails on this API: body changed after signing.
+        wire, sent = sign("POST", host, "/dev/items", session, body=payload, headers={"Content-Type": "application/json"})
+        expect_error(send(emu, "POST", wire, sent, payload.replace(b"cdkx", b"CDKX")), 403,
+                     "InvalidSignatureException", prefix=MSG_BAD_SIGNATURE)
+        # A user whose identity policy names only the other API is refused here.
+        expect_error(send(emu, "GET", *sign("GET", host, "/dev/x", fx["alice"])), 403, "AccessDeniedException",
+                     key="Message", body={"Message": f"User: {fx['alice_arn']} is not authorized to perform: "
+                                                     f"execute-api:Invoke on resource: {arn}/dev/GET/x because no "
+                                                     "identity-based policy allows the execute-api:Invoke action"})
+        emu.control("DELETE", "lambda/results")
+
+    check("front door: canonicalization edge cases (%2F, spaces, unicode, repeated keys, body, token)",
+          canonicalization)
+
+    def proxy_results():
+        host = fx["host"]
+        emu.control("POST", "lambda/results", {"function": fx["fn"], "results": [
+            {"payload": {"statusCode": 201, "headers": {"X-One": "1", "Set-Cookie": "ignored"},
+                         "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
+                         "body": base64.b64encode(b"\x00binary").decode(), "isBase64Encoded": True}},
+            {"payload": {"errorMessage": "boom"}, "function_error": "Handled"},
+            {"payload": {"body": 5}},
+        ]})
+        port = int(emu.endpoint.rsplit(":", 1)[1])
+        wire, headers = sign("GET", host, "/prod/", fx["alice"])
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", wire, headers=headers)
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        expect(resp.status == 201 and data == b"\x00binary", (resp.status, data))
+        expect(resp.getheader("X-One") == "1" and resp.headers.get_all("Set-Cookie") == ["a=1", "b=2"],
+               resp.getheaders())
+        for _ in range(2):
+            wire, headers = sign("GET", host, "/prod/", fx["alice"])
+            expect_error(send(emu, "GET", wire, headers), 502, "InternalServerErrorException",
+                         {"message": "Internal server error"})
+        log = emu.control("GET", "apigw/requests")[1]["requests"]
+        expect(log[-1]["verdict"] == "integration_error" and "malformed" in log[-1]["note"], log[-1])
+        expect(emu.control("DELETE", "apigw/requests")[0] == 200, "DELETE")
+        expect(emu.control("GET", "apigw/requests")[1]["requests"] == [], "DELETE resets the log")
+        emu.control("DELETE", "lambda/results")
+        emu.control("DELETE", "lambda/invocations")
+
+    check("front door: proxy results (status, headers, base64 body), function errors -> 502", proxy_results)
 
 
 # ---------------------------------------------------------------- the checks
@@ -412,6 +880,11 @@ def main() -> int:
         expect(emu.control("GET", "requests")[1]["counts"] == {}, "DELETE resets")
 
     check("request counting per service:action", counting)
+
+    if iam_api:
+        apigw_checks(emu, cfn, state)
+    else:
+        print("     (no iam-api fixture: front door checks skipped)", file=sys.stderr)
 
     def reset():
         emu.control("POST", "lambda/results", {"function": "x", "results": [{"payload": 1}]})

@@ -6,6 +6,9 @@
 Port 0 (the default) picks a free port. When the server accepts connections it
 prints exactly one line, ``READY http://127.0.0.1:<port>``, to stdout; everything
 else goes to stderr. See README.md beside this file for the control endpoints.
+Requests addressed to an execute-api URL (by Host header, or by the path
+``/_execute-api/{api_id}/{stage}/...``) are answered by the API Gateway front
+door (cdkx_apigw, called from cdkx_http's middleware) instead of moto.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ def build_app():
 
     cdkx_lambda.install()
     cdkx_cloudtrail.install()
+    # The API Gateway front door (cdkx_apigw) needs no patch: the middleware hands
+    # it execute-api requests before moto dispatches.
     # The CloudFormation fixes (cdkx_cfn) import moto's whole model map (~0.7 s);
     # the middleware installs them just before the first CloudFormation request.
     return cdkx_http.CdkxMiddleware(DomainDispatcherApplication(create_backend_app))
