@@ -49,15 +49,17 @@ pub enum NativeAction {
     Console,
     Audit,
     AuditConsole,
+    Probe,
 }
 
 impl NativeAction {
-    pub const ALL: [NativeAction; 5] = [
+    pub const ALL: [NativeAction; 6] = [
         NativeAction::Describe,
         NativeAction::Invoke,
         NativeAction::Console,
         NativeAction::Audit,
         NativeAction::AuditConsole,
+        NativeAction::Probe,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +69,7 @@ impl NativeAction {
             NativeAction::Console => "console",
             NativeAction::Audit => "audit",
             NativeAction::AuditConsole => "audit-console",
+            NativeAction::Probe => "probe",
         }
     }
 

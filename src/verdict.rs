@@ -43,53 +43,61 @@ pub enum Signing {
 }
 
 /// API Gateway's IAM-auth error bodies, matched by a distinctive part of the message: each row
-/// is (pattern, kind, what it means, what to do).
-const IAM_ERRORS: &[(&str, VerdictKind, &str, &str)] = &[
+/// is (pattern, kind, short label, what it means, what to do).
+const IAM_ERRORS: &[(&str, VerdictKind, &str, &str, &str)] = &[
     (
         "Missing Authentication Token",
         VerdictKind::MissingAuthenticationToken,
+        "Missing Authentication Token",
         "the request was not signed",
         "IAM authorization is enforced: sign the request with SigV4 for service execute-api (API Gateway also says this for a path or method the API does not have)",
     ),
     (
         "The security token included in the request is invalid",
         VerdictKind::InvalidSecurityToken,
+        "Invalid security token",
         "the access key or session token is not valid",
         "the credentials are unknown, revoked or expired: refresh them (a role session's token expires)",
     ),
     (
         "The request signature we calculated does not match",
         VerdictKind::SignatureMismatch,
+        "Signature mismatch",
         "the SigV4 signature is wrong",
         "check the secret key, the signing region and service (execute-api), and that the path and query are signed exactly as sent",
     ),
     (
         "Signature expired",
         VerdictKind::SignatureExpired,
+        "Signature expired",
         "the signature is too old",
         "the signing time is more than 5 minutes off: check the clock of the machine that signs",
     ),
     (
         "User: anonymous is not authorized",
         VerdictKind::AnonymousDenied,
+        "Not authorized (anonymous)",
         "the caller is not allowed by the API's resource policy",
         "the API's resource policy does not allow this caller's account: add it as a principal of execute-api:Invoke",
     ),
     (
         "with an explicit deny",
         VerdictKind::ExplicitDeny,
+        "Not authorized (explicit deny)",
         "a policy explicitly denies the call",
         "a Deny statement matches: usually the API's resource policy does not allow this caller's account",
     ),
     (
         "because no identity-based policy allows",
         VerdictKind::NoIdentityPolicy,
+        "Not authorized (no identity-based policy)",
         "the caller's own policies do not allow execute-api:Invoke",
         "add execute-api:Invoke on the API's ARN to the caller's role; across accounts both the role and the API's resource policy must allow it",
     ),
     (
         "is not authorized to perform: execute-api:Invoke",
         VerdictKind::NotAuthorized,
+        "Not authorized",
         "the caller may not invoke this API",
         "across accounts both the caller's identity policy and the API's resource policy must allow execute-api:Invoke; in one account either suffices",
     ),
@@ -136,7 +144,7 @@ pub fn judge(
             },
         };
     }
-    for (pattern, kind, meaning, advice) in IAM_ERRORS {
+    for (pattern, kind, label, meaning, advice) in IAM_ERRORS {
         let hit = text.contains(pattern)
             || (*kind == VerdictKind::MissingAuthenticationToken && is_missing_token);
         if hit {
@@ -152,7 +160,7 @@ pub fn judge(
             return Verdict {
                 kind: *kind,
                 status,
-                summary: format!("{status_text} {}: {meaning}", short(text, pattern)),
+                summary: format!("{status_text} {label}: {meaning}"),
                 message,
                 advice,
             };

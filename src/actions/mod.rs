@@ -6,6 +6,7 @@ pub mod command;
 pub mod console;
 pub mod describe;
 pub mod invoke;
+pub mod probe;
 
 use serde::Serialize;
 

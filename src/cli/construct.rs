@@ -47,7 +47,10 @@ impl RunArgs {
 pub struct Ctx<'a> {
     pub g: &'a GlobalArgs,
     pub app: &'a App,
+    /// Credentials for the resource's account (cdkx.toml, --role-arn).
     pub aws: &'a Aws,
+    /// The user's own credentials, for acting as the user (the probe signs with these).
+    pub base_aws: &'a Aws,
     pub deployment: &'a Deployment,
     pub subject: &'a Subject,
     /// The command name the user typed (e.g. `visit-console`), for messages and `--help`.
@@ -201,7 +204,8 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     let deployment = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &[root]).await;
     super::report(app, &deployment);
     // Actions on the resource use the credentials of its stack's account.
-    let aws = aws
+    let base_aws = aws;
+    let aws = base_aws
         .for_account(app.stacks[root].env.account.as_deref())
         .await;
     let subject = Subject::new(app, &deployment, Some(&aws), &resolved);
@@ -232,6 +236,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             g,
             app,
             aws: &aws,
+            base_aws: &base_aws,
             deployment: &deployment,
             subject: &subject,
             command: &name,
@@ -242,6 +247,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             NativeAction::Console => super::console::run(&ctx, &args.args, false),
             NativeAction::AuditConsole => super::console::run(&ctx, &args.args, true),
             NativeAction::Audit => super::audit::run(&ctx, &args.args).await,
+            NativeAction::Probe => super::probe::run_native(&ctx, &args.args).await,
         };
     }
     match cmd.kind {

@@ -7,6 +7,8 @@ mod construct;
 mod describe;
 mod invoke;
 mod list;
+mod probe;
+mod sides;
 pub mod table;
 mod whoami;
 
@@ -104,6 +106,8 @@ pub enum Cmd {
     Run(construct::RunArgs),
     /// Who the credentials for each of the app's accounts are, and how they were obtained
     Whoami,
+    /// Call any URL unsigned and SigV4-signed (execute-api), and explain both answers
+    Probe(probe::UrlProbeArgs),
     #[command(external_subcommand)]
     External(Vec<String>),
 }
@@ -148,6 +152,7 @@ async fn run(cli: Cli) -> Result<i32> {
         Some(Cmd::List(args)) => list::run(&g, args).await,
         Some(Cmd::Run(args)) => construct::run(&g, args).await,
         Some(Cmd::Whoami) => whoami::run(&g).await,
+        Some(Cmd::Probe(args)) => probe::run_url(&g, args).await,
         Some(Cmd::External(words)) => {
             construct::run(&g, construct::RunArgs::from_words(words)?).await
         }

@@ -123,6 +123,27 @@ impl Emulator {
         serde_json::from_str(payload).unwrap_or(Value::Null)
     }
 
+    /// Runs a Python snippet with boto3 against this emulator (`boto3` and `ENDPOINT` are
+    /// ready); returns its stdout. For setup that cdkx itself does not do (IAM roles, policies).
+    pub fn python(&self, code: &str) -> String {
+        let prelude = "import boto3, json, os\nENDPOINT = os.environ['ENDPOINT']\n\ndef client(name, **kw):\n    return boto3.client(name, endpoint_url=ENDPOINT, region_name='us-east-1', **kw)\n\n";
+        let out = Process::new(python())
+            .arg("-c")
+            .arg(format!("{prelude}{code}"))
+            .env("ENDPOINT", &self.url)
+            .env("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "python failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Request counts per `service:action` since the last reset.
     pub fn request_counts(&self) -> Value {
         self.get("/moto-api/cdkx/requests")["counts"].clone()

@@ -1,0 +1,315 @@
+//! The probe: cdkx plays the requestor. The same request goes to an IAM-authorized API twice,
+//! concurrently, unsigned and SigV4-signed with the caller's credentials, and each answer gets a
+//! verdict from the same engine that judges the invoke action's requestor view.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::{ActionError, Subject};
+use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedRequestView};
+use crate::console::Partition;
+use crate::model::App;
+use crate::verdict::{Side, Signing, judge};
+
+/// What to send.
+#[derive(Debug, Clone, Default)]
+pub struct ProbeRequest {
+    pub method: String,
+    /// Path under the stage (`/`, `/items?id=1`).
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// Where to send it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeTarget {
+    /// The URL as API Gateway knows it.
+    pub url: String,
+    pub region: String,
+    /// Where the bytes actually go, when not to the URL's host (a local emulator, a proxy).
+    pub endpoint: Option<String>,
+}
+
+/// One answer, judged.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeSide {
+    #[serde(flatten)]
+    pub side: Option<Side>,
+    pub request_id: Option<String>,
+    pub latency_ms: Option<f64>,
+    /// The request did not get an HTTP answer (connection refused, timeout, no credentials).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProbeResult {
+    pub method: String,
+    #[serde(flatten)]
+    pub target: ProbeTarget,
+    /// Who signed: the caller identity behind the signing credentials, when it could be read.
+    pub signer: Option<CallerIdentity>,
+    pub signer_source: String,
+    pub unsigned: ProbeSide,
+    pub signed: ProbeSide,
+    /// The signed request with its signature and token redacted (`--show-signed`).
+    pub signed_request: Option<SignedRequestView>,
+}
+
+/// The execute-api URL of a RestApi construct: its id, a stage (`--stage`, else the stage the
+/// template deploys), the region and the partition's DNS suffix.
+pub fn target_for(
+    app: &App,
+    subject: &Subject,
+    stage: Option<&str>,
+    path: &str,
+    endpoint: Option<String>,
+) -> Result<ProbeTarget, ActionError> {
+    if subject.cfn_type != "AWS::ApiGateway::RestApi" {
+        return Err(ActionError::WrongType {
+            action: "probe",
+            construct: subject.construct_path.clone(),
+            cfn_type: subject.cfn_type.clone(),
+            expected: "a REST API (AWS::ApiGateway::RestApi); `cdkx probe URL` probes any URL",
+        });
+    }
+    let api_id = subject.require_physical_id()?;
+    let region = subject.require_region()?.to_string();
+    let stage = match stage {
+        Some(s) => s.to_string(),
+        None => template_stage(app, subject).ok_or_else(|| {
+            ActionError::Input(format!(
+                "{} deploys no stage that cdkx can find in the template; name one with --stage",
+                subject.construct_path
+            ))
+        })?,
+    };
+    let partition = Partition::from_name(&subject.partition);
+    let base = super::describe::invoke_url(api_id, &region, partition, &stage);
+    Ok(ProbeTarget {
+        url: join_path(&base, path),
+        region,
+        endpoint,
+    })
+}
+
+/// A URL given by the user. The signing region comes from an execute-api host name, else
+/// `region`. Plain http is accepted only for loopback and private addresses.
+pub fn target_from_url(
+    url: &str,
+    region: Option<&str>,
+    endpoint: Option<String>,
+) -> Result<ProbeTarget, ActionError> {
+    let bad = |why: &str| ActionError::Input(format!("cannot probe {url:?}: {why}"));
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("expected an https:// URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit_once(':').map_or(authority, |(h, p)| {
+        if p.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            authority
+        }
+    });
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => {}
+        "http" if is_local(host) => {}
+        "http" => {
+            return Err(bad(
+                "plain http is only for loopback and private addresses; use https",
+            ));
+        }
+        _ => return Err(bad("expected an https:// URL")),
+    }
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    let from_host = execute_api_region(host);
+    let region = from_host
+        .or_else(|| region.map(str::to_string))
+        .ok_or_else(|| bad("the signing region is not in the host name; pass --region"))?;
+    Ok(ProbeTarget {
+        url: url.to_string(),
+        region,
+        endpoint,
+    })
+}
+
+/// `ID.execute-api.REGION.amazonaws.com[.cn]` -> REGION.
+fn execute_api_region(host: &str) -> Option<String> {
+    let mut parts = host.split('.');
+    let (_id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
+    (svc == "execute-api" && parts.next() == Some("amazonaws")).then(|| region.to_string())
+}
+
+fn is_local(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    if h.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    match h.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => a.is_loopback() || a.is_private() || a.is_link_local(),
+        Ok(std::net::IpAddr::V6(a)) => a.is_loopback() || (a.segments()[0] & 0xfe00) == 0xfc00,
+        Err(_) => false,
+    }
+}
+
+fn join_path(base: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if path.is_empty() || path == "/" {
+        format!("{base}/")
+    } else if path.starts_with('/') || path.starts_with('?') {
+        format!("{base}{path}")
+    } else {
+        format!("{base}/{path}")
+    }
+}
+
+/// The stage the template deploys for this API: an `AWS::ApiGateway::Stage` whose RestApiId
+/// refers to it (CDK's `DeploymentStage.prod`), else a Deployment's StageName.
+fn template_stage(app: &App, subject: &Subject) -> Option<String> {
+    let logical = subject.logical_id.as_deref()?;
+    let refers = |v: &Value| v.get("Ref").and_then(Value::as_str) == Some(logical);
+    let in_stack = app.resources.iter().filter(|r| r.stack == subject.stack);
+    let mut deployment_stage = None;
+    for r in in_stack {
+        let Some(props) = &r.properties else { continue };
+        if !props.get("RestApiId").is_some_and(refers) {
+            continue;
+        }
+        let name = props
+            .get("StageName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        match r.cfn_type.as_str() {
+            "AWS::ApiGateway::Stage" if name.is_some() => return name,
+            "AWS::ApiGateway::Deployment" => deployment_stage = deployment_stage.or(name),
+            _ => {}
+        }
+    }
+    deployment_stage
+}
+
+/// Sends the request unsigned and signed, concurrently, with `signer`'s credentials.
+pub async fn probe(
+    signer: &Aws,
+    target: &ProbeTarget,
+    req: &ProbeRequest,
+    caller: Option<CallerIdentity>,
+) -> ProbeResult {
+    let request = ExecuteApiRequest {
+        method: req.method.clone(),
+        url: target.url.clone(),
+        headers: req.headers.clone(),
+        body: req.body.clone(),
+        region: target.region.clone(),
+        connect_to: target.endpoint.clone(),
+    };
+    let (unsigned, signed) = futures::join!(
+        signer.execute_api(&request, false),
+        signer.execute_api(&request, true)
+    );
+    let (signed_side, view) = match signed {
+        Ok((answer, view)) => (judged(Ok(answer), Signing::Signed), view),
+        Err(e) => (judged(Err(e.to_string()), Signing::Signed), None),
+    };
+    ProbeResult {
+        method: req.method.clone(),
+        target: target.clone(),
+        signer: caller,
+        signer_source: signer.source().to_string(),
+        unsigned: judged(
+            unsigned.map(|(a, _)| a).map_err(|e| e.to_string()),
+            Signing::Unsigned,
+        ),
+        signed: signed_side,
+        signed_request: view,
+    }
+}
+
+fn judged(answer: Result<HttpAnswer, String>, signing: Signing) -> ProbeSide {
+    match answer {
+        Ok(a) => {
+            let body: Value = serde_json::from_slice(&a.body)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&a.body).into_owned()));
+            let error_type = a
+                .header("x-amzn-errortype")
+                .map(|t| t.split(':').next().unwrap_or(t).to_string());
+            let verdict = judge(Some(a.status), &body, error_type.as_deref(), signing);
+            ProbeSide {
+                side: Some(Side {
+                    status: Some(a.status),
+                    error_type,
+                    body,
+                    verdict,
+                }),
+                request_id: a.header("x-amzn-requestid").map(str::to_string),
+                latency_ms: Some(a.latency_ms),
+                error: None,
+            }
+        }
+        Err(e) => ProbeSide {
+            side: None,
+            request_id: None,
+            latency_ms: None,
+            error: Some(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_signing_region_and_scheme_rules_hold() {
+        let t = target_from_url(
+            "https://abc123.execute-api.eu-west-1.amazonaws.com/prod/x?y=1",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.region, "eu-west-1");
+        let t = target_from_url(
+            "https://abc.execute-api.cn-north-1.amazonaws.com.cn/prod/",
+            Some("us-east-1"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(t.region, "cn-north-1", "the host wins over --region");
+        assert_eq!(
+            target_from_url("https://api.example.com/v1", Some("us-west-2"), None)
+                .unwrap()
+                .region,
+            "us-west-2"
+        );
+        assert!(
+            target_from_url("https://api.example.com/v1", None, None).is_err(),
+            "no region known"
+        );
+        assert!(target_from_url("http://127.0.0.1:4566/x", Some("us-east-1"), None).is_ok());
+        assert!(target_from_url("http://10.1.2.3/x", Some("us-east-1"), None).is_ok());
+        assert!(target_from_url("http://[::1]:80/x", Some("us-east-1"), None).is_ok());
+        assert!(target_from_url("http://example.com/x", Some("us-east-1"), None).is_err());
+        assert!(target_from_url("ftp://example.com/x", Some("us-east-1"), None).is_err());
+        assert!(target_from_url("example.com", Some("us-east-1"), None).is_err());
+    }
+
+    #[test]
+    fn paths_join_the_stage_url() {
+        assert_eq!(join_path("https://h/prod/", "/"), "https://h/prod/");
+        assert_eq!(join_path("https://h/prod/", ""), "https://h/prod/");
+        assert_eq!(
+            join_path("https://h/prod/", "/items/1?x=y"),
+            "https://h/prod/items/1?x=y"
+        );
+        assert_eq!(
+            join_path("https://h/prod/", "items"),
+            "https://h/prod/items"
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! `cdkx API probe` and `cdkx probe URL`: the same request unsigned and SigV4-signed, side by side,
+//! each answer with a verdict.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser};
+use serde_json::Value;
+
+use super::construct::Ctx;
+use super::{GlobalArgs, OutputFormat, sides};
+use crate::actions::probe::{self, ProbeRequest, ProbeResult, ProbeSide, ProbeTarget};
+use crate::aws::Aws;
+use crate::sanitize;
+use crate::verdict::{Side, Verdict, VerdictKind};
+
+/// Exit code when the signed request got an error answer.
+pub const SIGNED_ERROR_EXIT: i32 = 4;
+
+const AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \
+SigV4-signed (service execute-api) with your credentials, or with --as-role's. Each answer gets \
+a verdict that names the problem: not signed, bad signature, expired, no identity policy, the \
+API's resource policy does not allow your account.\n\n\
+Exit status: 0 when the signed request succeeded (2xx), 4 when it got an error answer, 1 when \
+a request could not be sent.\n\n\
+With --endpoint-url (or AWS_ENDPOINT_URL, or --execute-api-endpoint) the requests go to that \
+address with the API's own Host header, as for a local emulator, a proxy or a private endpoint.";
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeOptions {
+    /// Path under the stage, with an optional query (e.g. /items?id=1)
+    #[arg(long, default_value = "/", value_name = "PATH")]
+    path: String,
+    /// HTTP method
+    #[arg(
+        short = 'X',
+        long = "request",
+        default_value = "GET",
+        value_name = "METHOD"
+    )]
+    method: String,
+    /// Request body, or @FILE to read it from a file
+    #[arg(short = 'd', long = "data", value_name = "BODY|@FILE")]
+    data: Option<String>,
+    /// Extra header, 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'K: V'")]
+    headers: Vec<String>,
+    /// Sign as this role (assumed with your credentials) instead of as yourself
+    #[arg(long, value_name = "ARN")]
+    as_role: Option<String>,
+    /// Print the signed request (signature and token redacted) and an equivalent curl line
+    #[arg(long)]
+    show_signed: bool,
+    /// Send the requests to this address instead of the API's host, keeping its Host header
+    #[arg(long, env = "CDKX_EXECUTE_API_ENDPOINT", value_name = "URL")]
+    execute_api_endpoint: Option<String>,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Call the REST API unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
+struct ConstructProbeArgs {
+    /// The stage to call [default: the stage the app deploys]
+    #[arg(long, value_name = "STAGE")]
+    stage: Option<String>,
+    #[command(flatten)]
+    opts: ProbeOptions,
+}
+
+/// `cdkx probe URL`: any URL, https or (for loopback and private addresses) http.
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct UrlProbeArgs {
+    /// The URL to call (https://ID.execute-api.REGION.amazonaws.com/stage/path, or any other)
+    url: String,
+    #[command(flatten)]
+    opts: ProbeOptions,
+}
+
+pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
+    let args: ConstructProbeArgs = ctx.parse(args);
+    let endpoint = endpoint(&args.opts, ctx.base_aws);
+    let target = probe::target_for(
+        ctx.app,
+        ctx.subject,
+        args.stage.as_deref(),
+        &args.opts.path,
+        endpoint,
+    )?;
+    run(ctx.g, ctx.base_aws, target, &args.opts).await
+}
+
+pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
+    let aws = super::connect(g).await?;
+    let endpoint = endpoint(&args.opts, &aws);
+    let region = aws.default_region();
+    let target = probe::target_from_url(
+        &args.url,
+        g.region.as_deref().or(region.as_deref()),
+        endpoint,
+    )?;
+    run(g, &aws, target, &args.opts).await
+}
+
+fn endpoint(opts: &ProbeOptions, aws: &Aws) -> Option<String> {
+    opts.execute_api_endpoint
+        .clone()
+        .or_else(|| aws.endpoint_url().map(str::to_string))
+}
+
+async fn run(g: &GlobalArgs, aws: &Aws, target: ProbeTarget, opts: &ProbeOptions) -> Result<i32> {
+    let request = ProbeRequest {
+        method: opts.method.to_ascii_uppercase(),
+        path: opts.path.clone(),
+        headers: opts
+            .headers
+            .iter()
+            .map(|h| parse_header(h))
+            .collect::<Result<_>>()?,
+        body: match &opts.data {
+            None => Vec::new(),
+            Some(d) => match d.strip_prefix('@') {
+                Some(file) => std::fs::read(file)
+                    .with_context(|| format!("cannot read the body file {file}"))?,
+                None => d.clone().into_bytes(),
+            },
+        },
+    };
+    let signer = match &opts.as_role {
+        Some(role) => aws.assume(role, None, "--as-role").await,
+        None => aws.clone(),
+    };
+    if let Some(e) = &target.endpoint {
+        eprintln!(
+            "note: sending to {} with the API's Host header (endpoint override)",
+            sanitize::line(e)
+        );
+    }
+    let (caller, result) = futures::join!(
+        signer.caller_identity(&target.region),
+        probe::probe(&signer, &target, &request, None)
+    );
+    let result = ProbeResult {
+        signer: caller.ok(),
+        ..result
+    };
+    match g.output {
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        format => print!("{}", render(&result, format, opts, &request)),
+    }
+    let code = match (&result.unsigned.error, &result.signed.side) {
+        (Some(_), _) | (_, None) => 1,
+        (_, Some(s)) if s.status.is_some_and(|c| (200..300).contains(&c)) => 0,
+        _ => SIGNED_ERROR_EXIT,
+    };
+    Ok(code)
+}
+
+fn parse_header(h: &str) -> Result<(String, String)> {
+    let Some((k, v)) = h.split_once(':') else {
+        bail!("header {h:?} is not of the form 'Name: value'");
+    };
+    let k = k.trim();
+    if k.is_empty()
+        || !k
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+    {
+        bail!("header name {k:?} is not valid");
+    }
+    Ok((k.to_string(), v.trim().to_string()))
+}
+
+/// A side that got no HTTP answer still renders, with the reason as its advice.
+fn as_side(p: &ProbeSide) -> Side {
+    p.side.clone().unwrap_or_else(|| Side {
+        status: None,
+        error_type: None,
+        body: Value::Null,
+        verdict: Verdict {
+            kind: VerdictKind::NoAnswer,
+            status: None,
+            message: None,
+            summary: "no answer".to_string(),
+            advice: p.error.clone().unwrap_or_default(),
+        },
+    })
+}
+
+fn details(p: &ProbeSide) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(ms) = p.latency_ms {
+        let mut line = format!("{ms:.0} ms");
+        if let Some(id) = &p.request_id {
+            line.push_str(&format!(", request id {id}"));
+        }
+        if let Some(t) = p.side.as_ref().and_then(|s| s.error_type.as_ref()) {
+            line.push_str(&format!(", {t}"));
+        }
+        out.push(line);
+    }
+    out
+}
+
+fn render(
+    r: &ProbeResult,
+    format: OutputFormat,
+    opts: &ProbeOptions,
+    req: &ProbeRequest,
+) -> String {
+    let mut out = format!("{} {}", r.method, sanitize::line(&r.target.url));
+    if let Some(e) = &r.target.endpoint {
+        out.push_str(&format!("  (via {})", sanitize::line(e)));
+    }
+    out.push('\n');
+    match &r.signer {
+        Some(c) => out.push_str(&format!(
+            "signed as {} ({})\n",
+            sanitize::line(&c.arn),
+            sanitize::line(&r.signer_source)
+        )),
+        None => out.push_str(&format!(
+            "signed with {}\n",
+            sanitize::line(&r.signer_source)
+        )),
+    }
+    out.push('\n');
+    let (unsigned, signed) = (as_side(&r.unsigned), as_side(&r.signed));
+    let (u_extra, s_extra) = (details(&r.unsigned), details(&r.signed));
+    if format == OutputFormat::Table {
+        out.push_str(&sides::side_by_side(
+            ("UNSIGNED", &unsigned, &u_extra),
+            ("SIGNED (SigV4)", &signed, &s_extra),
+            None,
+        ));
+    } else {
+        out.push_str(&sides::side_block("unsigned", &unsigned, &u_extra, None));
+        out.push('\n');
+        out.push_str(&sides::side_block(
+            "signed (SigV4)",
+            &signed,
+            &s_extra,
+            None,
+        ));
+    }
+    if opts.show_signed {
+        out.push('\n');
+        out.push_str(&show_signed(r, opts, req));
+    }
+    out
+}
+
+/// The signed request, redacted, and a curl line that signs the same request itself from the
+/// environment's credentials (so no secret is ever printed).
+fn show_signed(r: &ProbeResult, opts: &ProbeOptions, req: &ProbeRequest) -> String {
+    let Some(view) = &r.signed_request else {
+        return "signed request: none was made (see the signed side)\n".to_string();
+    };
+    let mut out = format!(
+        "signed request:\n  {} {}\n",
+        view.method,
+        sanitize::line(&view.url)
+    );
+    for (k, v) in &view.headers {
+        out.push_str(&format!("  {}: {}\n", sanitize::line(k), sanitize::line(v)));
+    }
+    let (url, host_header) = match &r.target.endpoint {
+        None => (r.target.url.clone(), None),
+        Some(e) => {
+            let path = r.target.url.splitn(4, '/').nth(3).unwrap_or_default();
+            let host = r.target.url.split('/').nth(2).unwrap_or_default();
+            (
+                format!("{}/{path}", e.trim_end_matches('/')),
+                Some(host.to_string()),
+            )
+        }
+    };
+    let mut curl = format!(
+        "curl -X {} {} --aws-sigv4 {} --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
+        sh_quote(&view.method),
+        sh_quote(&url),
+        sh_quote(&format!("aws:amz:{}:execute-api", r.target.region))
+    );
+    if view
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("x-amz-security-token"))
+    {
+        curl.push_str(" -H \"x-amz-security-token: $AWS_SESSION_TOKEN\"");
+    }
+    if let Some(h) = host_header {
+        curl.push_str(&format!(" -H {}", sh_quote(&format!("Host: {h}"))));
+    }
+    for (k, v) in &req.headers {
+        curl.push_str(&format!(" -H {}", sh_quote(&format!("{k}: {v}"))));
+    }
+    match &opts.data {
+        Some(d) if d.starts_with('@') => curl.push_str(&format!(" --data-binary {}", sh_quote(d))),
+        Some(d) => curl.push_str(&format!(" --data-binary {}", sh_quote(d))),
+        None => {}
+    }
+    out.push_str(
+        "to reproduce it with curl (it signs with the credentials in your environment):\n  ",
+    );
+    out.push_str(&sanitize::line(&curl));
+    out.push('\n');
+    out
+}
+
+/// Single-quotes a word for POSIX shells.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_parse_and_bad_ones_are_refused() {
+        assert_eq!(
+            parse_header("X-Trace: a: b").unwrap(),
+            ("X-Trace".into(), "a: b".into())
+        );
+        assert!(parse_header("nocolon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        assert_eq!(sh_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,147 @@
+//! Two answers side by side (or as two labelled blocks): the requestor view of `invoke` and the
+//! unsigned | signed view of `probe` share this one renderer.
+
+use std::ops::Not;
+
+use serde_json::Value;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::sanitize;
+use crate::verdict::Side;
+
+/// A column: its title, the answer, and extra lines shown under the verdict.
+pub type Column<'a> = (&'a str, &'a Side, &'a [String]);
+
+pub fn pretty(v: &Value) -> String {
+    match v {
+        Value::String(s) => sanitize::block(s).into_owned(),
+        other => {
+            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
+        }
+    }
+}
+
+/// Cuts text to `limit` lines with a note on how to see the rest.
+pub fn limited(text: &str, limit: Option<usize>) -> String {
+    let mut out = String::new();
+    let total = text.lines().count();
+    for line in text.lines().take(limit.unwrap_or(usize::MAX)) {
+        out.push_str(line);
+        out.push('\n');
+    }
+    if let Some(l) = limit
+        && total > l
+    {
+        out.push_str(&format!(
+            "… {} more lines (--full or --output json shows all)\n",
+            total - l
+        ));
+    }
+    out
+}
+
+fn side_lines(side: &Side, extra: &[String]) -> Vec<String> {
+    let mut lines = vec![
+        sanitize::line(&side.verdict.summary).into_owned(),
+        sanitize::line(&side.verdict.advice).into_owned(),
+    ];
+    lines.extend(extra.iter().map(|e| sanitize::line(e).into_owned()));
+    lines.push(String::new());
+    lines.extend(pretty(&side.body).lines().map(str::to_string));
+    lines
+}
+
+pub fn side_block(label: &str, side: &Side, extra: &[String], limit: Option<usize>) -> String {
+    let mut out = format!("{label}: {}\n", sanitize::line(&side.verdict.summary));
+    out.push_str(&format!("  {}\n", sanitize::line(&side.verdict.advice)));
+    for e in extra {
+        out.push_str(&format!("  {}\n", sanitize::line(e)));
+    }
+    for line in limited(&pretty(&side.body), limit).lines() {
+        out.push_str(&format!("  {line}\n"));
+    }
+    out
+}
+
+/// Two columns, each word-wrapped to half the terminal (`COLUMNS`, else 100 columns).
+pub fn side_by_side(left: Column, right: Column, limit: Option<usize>) -> String {
+    let (left_title, left, left_extra) = left;
+    let (right_title, right, right_extra) = right;
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .unwrap_or(100);
+    let width = (columns.saturating_sub(3) / 2).clamp(24, 60);
+    let wrapped =
+        |lines: Vec<String>| -> Vec<String> { lines.iter().flat_map(|l| wrap(l, width)).collect() };
+    let mut l = wrapped(side_lines(left, left_extra));
+    let mut r = wrapped(side_lines(right, right_extra));
+    let total = l.len().max(r.len());
+    let shown = limit.map_or(total, |n| n.min(total));
+    l.resize(total, String::new());
+    r.resize(total, String::new());
+    let left_title: String = sanitize::line(left_title).chars().take(width).collect();
+    let mut out = format!("{left_title:<width$} │ {}\n", sanitize::line(right_title));
+    out.push_str(&format!("{} ┼ {}\n", "─".repeat(width), "─".repeat(width)));
+    for (a, b) in l.iter().zip(&r).take(shown) {
+        let pad = width.saturating_sub(a.width());
+        out.push_str(format!("{a}{} │ {b}", " ".repeat(pad)).trim_end());
+        out.push('\n');
+    }
+    if shown < total {
+        out.push_str(&format!(
+            "… {} more lines (--full or --output json shows all)\n",
+            total - shown
+        ));
+    }
+    out
+}
+
+/// Greedy word wrap to `width` columns; a word longer than a line is split. Leading spaces
+/// (JSON indentation) are kept.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if line.width() <= width {
+        return vec![line.to_string()];
+    }
+    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
+    let mut out = Vec::new();
+    let mut cur = indent.clone();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let sep = usize::from(cur.trim_start().is_empty().not());
+        if cur.width() + sep + word.width() > width && !cur.trim().is_empty() {
+            out.push(std::mem::replace(&mut cur, indent.clone()));
+        }
+        if !cur.trim().is_empty() {
+            cur.push(' ');
+        }
+        for c in word.chars() {
+            if cur.width() + c.width().unwrap_or(0) > width {
+                out.push(std::mem::replace(&mut cur, indent.clone()));
+            }
+            cur.push(c);
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_splits_long_words() {
+        assert_eq!(wrap("short", 10), ["short"]);
+        assert_eq!(
+            wrap("the request was not signed", 12),
+            ["the request", "was not", "signed"]
+        );
+        assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
+        assert_eq!(
+            wrap("  \"key\": \"a long value\"", 12),
+            ["  \"key\": \"a", "  long", "  value\""]
+        );
+    }
+}
