@@ -192,6 +192,15 @@ iam.put_role_policy(RoleName='caller', PolicyName='invoke', PolicyDocument=json.
     let caller = "arn:aws:iam::222222222222:role/caller";
     let v = s.json(&["iam-backed-api", "probe", "--as-role", caller]);
     assert_eq!(verdict(&v, "signed"), "anonymous-denied", "{v}");
+    // The access analysis said so before the answer did.
+    assert_eq!(v["access"]["caller"]["sameAccount"], false);
+    assert_eq!(v["access"]["caller"]["resourcePolicyAllows"], false);
+    assert!(
+        v["access"]["caller"]["conclusion"]
+            .as_str()
+            .unwrap()
+            .contains("does not allow account 222222222222")
+    );
     assert!(
         v["signed"]["verdict"]["advice"]
             .as_str()
@@ -377,4 +386,41 @@ fn probe_input_errors_are_clear() {
     let out = s.run(&["iam-backed-api", "probe", "--stage", "nope", "-o", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["signed"]["status"], 403, "unknown stage: {v}");
+}
+
+#[test]
+fn access_analysis_names_who_may_call_the_api() {
+    let s = Setup::new();
+    let v = s.json(&["iam-backed-api", "describe"]);
+    let access = &v["access"];
+    assert_eq!(
+        access["allowedPrincipals"],
+        json!(["arn:aws:iam::123456789012:root"]),
+        "{access}"
+    );
+    let roles: Vec<&str> = access["appRoles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["constructPath"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        roles,
+        ["IamApigatewayLambdaStack/requestorFn/ServiceRole"],
+        "{access}"
+    );
+    let text = stdout(&s.run(&["iam-backed-api", "describe"]));
+    assert!(
+        text.contains("resource policy allows: arn:aws:iam::123456789012:root"),
+        "{text}"
+    );
+    assert!(text.contains("roles of this app allowed to invoke it: IamApigatewayLambdaStack/requestorFn/ServiceRole"), "{text}");
+    let probe = s.json(&["iam-backed-api", "probe"]);
+    assert_eq!(probe["access"]["caller"]["sameAccount"], true);
+    assert!(
+        probe["access"]["caller"]["conclusion"]
+            .as_str()
+            .unwrap()
+            .starts_with("same account")
+    );
 }

@@ -97,6 +97,8 @@ pub struct RestApiDescription {
     pub policy_source: PolicySource,
     /// Sorted by path, then method.
     pub methods: Vec<MethodDescription>,
+    /// Who may call it: resource policy principals and the app's roles allowed to invoke it.
+    pub access: super::access::AccessAnalysis,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -237,7 +239,7 @@ async fn describe_rest_api(
         aws.get_methods(&region, id)
     )?;
     let partition = Partition::from_name(&subject.partition);
-    Ok(Description::RestApi(rest_api_description(
+    let mut d = rest_api_description(
         subject,
         region,
         partition,
@@ -245,7 +247,41 @@ async fn describe_rest_api(
         stages,
         methods,
         template_properties(app, subject),
-    )))
+    );
+    d.access = super::access::analyze(app, subject, d.policy.as_ref(), None);
+    Ok(Description::RestApi(d))
+}
+
+/// A REST API's resource policy: the API's own, else the template's `Policy`, saying which.
+pub fn resource_policy(
+    api_policy: Option<&str>,
+    properties: Option<&Value>,
+) -> (Option<Value>, PolicySource) {
+    match (api_policy, properties.and_then(|p| p.get("Policy"))) {
+        (Some(raw), _) => (Some(parse_policy(raw)), PolicySource::Api),
+        // CloudFormation takes the policy as an object or as JSON text.
+        (None, Some(Value::String(text))) => (Some(parse_policy(text)), PolicySource::Template),
+        (None, Some(p)) if !p.is_null() => (Some(p.clone()), PolicySource::Template),
+        (None, _) => (None, PolicySource::None),
+    }
+}
+
+/// The live resource policy of the REST API `subject` when the API can be read, else the
+/// template's.
+pub async fn current_resource_policy(
+    app: &App,
+    aws: &Aws,
+    subject: &Subject,
+) -> (Option<Value>, PolicySource) {
+    let live = match (subject.region.as_deref(), subject.physical_id.as_deref()) {
+        (Some(region), Some(id)) => aws
+            .get_rest_api(region, id)
+            .await
+            .ok()
+            .and_then(|a| a.policy),
+        _ => None,
+    };
+    resource_policy(live.as_deref(), template_properties(app, subject))
 }
 
 /// The REST API description from what the service answered and the template's properties.
@@ -258,13 +294,7 @@ fn rest_api_description(
     methods: Vec<RestApiMethod>,
     properties: Option<&Value>,
 ) -> RestApiDescription {
-    let (policy, policy_source) = match (&api.policy, properties.and_then(|p| p.get("Policy"))) {
-        (Some(raw), _) => (Some(parse_policy(raw)), PolicySource::Api),
-        // CloudFormation takes the policy as an object or as JSON text.
-        (None, Some(Value::String(text))) => (Some(parse_policy(text)), PolicySource::Template),
-        (None, Some(p)) if !p.is_null() => (Some(p.clone()), PolicySource::Template),
-        (None, _) => (None, PolicySource::None),
-    };
+    let (policy, policy_source) = resource_policy(api.policy.as_deref(), properties);
     let stages = stages
         .into_iter()
         .map(|s| StageDescription {
@@ -296,6 +326,14 @@ fn rest_api_description(
         api_key_source: api.api_key_source,
         execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
         stages,
+        access: super::access::AccessAnalysis {
+            api_account: subject.account.clone(),
+            allowed_principals: Vec::new(),
+            denied_principals: Vec::new(),
+            has_resource_policy: policy.is_some(),
+            app_roles: Vec::new(),
+            caller: None,
+        },
         policy,
         policy_source,
         methods,

@@ -1,6 +1,7 @@
 //! Actions on one resolved construct. Each is a function from a [`Subject`] (plus options) to a
 //! typed result; the CLI and the TUI both call these and only format what comes back.
 
+pub mod access;
 pub mod audit;
 pub mod command;
 pub mod console;

@@ -57,6 +57,8 @@ pub struct ProbeResult {
     pub signed: ProbeSide,
     /// The signed request with its signature and token redacted (`--show-signed`).
     pub signed_request: Option<SignedRequestView>,
+    /// Who may call the API and whether the signer is covered (probes of a construct only).
+    pub access: Option<super::access::AccessAnalysis>,
 }
 
 /// The execute-api URL of a RestApi construct: its id, a stage (`--stage`, else the stage the
@@ -228,6 +230,7 @@ pub async fn probe(
         ),
         signed: signed_side,
         signed_request: view,
+        access: None,
     }
 }
 

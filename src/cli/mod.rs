@@ -234,3 +234,51 @@ pub(crate) fn report(app: &App, d: &crate::deployed::Deployment) {
         }
     }
 }
+
+/// The access analysis of a REST API as lines for people (describe and probe both show it).
+pub(crate) fn access_text(a: &crate::actions::access::AccessAnalysis) -> String {
+    use crate::sanitize::line;
+    let mut out = String::from("Access (execute-api:Invoke):\n");
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|p| line(p).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    if a.has_resource_policy {
+        out.push_str(&format!(
+            "  resource policy allows: {}\n",
+            list(&a.allowed_principals)
+        ));
+        if !a.denied_principals.is_empty() {
+            out.push_str(&format!(
+                "  resource policy denies: {}\n",
+                list(&a.denied_principals)
+            ));
+        }
+    } else {
+        out.push_str("  no resource policy: only callers of the API's own account whose identity policy allows it\n");
+    }
+    let roles: Vec<String> = a
+        .app_roles
+        .iter()
+        .map(|r| format!("{} (via {})", r.construct_path, r.granted_by))
+        .collect();
+    out.push_str(&format!(
+        "  roles of this app allowed to invoke it: {}\n",
+        list(&roles)
+    ));
+    if let Some(c) = &a.caller {
+        out.push_str(&format!(
+            "  you ({}, account {}): {}\n",
+            line(&c.arn),
+            line(&c.account),
+            line(&c.conclusion)
+        ));
+    }
+    out
+}

@@ -7,8 +7,10 @@ use serde_json::Value;
 
 use super::construct::Ctx;
 use super::{GlobalArgs, OutputFormat, sides};
+use crate::actions::access::{self, AccessAnalysis};
+use crate::actions::describe;
 use crate::actions::probe::{self, ProbeRequest, ProbeResult, ProbeSide, ProbeTarget};
-use crate::aws::Aws;
+use crate::aws::{Aws, CallerIdentity};
 use crate::sanitize;
 use crate::verdict::{Side, Verdict, VerdictKind};
 
@@ -84,7 +86,12 @@ pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         &args.opts.path,
         endpoint,
     )?;
-    run(ctx.g, ctx.base_aws, target, &args.opts).await
+    // Who may call the API (live policy, else the template's), judged for the actual signer.
+    let (policy, _) = describe::current_resource_policy(ctx.app, ctx.aws, ctx.subject).await;
+    let analysis = |caller: Option<&CallerIdentity>| {
+        access::analyze(ctx.app, ctx.subject, policy.as_ref(), caller)
+    };
+    run(ctx.g, ctx.base_aws, target, &args.opts, Some(&analysis)).await
 }
 
 pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
@@ -96,7 +103,7 @@ pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
         g.region.as_deref().or(region.as_deref()),
         endpoint,
     )?;
-    run(g, &aws, target, &args.opts).await
+    run(g, &aws, target, &args.opts, None).await
 }
 
 fn endpoint(opts: &ProbeOptions, aws: &Aws) -> Option<String> {
@@ -105,7 +112,16 @@ fn endpoint(opts: &ProbeOptions, aws: &Aws) -> Option<String> {
         .or_else(|| aws.endpoint_url().map(str::to_string))
 }
 
-async fn run(g: &GlobalArgs, aws: &Aws, target: ProbeTarget, opts: &ProbeOptions) -> Result<i32> {
+/// Makes the access analysis once the signer's identity is known.
+type Analysis<'a> = &'a dyn Fn(Option<&CallerIdentity>) -> AccessAnalysis;
+
+async fn run(
+    g: &GlobalArgs,
+    aws: &Aws,
+    target: ProbeTarget,
+    opts: &ProbeOptions,
+    analysis: Option<Analysis<'_>>,
+) -> Result<i32> {
     let request = ProbeRequest {
         method: opts.method.to_ascii_uppercase(),
         path: opts.path.clone(),
@@ -137,8 +153,10 @@ async fn run(g: &GlobalArgs, aws: &Aws, target: ProbeTarget, opts: &ProbeOptions
         signer.caller_identity(&target.region),
         probe::probe(&signer, &target, &request, None)
     );
+    let signer_identity = caller.ok();
     let result = ProbeResult {
-        signer: caller.ok(),
+        access: analysis.map(|a| a(signer_identity.as_ref())),
+        signer: signer_identity,
         ..result
     };
     match g.output {
@@ -220,6 +238,10 @@ fn render(
             "signed with {}\n",
             sanitize::line(&r.signer_source)
         )),
+    }
+    if let Some(a) = &r.access {
+        out.push('\n');
+        out.push_str(&super::access_text(a));
     }
     out.push('\n');
     let (unsigned, signed) = (as_side(&r.unsigned), as_side(&r.signed));
