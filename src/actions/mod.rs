@@ -20,7 +20,7 @@ use crate::model::{App, Resolved, StackIdx, Target};
 /// Why an action could not run. Messages say what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
-    #[error("{construct} has no physical id ({state}); `cdkx list` shows what is deployed")]
+    #[error("{}", no_physical_id(construct, state))]
     NotDeployed { construct: String, state: String },
     #[error("no region is known for {construct}: pass --region or set AWS_REGION")]
     NoRegion { construct: String },
@@ -35,6 +35,19 @@ pub enum ActionError {
     Input(String),
     #[error(transparent)]
     Aws(#[from] AwsError),
+}
+
+fn no_physical_id(construct: &str, state: &str) -> String {
+    match state {
+        "(lookup failed)" => {
+            format!("{construct}: its physical id could not be looked up (see the error above)")
+        }
+        "not deployed" => format!("{construct} is not deployed; `cdkx list` shows what is"),
+        other => format!(
+            "{construct} has no physical id ({}); `cdkx list` shows what is deployed",
+            other.trim_matches(|c| c == '(' || c == ')')
+        ),
+    }
 }
 
 /// Everything an action needs to know about the construct it acts on.

@@ -55,8 +55,6 @@ pub struct SignedRequestView {
     pub headers: Vec<(String, String)>,
 }
 
-const TIMEOUT: Duration = Duration::from_secs(20);
-
 impl Aws {
     /// Sends `req`, signed with these credentials when `signed`; the signed headers are
     /// returned (redacted) for `--show-signed`.
@@ -133,7 +131,7 @@ impl Aws {
         };
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
+            .timeout(self.timeout())
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| err(format!("cannot start an HTTP client: {e}")))?;

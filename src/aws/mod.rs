@@ -39,6 +39,8 @@ pub struct AwsOptions {
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
     pub accounts: BTreeMap<String, AccountSettings>,
+    /// How long one attempt of a call may take (`--timeout`); `None`: [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
 }
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -97,8 +99,8 @@ pub struct StackResourceRow {
     pub status: Option<String>,
 }
 
-/// How long one attempt may take; a hanging endpoint must not hang cdkx.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long one attempt may take by default; a hanging endpoint must not hang cdkx.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Aws {
@@ -129,7 +131,9 @@ impl Aws {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                    .operation_attempt_timeout(opts.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                    // Retries must not multiply the wait: the whole call has a budget too.
+                    .operation_timeout(opts.timeout.unwrap_or(DEFAULT_TIMEOUT) * 2)
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
@@ -148,6 +152,11 @@ impl Aws {
             loader = loader.endpoint_url(e);
         }
         loader.load().await
+    }
+
+    /// How long one attempt of a call may take.
+    pub fn timeout(&self) -> Duration {
+        self.opts.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
 
     /// How these credentials are obtained (`profile team-b (cdkx.toml)`, `role ... assumed with
@@ -340,6 +349,18 @@ where
         }
         _ => chain(e),
     };
+    if let SdkError::ServiceError(s) = e
+        && matches!(
+            s.err().code(),
+            Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired")
+        )
+    {
+        return AwsError::Call {
+            call,
+            region: region.to_string(),
+            message: "your credentials have expired: refresh them (`aws sso login`, or a new session) and run cdkx again".into(),
+        };
+    }
     // The SDK's words for "no credentials" do not say what to do.
     let message = if message.contains("credential provider was not enabled")
         || message.contains("no providers in chain provided credentials")

@@ -82,7 +82,7 @@ struct CommandJson<'a> {
 }
 
 /// cdkx's own options and whether each takes a value, as they may appear after the construct.
-const GLOBAL_FLAGS: [(&str, bool); 10] = [
+const GLOBAL_FLAGS: [(&str, bool); 11] = [
     ("--app", true),
     ("--profile", true),
     ("--region", true),
@@ -93,6 +93,7 @@ const GLOBAL_FLAGS: [(&str, bool); 10] = [
     ("--commands", true),
     ("--role-arn", true),
     ("--external-id", true),
+    ("--timeout", true),
 ];
 
 /// Moves cdkx's global options out of `words[from..]`: up to the first other word when
@@ -156,6 +157,7 @@ fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
         commands: parsed.commands.or_else(|| g.commands.clone()),
         role_arn: parsed.role_arn.or_else(|| g.role_arn.clone()),
         external_id: parsed.external_id.or_else(|| g.external_id.clone()),
+        timeout: parsed.timeout.or(g.timeout),
     })
 }
 

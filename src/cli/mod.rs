@@ -86,6 +86,18 @@ pub struct GlobalArgs {
     /// External id for --role-arn, when the role's trust policy asks for one
     #[arg(long, global = true, value_name = "ID", requires = "role_arn")]
     pub external_id: Option<String>,
+    /// Seconds one AWS call may take before cdkx gives up on it [default: 20]
+    #[arg(long, global = true, env = "CDKX_TIMEOUT", value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -210,6 +222,7 @@ pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
         role_arn: g.role_arn.clone(),
         external_id: g.external_id.clone(),
         accounts: config.accounts,
+        timeout: g.timeout.map(std::time::Duration::from_secs_f64),
     })
     .await)
 }

@@ -29,7 +29,7 @@ import cdkx_cloudtrail
 import cdkx_lambda
 
 CONTROL_PREFIX = "/moto-api/cdkx/"
-FAULT_KINDS = ("throttle", "http500", "hang", "invalid_json")
+FAULT_KINDS = ("throttle", "http500", "hang", "invalid_json", "expired_token")
 DEFAULT_HANG_SECONDS = 30.0
 
 _CREDENTIAL_RE = re.compile(r"Credential=([^,\s]+)")
@@ -308,6 +308,13 @@ def _fault_response(fault: dict, info: RequestInfo, environ: dict):
         code = "ServiceException" if info.protocol == "rest-json" else "InternalFailure"
         return _error_response(
             info, environ, 500, code, "cdkx emulator: injected internal failure", kind
+        )
+    if kind == "expired_token":
+        # What AWS answers when a session's credentials expire between two calls.
+        code = "ExpiredTokenException" if info.protocol in ("json", "rest-json") else "ExpiredToken"
+        return _error_response(
+            info, environ, 403 if info.protocol == "rest-json" else 400, code,
+            "The security token included in the request is expired", kind,
         )
     if kind == "invalid_json":
         ctype = environ.get("CONTENT_TYPE") if info.protocol == "json" else "application/json"
