@@ -50,16 +50,18 @@ pub enum NativeAction {
     Audit,
     AuditConsole,
     Probe,
+    Invocations,
 }
 
 impl NativeAction {
-    pub const ALL: [NativeAction; 6] = [
+    pub const ALL: [NativeAction; 7] = [
         NativeAction::Describe,
         NativeAction::Invoke,
         NativeAction::Console,
         NativeAction::Audit,
         NativeAction::AuditConsole,
         NativeAction::Probe,
+        NativeAction::Invocations,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +72,7 @@ impl NativeAction {
             NativeAction::Audit => "audit",
             NativeAction::AuditConsole => "audit-console",
             NativeAction::Probe => "probe",
+            NativeAction::Invocations => "invocations",
         }
     }
 

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod command;
 pub mod console;
 pub mod describe;
+pub mod invocations;
 pub mod invoke;
 pub mod probe;
 

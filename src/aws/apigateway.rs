@@ -31,6 +31,9 @@ pub struct RestApiStage {
     pub description: Option<String>,
     pub created: Option<String>,
     pub last_updated: Option<String>,
+    /// Access logging: the log group ARN and the line format, when the stage has it.
+    pub access_log_destination: Option<String>,
+    pub access_log_format: Option<String>,
 }
 
 /// One method of one resource (GetResources with `embed=methods`).
@@ -106,6 +109,15 @@ impl Aws {
                     .map(str::to_string),
                 created: s.created_date().and_then(date),
                 last_updated: s.last_updated_date().and_then(date),
+                access_log_destination: s
+                    .access_log_settings()
+                    .and_then(|a| a.destination_arn())
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+                access_log_format: s
+                    .access_log_settings()
+                    .and_then(|a| a.format())
+                    .map(str::to_string),
             })
             .collect();
         stages.sort_by(|a, b| a.name.cmp(&b.name));

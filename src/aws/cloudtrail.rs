@@ -88,3 +88,85 @@ impl Aws {
         })
     }
 }
+
+/// A trail, as DescribeTrails and GetEventSelectors tell it.
+#[derive(Debug, Clone, Default)]
+pub struct Trail {
+    pub name: String,
+    pub arn: String,
+    pub bucket: Option<String>,
+    pub prefix: Option<String>,
+    pub home_region: Option<String>,
+    pub multi_region: bool,
+    pub organization: bool,
+    /// Data resources of basic selectors: (type, values).
+    pub data_resources: Vec<(String, Vec<String>)>,
+    /// Advanced selectors as (field, equals, starts_with) conditions, one Vec per selector.
+    pub advanced: Vec<Vec<(String, Vec<String>, Vec<String>)>>,
+}
+
+impl Aws {
+    /// Every trail visible in `region`, with its event selectors.
+    pub async fn describe_trails(&self, region: &str) -> Result<Vec<Trail>, AwsError> {
+        let client = self.cloudtrail(region);
+        let out = client
+            .describe_trails()
+            .include_shadow_trails(true)
+            .send()
+            .await
+            .map_err(|e| call_error("cloudtrail:DescribeTrails", region, &e))?;
+        let mut trails = Vec::new();
+        for t in out.trail_list() {
+            let name = t.name().unwrap_or_default().to_string();
+            let arn = t.trail_arn().unwrap_or(&name).to_string();
+            let sel = client
+                .get_event_selectors()
+                .trail_name(&arn)
+                .send()
+                .await
+                .map_err(|e| call_error("cloudtrail:GetEventSelectors", region, &e))?;
+            let data_resources = sel
+                .event_selectors()
+                .iter()
+                .flat_map(|s| s.data_resources())
+                .map(|d| {
+                    (
+                        d.r#type().unwrap_or_default().to_string(),
+                        d.values().to_vec(),
+                    )
+                })
+                .collect();
+            let advanced = sel
+                .advanced_event_selectors()
+                .iter()
+                .map(|a| {
+                    a.field_selectors()
+                        .iter()
+                        .map(|f| {
+                            (
+                                f.field().to_string(),
+                                f.equals().to_vec(),
+                                f.starts_with().to_vec(),
+                            )
+                        })
+                        .collect()
+                })
+                .collect();
+            trails.push(Trail {
+                name,
+                arn,
+                bucket: t.s3_bucket_name().map(str::to_string),
+                prefix: t
+                    .s3_key_prefix()
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string),
+                home_region: t.home_region().map(str::to_string),
+                multi_region: t.is_multi_region_trail().unwrap_or(false),
+                organization: t.is_organization_trail().unwrap_or(false),
+                data_resources,
+                advanced,
+            });
+        }
+        Ok(trails)
+    }
+}

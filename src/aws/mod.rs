@@ -3,17 +3,23 @@
 //! message a user can act on. One file per service.
 
 mod apigateway;
+mod athena;
 mod cloudformation;
 mod cloudtrail;
 mod execute_api;
 mod lambda;
+mod logs;
+mod s3;
 
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
+pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
-pub use cloudtrail::{LookupPage, TrailEvent};
+pub use cloudtrail::{LookupPage, Trail, TrailEvent};
 pub use lambda::{FunctionConfig, InvokeOutput};
+pub use logs::{LogEvent, LogPage};
+pub use s3::S3Object;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

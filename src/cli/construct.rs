@@ -250,6 +250,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             NativeAction::AuditConsole => super::console::run(&ctx, &args.args, true),
             NativeAction::Audit => super::audit::run(&ctx, &args.args).await,
             NativeAction::Probe => super::probe::run_native(&ctx, &args.args).await,
+            NativeAction::Invocations => super::invocations::run(&ctx, &args.args).await,
         };
     }
     match cmd.kind {

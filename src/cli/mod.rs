@@ -5,6 +5,7 @@ mod audit;
 mod console;
 mod construct;
 mod describe;
+mod invocations;
 mod invoke;
 mod list;
 mod probe;

@@ -1,0 +1,329 @@
+//! End to end: `invocations` against the emulator, from trail logs generated in the CloudTrail
+//! record format (in S3 and in a local directory), Athena results, and API access logs. The
+//! summary must match the generated truth exactly.
+
+mod common;
+
+use common::{Emulator, fixture, stderr, stdout};
+use serde_json::{Value, json};
+
+struct Setup {
+    emu: Emulator,
+    cache: tempfile::TempDir,
+    function: String,
+}
+
+impl Setup {
+    fn new() -> Setup {
+        let emu = Emulator::start();
+        emu.deploy(&fixture("iam-api"));
+        let cache = tempfile::tempdir().unwrap();
+        let out = emu
+            .cdkx(cache.path())
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args(["requestorFn", "-o", "json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let function = v["construct"]["physicalId"].as_str().unwrap().to_string();
+        Setup {
+            emu,
+            cache,
+            function,
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let out = self
+            .emu
+            .cdkx(self.cache.path())
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args(args)
+            .output()
+            .unwrap();
+        common::assert_no_secrets(&out);
+        out
+    }
+}
+
+/// Generates trail log files: 40 Invokes of the function by 123456789012 (4 of them errors),
+/// 25 by 222222222222, and 10 of another function, over the last 30 hours, spread over files
+/// per hour. Writes them to the bucket under the trail layout and to `dir`; returns nothing, the
+/// truth is in the numbers above.
+const GENERATE: &str = r#"
+import gzip, datetime, random
+random.seed(7)
+now = datetime.datetime.now(datetime.timezone.utc)
+fn_arn = 'arn:aws:lambda:us-east-1:123456789012:function:' + FUNCTION
+files = {}
+def record(i, account, arn, error=None):
+    t = now - datetime.timedelta(minutes=30 * i + 5)
+    r = {"eventVersion": "1.09", "eventTime": t.strftime('%Y-%m-%dT%H:%M:%SZ'), "eventSource": "lambda.amazonaws.com",
+         "eventName": "Invoke", "awsRegion": "us-east-1", "sourceIPAddress": "10.0.%d.%d" % (i % 7, i),
+         "userAgent": "aws-sdk-js/3", "userIdentity": {"type": "AssumedRole", "accountId": account,
+         "arn": "arn:aws:sts::%s:assumed-role/%s/session" % (account, "caller" if account != '123456789012' else "local")},
+         "recipientAccountId": "123456789012", "eventID": "e-%d-%s" % (i, account), "sharedEventID": "s-%d" % i,
+         "readOnly": False, "eventType": "AwsApiCall", "managementEvent": False, "eventCategory": "Data",
+         "resources": [{"accountId": "123456789012", "type": "AWS::Lambda::Function", "ARN": arn}],
+         "requestParameters": {"functionName": arn, "invocationType": "RequestResponse"}}
+    if error:
+        r["errorCode"] = error
+    key = t.strftime('%Y/%m/%d') + '/123456789012_CloudTrail_us-east-1_' + t.strftime('%Y%m%dT%H00Z') + '_x.json.gz'
+    files.setdefault(key, []).append(r)
+for i in range(40):
+    record(i, '123456789012', fn_arn, 'AccessDenied' if i % 10 == 3 else None)
+for i in range(25):
+    record(i + 1, '222222222222', fn_arn)
+for i in range(10):
+    record(i, '123456789012', fn_arn.replace(FUNCTION, 'someone-else'))
+s3 = client('s3')
+s3.create_bucket(Bucket='trail-bucket')
+os.makedirs(DIR, exist_ok=True)
+for key, records in files.items():
+    body = gzip.compress(json.dumps({"Records": records}).encode())
+    s3.put_object(Bucket='trail-bucket', Key='logs/AWSLogs/123456789012/CloudTrail/us-east-1/' + key, Body=body)
+    with open(os.path.join(DIR, key.replace('/', '_')), 'wb') as f:
+        f.write(body)
+ct = client('cloudtrail')
+ct.create_trail(Name='main', S3BucketName='trail-bucket', S3KeyPrefix='logs')
+"#;
+
+fn generate(s: &Setup, dir: &std::path::Path, selectors: &str) {
+    s.emu.python(&format!(
+        "FUNCTION = {:?}\nDIR = {:?}\n{GENERATE}\n{selectors}",
+        s.function,
+        dir.display().to_string()
+    ));
+}
+
+const LAMBDA_SELECTORS: &str = r#"
+ct.put_event_selectors(TrailName='main', AdvancedEventSelectors=[{"Name": "invokes", "FieldSelectors": [
+    {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]}])
+"#;
+
+fn group<'a>(v: &'a Value, key: &str) -> &'a Value {
+    v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["key"] == key)
+        .unwrap_or_else(|| panic!("{key}: {v}"))
+}
+
+#[test]
+fn trail_logs_in_s3_and_in_a_directory_give_the_exact_counts() {
+    let s = Setup::new();
+    let dir = tempfile::tempdir().unwrap();
+    generate(&s, dir.path(), LAMBDA_SELECTORS);
+    for extra in [vec![], vec!["--trail-logs", dir.path().to_str().unwrap()]] {
+        let mut args = vec!["requestorFn", "invocations", "--since", "2d", "-o", "json"];
+        args.extend(extra.iter());
+        let out = s.run(&args);
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["total"], 65, "{extra:?}: {v}");
+        assert_eq!(v["errors"], 4);
+        let local = group(&v, "123456789012");
+        assert_eq!(
+            (
+                local["calls"].as_u64(),
+                local["errors"].as_u64(),
+                &local["crossAccount"]
+            ),
+            (Some(40), Some(4), &json!(false))
+        );
+        let remote = group(&v, "222222222222");
+        assert_eq!(
+            (remote["calls"].as_u64(), &remote["crossAccount"]),
+            (Some(25), &json!(true))
+        );
+        assert!(
+            v["sources"][0]["objectsRead"].as_u64().unwrap() > 10,
+            "{}",
+            v["sources"]
+        );
+        assert_eq!(v["rows"].as_array().unwrap().len(), 65);
+    }
+    // The window narrows the count: the last 3 hours hold calls i*30+5 minutes ago, i < 6.
+    let out = s.run(&[
+        "requestorFn",
+        "invocations",
+        "--since",
+        "3h",
+        "--by",
+        "principal",
+        "-o",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], 6 + 5, "{v}");
+    assert_eq!(
+        group(&v, "arn:aws:sts::222222222222:assumed-role/caller/session")["calls"],
+        5
+    );
+    // The table, for people.
+    let out = s.run(&["requestorFn", "invocations", "--since", "2d"]);
+    let text = stdout(&out);
+    assert!(text.contains("65 calls, 4 errors"), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("222222222222") && l.contains("25") && l.ends_with("YES")),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_trail_without_lambda_data_events_says_how_to_enable_them() {
+    let s = Setup::new();
+    let dir = tempfile::tempdir().unwrap();
+    generate(&s, dir.path(), "");
+    let out = s.run(&["requestorFn", "invocations"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("trail main logs no Lambda data events for this function"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "aws cloudtrail put-event-selectors --trail-name main --advanced-event-selectors"
+        ) && err.contains(&s.function),
+        "{err}"
+    );
+    // The API's side: API Gateway requests never reach CloudTrail; its access logs are not on.
+    let out = s.run(&["iam-backed-api", "invocations"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("has access logging") && err.contains("aws apigateway update-stage"),
+        "{err}"
+    );
+    let out = s.run(&["iam-backed-api", "invocations", "--source", "trail"]);
+    assert!(
+        stderr(&out).contains("never reach CloudTrail"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn athena_rows_are_summarized_and_the_sql_is_shown() {
+    let s = Setup::new();
+    let row = |t: &str, acct: &str, err: Option<&str>| {
+        json!({"Data": [{"VarCharValue": t}, {"VarCharValue": acct}, {"VarCharValue": format!("arn:aws:sts::{acct}:assumed-role/r/s")},
+            {"VarCharValue": "10.1.1.1"}, err.map_or(json!({}), |e| json!({"VarCharValue": e})), {"VarCharValue": "123456789012"}]})
+    };
+    let names = [
+        "eventtime",
+        "accountid",
+        "arn",
+        "sourceipaddress",
+        "errorcode",
+        "recipientaccountid",
+    ];
+    let header_cells: Vec<Value> = names.iter().map(|c| json!({"VarCharValue": c})).collect();
+    let header = json!({ "Data": header_cells });
+    let columns: Vec<Value> = [
+        "eventtime",
+        "accountid",
+        "arn",
+        "sourceipaddress",
+        "errorcode",
+        "recipientaccountid",
+    ]
+    .iter()
+    .map(|c| json!({"Name": c, "Type": "varchar"}))
+    .collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let t = |ago: u64| {
+        let out = s.emu.python(&format!("import datetime; print(datetime.datetime.fromtimestamp({}, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))", now - ago));
+        out.trim().to_string()
+    };
+    let rows = vec![
+        header,
+        row(&t(60), "222222222222", None),
+        row(&t(120), "222222222222", Some("AccessDenied")),
+        row(&t(180), "123456789012", None),
+    ];
+    s.emu.post(
+        "/moto-api/static/athena/query-results",
+        &json!({"region": "us-east-1", "results": [{"rows": rows, "column_info": columns}]}),
+    );
+    let out = s.run(&[
+        "requestorFn",
+        "invocations",
+        "--source",
+        "athena",
+        "--athena-table",
+        "trails.cloudtrail_logs",
+        "--output-location",
+        "s3://results/",
+        "--show-sql",
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], 3, "{v}");
+    assert_eq!(group(&v, "222222222222")["calls"], 2);
+    assert_eq!(group(&v, "222222222222")["errors"], 1);
+    let sql = v["sources"][0]["sql"].as_str().unwrap();
+    assert!(
+        sql.contains("FROM \"trails\".\"cloudtrail_logs\"")
+            && sql.contains(&s.function)
+            && sql.contains("eventname = 'Invoke'"),
+        "{sql}"
+    );
+    assert!(
+        stderr(&out).contains("SELECT eventtime"),
+        "--show-sql prints it"
+    );
+}
+
+#[test]
+fn api_access_logs_give_callers_of_the_api() {
+    let s = Setup::new();
+    let api = {
+        let out = s.run(&["iam-backed-api", "-o", "json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["construct"]["physicalId"].as_str().unwrap().to_string()
+    };
+    s.emu.python(&format!(
+        r#"
+import time
+logs = client('logs')
+logs.create_log_group(logGroupName='api-access')
+logs.create_log_stream(logGroupName='api-access', logStreamName='s')
+now = int(time.time() * 1000)
+events = []
+for i in range(12):
+    acct = '222222222222' if i % 3 == 0 else '123456789012'
+    status = '403' if i == 4 else '200'
+    events.append({{'timestamp': now - (12 - i) * 60000, 'message': json.dumps({{'accountId': acct, 'userArn': 'arn:aws:sts::%s:assumed-role/r/s' % acct, 'sourceIp': '10.0.0.%d' % i, 'status': status, 'path': '/'}})}})
+events.append({{'timestamp': now - 30000, 'message': 'not json at all'}})
+logs.put_log_events(logGroupName='api-access', logStreamName='s', logEvents=events)
+client('apigateway').update_stage(restApiId='{api}', stageName='prod', patchOperations=[
+    {{'op': 'replace', 'path': '/accessLogSettings/destinationArn', 'value': 'arn:aws:logs:us-east-1:123456789012:log-group:api-access'}},
+    {{'op': 'replace', 'path': '/accessLogSettings/format', 'value': '{{}}'}}])
+"#
+    ));
+    let out = s.run(&[
+        "iam-backed-api",
+        "invocations",
+        "--since",
+        "1h",
+        "-o",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], 12, "non-JSON lines are skipped: {v}");
+    assert_eq!(group(&v, "222222222222")["calls"], 4);
+    assert_eq!(group(&v, "222222222222")["crossAccount"], true);
+    assert_eq!(group(&v, "123456789012")["errors"], 1);
+}
