@@ -10,11 +10,17 @@ use std::path::{Path, PathBuf};
 use common::{FAKE_SECRET_KEY, assert_no_secrets, fixture, shared};
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
-            if !p.ends_with("target") && !p.ends_with(".git") && !p.ends_with(".venv") && !p.ends_with("node_modules") {
+            if !p.ends_with("target")
+                && !p.ends_with(".git")
+                && !p.ends_with(".venv")
+                && !p.ends_with("node_modules")
+            {
                 files_under(&p, out);
             }
         } else {
@@ -35,7 +41,13 @@ fn no_secret_in_cache_files_or_snapshots() {
         vec!["requestorFn", "audit"],
         vec!["whoami"],
     ] {
-        let out = shared().cdkx(cache.path()).arg("--app").arg(fixture("iam-api")).args(&args).output().unwrap();
+        let out = shared()
+            .cdkx(cache.path())
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args(&args)
+            .output()
+            .unwrap();
         assert_no_secrets(&out);
     }
     let mut files = Vec::new();
@@ -46,7 +58,10 @@ fn no_secret_in_cache_files_or_snapshots() {
     for dir in ["src", "tests"] {
         let mut all = Vec::new();
         files_under(&repo.join(dir), &mut all);
-        files.extend(all.into_iter().filter(|p| p.to_string_lossy().contains("snap")));
+        files.extend(
+            all.into_iter()
+                .filter(|p| p.to_string_lossy().contains("snap")),
+        );
     }
     for f in files {
         let bytes = fs::read(&f).unwrap();

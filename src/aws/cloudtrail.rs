@@ -89,6 +89,9 @@ impl Aws {
     }
 }
 
+/// One field condition of an advanced event selector: (field, equals, starts with).
+pub type FieldCondition = (String, Vec<String>, Vec<String>);
+
 /// A trail, as DescribeTrails and GetEventSelectors tell it.
 #[derive(Debug, Clone, Default)]
 pub struct Trail {
@@ -102,7 +105,7 @@ pub struct Trail {
     /// Data resources of basic selectors: (type, values).
     pub data_resources: Vec<(String, Vec<String>)>,
     /// Advanced selectors as (field, equals, starts_with) conditions, one Vec per selector.
-    pub advanced: Vec<Vec<(String, Vec<String>, Vec<String>)>>,
+    pub advanced: Vec<Vec<FieldCondition>>,
 }
 
 impl Aws {
