@@ -96,7 +96,7 @@ fn write_assembly(dir: &Path, broken: usize, v: &Value, raw: Option<&[u8]>) {
     let forest = json!({"version": "forest-0.1", "forest": {"t1": {"id": "S", "path": "S", "children": {
         "A": {"id": "A", "path": "S/A", "constructInfo": {"fqn": "aws-cdk-lib.aws_lambda.Function"}}}}}});
     let sub = json!({"version": "40.0.0", "artifacts": {}});
-    let mut files = vec![
+    let mut files = [
         ("manifest.json", manifest),
         ("S.template.json", template),
         ("N.nested.template.json", nested),
