@@ -276,29 +276,91 @@ async fn lookup_root(
             (entry, false)
         }
     };
-    let by_path: HashMap<&str, &CachedStack> =
-        entry.stacks.iter().map(|s| (s.path.as_str(), s)).collect();
-    let states = family(app, root)
+    let states = family_states(app, root, entry, &region, Some(&desc.status), hit);
+    Ok((states, hit, warning))
+}
+
+/// The states of a root stack's family from a cache entry (fresh or remembered).
+fn family_states(
+    app: &App,
+    root: StackIdx,
+    entry: CacheEntry,
+    region: &str,
+    root_status: Option<&str>,
+    from_cache: bool,
+) -> Vec<(StackIdx, StackState)> {
+    let mut by_path: HashMap<String, CachedStack> = entry
+        .stacks
+        .into_iter()
+        .map(|s| (s.path.clone(), s))
+        .collect();
+    family(app, root)
         .into_iter()
         .map(|i| {
-            let st = match by_path.get(app.stacks[i].path.as_str()) {
+            let st = match by_path.remove(app.stacks[i].path.as_str()) {
                 Some(cs) => StackState::Deployed(DeployedStack {
-                    stack_id: cs.stack_id.clone(),
-                    region: region.clone(),
-                    status: (i == root).then(|| desc.status.clone()),
-                    from_cache: hit,
+                    stack_id: cs.stack_id,
+                    region: region.to_string(),
+                    status: root_status.filter(|_| i == root).map(str::to_string),
+                    from_cache,
                     resources: cs
                         .resources
-                        .iter()
-                        .map(|r| (r.logical_id.clone(), r.clone()))
+                        .into_iter()
+                        .map(|r| (r.logical_id.clone(), r))
                         .collect(),
                 }),
                 None => StackState::NotDeployed,
             };
             (i, st)
         })
-        .collect();
-    Ok((states, hit, warning))
+        .collect()
+}
+
+/// What the on-disk cache alone knows, with no AWS call: a front end shows these physical ids at
+/// once and refreshes them with [`lookup`] in the background. `region` says which region a
+/// top-level stack is looked up in (as [`Aws::region_for`] would). The account is the stack's
+/// own, else the only account the cache holds the stack under; stacks without a region or a
+/// single matching entry stay `Offline`. Entries may be stale: nothing is checked against AWS.
+pub fn cached(
+    app: &App,
+    cache: &Cache,
+    region: impl Fn(&crate::model::Stack) -> Option<String>,
+) -> Deployment {
+    let mut out = Deployment::offline(app);
+    let cached_accounts: Vec<String> = cache
+        .dir()
+        .and_then(|d| std::fs::read_dir(d.join("physical-ids")).ok())
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .filter_map(|e| e.file_name().into_string().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    for root in (0..app.stacks.len()).filter(|&i| !app.stacks[i].is_nested()) {
+        let stack = &app.stacks[root];
+        let Some(region) = region(stack) else {
+            continue;
+        };
+        let accounts = match &stack.env.account {
+            Some(a) => vec![a.clone()],
+            None => cached_accounts.clone(),
+        };
+        let mut found = accounts.into_iter().filter_map(|account| {
+            cache.get(&CacheKey {
+                account,
+                region: region.clone(),
+                stack: stack.name.clone(),
+            })
+        });
+        let (Some(entry), None) = (found.next(), found.next()) else {
+            continue;
+        };
+        out.cache_hits += 1;
+        for (i, st) in family_states(app, root, entry, &region, None, true) {
+            out.stacks[i] = st;
+        }
+    }
+    out
 }
 
 /// One ListStackResources walk per stack: the root, then each nested stack by its physical ARN.
@@ -348,4 +410,103 @@ async fn fetch(
         last_changed.to_string(),
         stacks,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::StackResourceRow;
+
+    fn fixture() -> App {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/multi-stack/cdk.out");
+        App::from_assembly(crate::assembly::read(&dir).unwrap())
+    }
+
+    #[test]
+    fn the_cache_alone_gives_physical_ids_without_a_call() {
+        let app = fixture();
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::at(dir.path());
+        let shared = app
+            .stacks
+            .iter()
+            .position(|s| s.name == "SharedStack")
+            .unwrap();
+        let agnostic = app
+            .stacks
+            .iter()
+            .position(|s| s.name == "AgnosticStack")
+            .unwrap();
+        let row = |logical: &str, id: &str| StackResourceRow {
+            logical_id: logical.into(),
+            physical_id: Some(id.into()),
+            cfn_type: "AWS::S3::Bucket".into(),
+            status: None,
+        };
+        let entry = |name: &str, path: &str, rows| {
+            CacheEntry::new(
+                format!("arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1"),
+                "2026-01-01T00:00:00Z".into(),
+                vec![CachedStack {
+                    path: path.into(),
+                    stack_id: format!(
+                        "arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1"
+                    ),
+                    resources: rows,
+                }],
+            )
+        };
+        let key = |account: &str, stack: &str| CacheKey {
+            account: account.into(),
+            region: "us-east-1".into(),
+            stack: stack.into(),
+        };
+        let s = &app.stacks[shared];
+        let account = s.env.account.clone().unwrap();
+        cache
+            .put(
+                &key(&account, &s.name),
+                &entry(
+                    &s.name,
+                    &s.path,
+                    vec![row("ArtifactBucket7410C9EF", "bucket-1")],
+                ),
+            )
+            .unwrap();
+        // An environment-agnostic stack is found under the one account the cache has it for.
+        let a = &app.stacks[agnostic];
+        cache
+            .put(
+                &key("999999999999", &a.name),
+                &entry(&a.name, &a.path, vec![]),
+            )
+            .unwrap();
+
+        let d = cached(&app, &cache, |s| {
+            s.env.region.clone().or_else(|| Some("us-east-1".into()))
+        });
+        let bucket = app
+            .resources
+            .iter()
+            .find(|r| r.logical_id.0 == "ArtifactBucket7410C9EF")
+            .unwrap();
+        assert_eq!(d.physical(bucket), Physical::Deployed("bucket-1"));
+        assert!(d.deployed(shared).unwrap().from_cache);
+        assert!(d.deployed(agnostic).is_some());
+        assert_eq!(d.cache_hits, 2);
+        // Stacks the cache does not know stay offline, for the lookup to fill in.
+        let others = (0..app.stacks.len())
+            .filter(|&i| !app.stacks[i].is_nested() && i != shared && i != agnostic);
+        for i in others {
+            assert!(
+                matches!(d.stacks[i], StackState::Offline),
+                "{}",
+                app.stacks[i].name
+            );
+        }
+        // No region, no guess.
+        let none = cached(&app, &cache, |_| None);
+        assert_eq!(none.cache_hits, 0);
+    }
 }

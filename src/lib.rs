@@ -2,7 +2,8 @@
 //!
 //! Layers, each depending only on those above it in this list:
 //! `assembly` (cdk.out, pure) → `model` (app, resolver) → `catalogue` (commands) →
-//! `aws` (the only SDK user) → `cache`/`deployed` (physical ids) → `actions` → `cli`.
+//! `aws` (the only SDK user) → `cache`/`deployed` (physical ids) → `actions` → `cli` and `tui`
+//! (the two front ends).
 
 pub mod actions;
 pub mod assembly;
@@ -15,4 +16,5 @@ pub mod console;
 pub mod deployed;
 pub mod model;
 pub mod sanitize;
+pub mod tui;
 pub mod verdict;

@@ -57,6 +57,15 @@ pub struct AuditRow {
     epoch: f64,
 }
 
+impl AuditRow {
+    /// The row for one LookupEvents event, as [`Audit::next_page`] makes it; `resource_account`
+    /// is the audited resource's account (a caller from another account is cross-account).
+    /// For front ends that build rows themselves (tests, benchmarks, replays).
+    pub fn from_event(event: TrailEvent, resource_account: Option<&str>) -> AuditRow {
+        row(event, resource_account)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct AuditPage {
     pub rows: Vec<AuditRow>,

@@ -4,7 +4,7 @@
 mod audit;
 mod console;
 mod construct;
-mod describe;
+pub(crate) mod describe;
 mod invocations;
 mod invoke;
 mod list;
@@ -121,6 +121,8 @@ pub enum Cmd {
     Whoami,
     /// Call any URL unsigned and SigV4-signed (execute-api), and explain both answers
     Probe(probe::UrlProbeArgs),
+    /// Open the interactive terminal UI (what `cdkx` alone does on a terminal)
+    Tui(crate::tui::TuiArgs),
     #[command(external_subcommand)]
     External(Vec<String>),
 }
@@ -168,6 +170,10 @@ async fn run(cli: Cli) -> Result<i32> {
         Some(Cmd::Probe(args)) => probe::run_url(&g, args).await,
         Some(Cmd::External(words)) => {
             construct::run(&g, construct::RunArgs::from_words(words)?).await
+        }
+        Some(Cmd::Tui(args)) => crate::tui::run(&g, args).await,
+        None if crate::tui::is_interactive() => {
+            crate::tui::run(&g, crate::tui::TuiArgs::from_env()).await
         }
         None => {
             use clap::CommandFactory;

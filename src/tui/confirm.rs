@@ -1,0 +1,68 @@
+//! The confirmation before an invoke: it runs the function, which may change things.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::app::App;
+use super::text::{self, fit, wrap};
+use super::ui::popup;
+use crate::actions::Subject;
+
+#[derive(Debug)]
+pub struct ConfirmView {
+    pub subject: Subject,
+    pub payload: String,
+}
+
+impl ConfirmView {
+    pub fn new(subject: Subject, payload: &str) -> ConfirmView {
+        ConfirmView {
+            subject,
+            payload: payload.to_string(),
+        }
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        // As wide as the payload prompt and taller, so it covers it.
+        let rect = popup(area, 76, 11);
+        Clear.render(rect, buf);
+        let block = Block::bordered()
+            .border_style(theme.warn())
+            .title(Line::styled(" invoke? ", theme.warn()))
+            .title_bottom(Line::styled(" y/Enter invoke · n/Esc back ", theme.dim()));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        let w = inner.width as usize;
+        let function = self
+            .subject
+            .physical_id
+            .as_deref()
+            .unwrap_or(&self.subject.physical_state);
+        let region = self.subject.region.as_deref().unwrap_or("?");
+        let mut lines = vec![Line::from(vec![
+            Span::raw("Invoke "),
+            Span::styled(
+                fit(&text::safe(function), w.saturating_sub(20)).into_owned(),
+                theme.heading(),
+            ),
+            Span::raw(format!(" in {region}?")),
+        ])];
+        for l in wrap(
+            "The function runs with this payload and may change things; this cannot be undone.",
+            w,
+        ) {
+            lines.push(Line::styled(l, theme.dim()));
+        }
+        lines.push(Line::default());
+        lines.push(Line::from(vec![
+            Span::styled("payload ", theme.dim()),
+            Span::raw(fit(&text::safe(&self.payload), w.saturating_sub(8)).into_owned()),
+        ]));
+        for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+            buf.set_line(inner.x, inner.y + i as u16, line, inner.width);
+        }
+    }
+}

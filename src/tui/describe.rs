@@ -1,0 +1,97 @@
+//! The describe view: what AWS knows of a resource, as the CLI's readable sections or as the
+//! pretty JSON of the same result (`v`), scrollable.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Widget};
+
+use super::app::{App, Load, RequestId};
+use super::pager::{Scroll, draw_lines, wrapped};
+use super::text::{self, fit};
+use super::ui::{spinner, state_lines};
+use crate::actions::Subject;
+use crate::actions::describe::Description;
+use crate::sanitize;
+
+/// A description, rendered once when it arrives (sanitized).
+#[derive(Debug)]
+pub struct Described {
+    pub sections: String,
+    pub json: String,
+}
+
+#[derive(Debug)]
+pub struct DescribeView {
+    pub subject: Subject,
+    pub load: Load<Described>,
+    pub raw: bool,
+    pub scroll: Scroll,
+}
+
+impl DescribeView {
+    pub fn new(subject: Subject, id: RequestId) -> DescribeView {
+        DescribeView {
+            subject,
+            load: Load::Loading(id),
+            raw: false,
+            scroll: Scroll::default(),
+        }
+    }
+
+    pub fn set_result(&mut self, result: Result<Description, String>) {
+        self.load = match result {
+            Ok(d) => {
+                let json = serde_json::to_string_pretty(&d).unwrap_or_default();
+                Load::Loaded(Described {
+                    sections: crate::cli::describe::render(&d),
+                    json: sanitize::block(&json).into_owned(),
+                })
+            }
+            Err(e) => Load::Failed(e),
+        };
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        let mut title = format!(" describe {} ", text::safe(&self.subject.construct_path));
+        if self.load.pending().is_some() {
+            title = format!("{title}{} ", spinner(app));
+        }
+        let block = Block::bordered()
+            .border_style(theme.border())
+            .title(Line::styled(
+                fit(&title, area.width as usize - 2).into_owned(),
+                theme.title(),
+            ))
+            .title_bottom(Line::styled(
+                if self.raw {
+                    " v sections · r refresh · Esc back "
+                } else {
+                    " v raw JSON · r refresh · Esc back "
+                },
+                theme.dim(),
+            ));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let width = inner.width as usize;
+        let lines: Vec<Line> = match &self.load {
+            Load::Loaded(d) if self.raw => wrapped(&d.json, width, Style::new()),
+            Load::Loaded(d) => wrapped(&d.sections, width, Style::new())
+                .into_iter()
+                .map(|l| {
+                    // Section titles ("Resource policy:") and the first line stand out.
+                    let s = l.to_string();
+                    if !s.starts_with(' ') && !s.is_empty() {
+                        l.style(theme.heading())
+                    } else {
+                        l
+                    }
+                })
+                .collect(),
+            other => state_lines(app, other, "asking AWS…", "r asks again", width),
+        };
+        draw_lines(&lines, &self.scroll, inner, buf, theme.dim());
+    }
+}

@@ -1,0 +1,574 @@
+//! The resource list, the main screen: every stack and resource of the app in construct-tree
+//! order with its physical id, a `/` filter over every column and a `:` jump to a stack or type.
+//! Only the rows on screen are drawn, so ten thousand resources cost what a screenful does.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+
+use super::app::App;
+use super::input::LineInput;
+use super::keymap::Action;
+use super::text::{self, fit, pad};
+use crate::deployed::{Deployment, Physical, StackState};
+use crate::model::{self, StackIdx, Target};
+
+/// One row: a stack or a resource, with its columns ready to draw (sanitized).
+#[derive(Debug, Clone)]
+pub struct ListRow {
+    pub target: Target,
+    /// The construct a user means (index into the model's constructs).
+    pub construct: usize,
+    pub stack: StackIdx,
+    pub depth: usize,
+    pub is_stack: bool,
+    pub stack_label: String,
+    pub id: String,
+    pub path: String,
+    pub logical_id: String,
+    pub type_label: String,
+    pub cfn_type: String,
+    /// Lower-case text of every column but the physical id, for the filter.
+    hay: String,
+    /// Lower-case physical id (or state), kept in step with the deployment.
+    hay_physical: String,
+}
+
+impl ListRow {
+    fn matches(&self, needle: &str) -> bool {
+        needle.is_empty() || self.hay.contains(needle) || self.hay_physical.contains(needle)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptKind {
+    Filter,
+    Jump,
+}
+
+#[derive(Debug)]
+pub struct ListView {
+    pub rows: Vec<ListRow>,
+    /// Indices of the rows the filter lets through, in order.
+    pub visible: Vec<usize>,
+    /// Index into `visible`.
+    pub selected: usize,
+    pub filter: String,
+    pub prompt: Option<(PromptKind, LineInput)>,
+    /// The first visible row drawn last time, and how many rows fit (drawing keeps them).
+    offset: Cell<usize>,
+    page: Cell<usize>,
+}
+
+/// A stack as the list names it: its name, or `Parent/Nested` for a nested stack.
+pub fn stack_label(app: &model::App, i: StackIdx) -> String {
+    let s = &app.stacks[i];
+    match &s.parent {
+        Some((p, _)) => format!("{}/{}", stack_label(app, *p), s.name),
+        None => s.name.clone(),
+    }
+}
+
+fn segments(path: &str) -> usize {
+    path.split('/').filter(|s| !s.is_empty()).count()
+}
+
+impl ListView {
+    /// The list of `app`; `loading` when a lookup is on its way (unknown ids show as `…`).
+    pub fn new(app: &model::App, deployment: &Deployment, loading: bool) -> ListView {
+        let mut view = ListView {
+            rows: build_rows(app),
+            visible: Vec::new(),
+            selected: 0,
+            filter: String::new(),
+            prompt: None,
+            offset: Cell::new(0),
+            page: Cell::new(10),
+        };
+        view.set_deployment(app, deployment, loading);
+        view
+    }
+
+    /// Takes in new physical ids (the filter sees them too), keeping the selection.
+    pub fn set_deployment(&mut self, app: &model::App, d: &Deployment, loading: bool) {
+        for row in &mut self.rows {
+            row.hay_physical = physical_label(app, d, row, loading).to_lowercase();
+        }
+        self.refilter();
+    }
+
+    /// The selected row's index in `rows`.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.visible.get(self.selected).copied()
+    }
+
+    pub fn set_filter(&mut self, filter: &str) {
+        self.filter = filter.to_string();
+        self.refilter();
+    }
+
+    /// Applies the filter again, keeping the selected row selected when it still shows.
+    fn refilter(&mut self) {
+        let keep = self.selected_row();
+        let needle = self.filter.to_lowercase();
+        self.visible = (0..self.rows.len())
+            .filter(|&i| self.rows[i].matches(&needle))
+            .collect();
+        self.selected = keep
+            .and_then(|k| self.visible.binary_search(&k).ok())
+            .unwrap_or(0);
+    }
+
+    /// Moves the selection; returns whether anything changed.
+    pub fn navigate(&mut self, action: Action) -> bool {
+        let n = self.visible.len();
+        if n == 0 {
+            return false;
+        }
+        let page = self.page.get().max(1);
+        let before = self.selected;
+        self.selected = match action {
+            Action::Down => (self.selected + 1).min(n - 1),
+            Action::Up => self.selected.saturating_sub(1),
+            Action::Top => 0,
+            Action::Bottom => n - 1,
+            Action::PageDown => (self.selected + page).min(n - 1),
+            Action::PageUp => self.selected.saturating_sub(page),
+            _ => self.selected,
+        };
+        before != self.selected
+    }
+
+    /// Selects the next row (after the selection, wrapping) that is the stack named `query`, or
+    /// a resource whose type contains it. Returns whether one was found.
+    pub fn jump(&mut self, query: &str) -> bool {
+        let q = query.trim().to_lowercase();
+        if q.is_empty() || self.visible.is_empty() {
+            return false;
+        }
+        let n = self.visible.len();
+        let hit = (1..=n).map(|k| (self.selected + k) % n).find(|&v| {
+            let r = &self.rows[self.visible[v]];
+            if r.is_stack {
+                r.stack_label.to_lowercase().contains(&q)
+            } else {
+                r.type_label.to_lowercase().contains(&q) || r.cfn_type.to_lowercase().contains(&q)
+            }
+        });
+        if let Some(v) = hit {
+            self.selected = v;
+        }
+        hit.is_some()
+    }
+
+    /// What a `:` query would reach: matching stacks and types, for the prompt to show.
+    pub fn jump_candidates(&self, query: &str) -> Vec<String> {
+        let q = query.trim().to_lowercase();
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            let name = if r.is_stack {
+                &r.stack_label
+            } else {
+                &r.type_label
+            };
+            if (q.is_empty() || name.to_lowercase().contains(&q)) && !out.contains(name) {
+                out.push(name.clone());
+            }
+            if out.len() >= 8 {
+                break;
+            }
+        }
+        out
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        let count = if self.filter.is_empty() {
+            format!(" Resources ({}) ", self.rows.len())
+        } else {
+            format!(
+                " Resources ({} of {}) · filter: {} ",
+                self.visible.len(),
+                self.rows.len(),
+                text::safe(&self.filter)
+            )
+        };
+        let block = Block::bordered()
+            .border_style(theme.border())
+            .title(Line::styled(count, theme.title()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height < 3 || inner.width < 10 {
+            return;
+        }
+        let width = inner.width as usize;
+        let wide = width >= 110;
+        let headers: &[&str] = if wide {
+            &["STACK", "CONSTRUCT", "LOGICAL ID", "TYPE", "PHYSICAL ID"]
+        } else {
+            &["CONSTRUCT", "LOGICAL ID", "TYPE", "PHYSICAL ID"]
+        };
+        let weights: &[usize] = if wide {
+            &[14, 22, 18, 16, 30]
+        } else {
+            &[28, 20, 20, 32]
+        };
+        let widths = column_widths(width, weights);
+        // Header, rows, and one line at the bottom for the breadcrumb or the prompt.
+        let header_y = inner.y;
+        let body_h = (inner.height - 2) as usize;
+        draw_cells(
+            buf,
+            inner.x,
+            header_y,
+            &widths,
+            headers.iter().map(|h| h.to_string()),
+            theme.heading(),
+        );
+        self.page.set(body_h.saturating_sub(1).max(1));
+        let offset = scroll_offset(self.offset.get(), self.selected, body_h, self.visible.len());
+        self.offset.set(offset);
+        let loading = app.refreshing.is_some();
+        for (line, &ri) in self.visible.iter().skip(offset).take(body_h).enumerate() {
+            let row = &self.rows[ri];
+            let y = header_y + 1 + line as u16;
+            let physical = physical_label(&app.model, &app.deployment, row, loading);
+            let deployed = physical_is_id(&app.model, &app.deployment, row);
+            let tree = format!(
+                "{}{}",
+                "  ".repeat(row.depth.min(8)),
+                if row.is_stack {
+                    row.stack_label.as_str()
+                } else {
+                    row.id.as_str()
+                }
+            );
+            let mut cells = Vec::with_capacity(5);
+            if wide {
+                cells.push(row.stack_label.clone());
+            }
+            cells.extend([
+                tree,
+                row.logical_id.clone(),
+                row.type_label.clone(),
+                text::safe(&physical).into_owned(),
+            ]);
+            let selected = offset + line == self.selected;
+            let base = if row.is_stack {
+                theme.heading()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let mut x = inner.x;
+            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+                let style = if i == widths.len() - 1 && !deployed {
+                    theme.dim()
+                } else {
+                    base
+                };
+                buf.set_stringn(x, y, pad(cell, *w), *w, style);
+                x += *w as u16 + 1;
+            }
+            if selected {
+                buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected());
+            }
+        }
+        if self.visible.is_empty() {
+            let msg = if self.rows.is_empty() {
+                "the app has no resources"
+            } else {
+                "no resource matches the filter (Esc clears it)"
+            };
+            buf.set_stringn(inner.x + 1, header_y + 1, msg, width - 1, theme.dim());
+        }
+        let bottom = Rect::new(inner.x, inner.y + inner.height - 1, inner.width, 1);
+        match &self.prompt {
+            Some((kind, input)) => {
+                let prefix = match kind {
+                    PromptKind::Filter => "/",
+                    PromptKind::Jump => ":",
+                };
+                let pos = input.render(
+                    prefix,
+                    Rect::new(bottom.x, bottom.y, bottom.width.min(48), 1),
+                    buf,
+                    ratatui::style::Style::new(),
+                    theme.key(),
+                );
+                app.cursor.set(Some(pos));
+                if *kind == PromptKind::Jump && bottom.width > 52 {
+                    let c = self.jump_candidates(input.text()).join(", ");
+                    let room = bottom.width as usize - 50;
+                    buf.set_stringn(
+                        bottom.x + 50,
+                        bottom.y,
+                        fit(&format!("→ {c}"), room),
+                        room,
+                        theme.dim(),
+                    );
+                }
+            }
+            None => {
+                if let Some(ri) = self.selected_row() {
+                    let crumbs = self.rows[ri].path.replace('/', " › ");
+                    buf.set_line(
+                        bottom.x,
+                        bottom.y,
+                        &Line::from(Span::styled(
+                            text::fit_start(&crumbs, width).into_owned(),
+                            theme.dim(),
+                        )),
+                        bottom.width,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Where the drawn window of `len` rows starts so that `selected` is in a window of `height`.
+pub fn scroll_offset(previous: usize, selected: usize, height: usize, len: usize) -> usize {
+    let height = height.max(1);
+    let mut off = previous.min(len.saturating_sub(1));
+    if selected < off {
+        off = selected;
+    } else if selected >= off + height {
+        off = selected + 1 - height;
+    }
+    // Don't leave the bottom of the window empty when the list could fill it.
+    off.min(len.saturating_sub(height))
+}
+
+/// Splits `total` columns (minus one space between columns) by weight; the last takes the rest.
+pub fn column_widths(total: usize, weights: &[usize]) -> Vec<usize> {
+    let gaps = weights.len().saturating_sub(1);
+    let room = total.saturating_sub(gaps);
+    let sum: usize = weights.iter().sum::<usize>().max(1);
+    let mut out: Vec<usize> = weights.iter().map(|w| room * w / sum).collect();
+    let used: usize = out.iter().sum();
+    if let Some(last) = out.last_mut() {
+        *last += room - used;
+    }
+    out
+}
+
+/// Draws cells left to right, each cut or padded to its width.
+pub fn draw_cells(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    widths: &[usize],
+    cells: impl Iterator<Item = String>,
+    style: ratatui::style::Style,
+) {
+    let mut x = x;
+    for (cell, w) in cells.zip(widths) {
+        buf.set_stringn(x, y, pad(&cell, *w), *w, style);
+        x += *w as u16 + 1;
+    }
+}
+
+/// The physical id a row shows, or why there is none (`…` while the first lookup runs).
+pub fn physical_label(app: &model::App, d: &Deployment, row: &ListRow, loading: bool) -> String {
+    match row.target {
+        Target::Resource(r) => match d.physical(&app.resources[r]) {
+            Physical::Offline if loading => "…".into(),
+            p => p.label().to_string(),
+        },
+        Target::Stack(s) => match &d.stacks[s] {
+            StackState::Deployed(dep) => {
+                let name = dep.stack_id.split('/').nth(1).unwrap_or(&dep.stack_id);
+                match &dep.status {
+                    Some(status) => format!("{name} ({status})"),
+                    None => name.to_string(),
+                }
+            }
+            StackState::NotDeployed => Physical::NotDeployed.label().into(),
+            StackState::Failed(_) => Physical::Unknown.label().into(),
+            StackState::Offline if loading => "…".into(),
+            StackState::Offline => Physical::Offline.label().into(),
+        },
+    }
+}
+
+fn physical_is_id(app: &model::App, d: &Deployment, row: &ListRow) -> bool {
+    match row.target {
+        Target::Resource(r) => d.physical(&app.resources[r]).id().is_some(),
+        Target::Stack(s) => d.deployed(s).is_some(),
+    }
+}
+
+/// Stacks and resources in construct-tree order: each top-level stack, then what it holds
+/// (nested stacks as one row each, their resources under them). CDK bookkeeping is left out.
+pub fn build_rows(app: &model::App) -> Vec<ListRow> {
+    let node_of: HashMap<&str, usize> = app
+        .constructs
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.path.as_str(), i))
+        .collect();
+    let root_order: HashMap<StackIdx, usize> = (0..app.stacks.len())
+        .filter(|&i| !app.stacks[i].is_nested())
+        .enumerate()
+        .map(|(order, i)| (i, order))
+        .collect();
+    let labels: Vec<String> = (0..app.stacks.len()).map(|i| stack_label(app, i)).collect();
+    // Sort small keys first, then build the rows in order (rows are big to move around).
+    // A key: (top-level stack's order, stack row first, construct-tree order, what).
+    let mut keys: Vec<(usize, bool, usize, Target)> = Vec::with_capacity(app.resources.len());
+    for (s, st) in app.stacks.iter().enumerate() {
+        if let (false, Some(&node)) = (st.is_nested(), node_of.get(st.path.as_str())) {
+            keys.push((root_order[&s], false, node, Target::Stack(s)));
+        }
+    }
+    for (r, res) in app.resources.iter().enumerate() {
+        if model::is_bookkeeping(&res.cfn_type) {
+            continue;
+        }
+        if let Some(&node) = node_of.get(res.construct_path.as_str()) {
+            let root = app.root_stack(res.stack);
+            let order = root_order.get(&root).copied().unwrap_or(usize::MAX);
+            keys.push((order, true, node, Target::Resource(r)));
+        }
+    }
+    keys.sort_unstable_by_key(|&(order, resource, node, target)| {
+        let t = match target {
+            Target::Stack(s) => s,
+            Target::Resource(r) => r,
+        };
+        (order, resource, node, t)
+    });
+    keys.into_iter()
+        .map(|(_, is_resource, node, target)| match target {
+            Target::Stack(s) if !is_resource => {
+                let st = &app.stacks[s];
+                let type_label = app.constructs[node]
+                    .fqn
+                    .as_deref()
+                    .map(model::short_fqn)
+                    .unwrap_or_else(|| "Stack".into());
+                row(
+                    target,
+                    node,
+                    s,
+                    0,
+                    true,
+                    labels[s].clone(),
+                    &st.path,
+                    &st.name,
+                    "",
+                    type_label,
+                    "AWS::CloudFormation::Stack",
+                )
+            }
+            Target::Stack(_) => unreachable!("resources are keyed by resource"),
+            Target::Resource(r) => {
+                let res = &app.resources[r];
+                // A nested stack's resource stands for the stack it creates.
+                let target = match app.constructs[node].target {
+                    Some(Target::Stack(child)) if res.cfn_type == "AWS::CloudFormation::Stack" => {
+                        Target::Stack(child)
+                    }
+                    _ => target,
+                };
+                let root = app.root_stack(res.stack);
+                let depth =
+                    segments(&res.construct_path).saturating_sub(segments(&app.stacks[root].path));
+                row(
+                    target,
+                    node,
+                    res.stack,
+                    depth,
+                    false,
+                    labels[res.stack].clone(),
+                    &res.construct_path,
+                    &res.construct_id,
+                    &res.logical_id.0,
+                    res.display_type(),
+                    &res.cfn_type,
+                )
+            }
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn row(
+    target: Target,
+    construct: usize,
+    stack: StackIdx,
+    depth: usize,
+    is_stack: bool,
+    stack_label: String,
+    path: &str,
+    id: &str,
+    logical_id: &str,
+    type_label: String,
+    cfn_type: &str,
+) -> ListRow {
+    let s = |v: &str| text::safe(v).into_owned();
+    let mut r = ListRow {
+        target,
+        construct,
+        stack,
+        depth,
+        is_stack,
+        stack_label: s(&stack_label),
+        id: s(id),
+        path: s(path),
+        logical_id: s(logical_id),
+        type_label: s(&type_label),
+        cfn_type: s(cfn_type),
+        hay: String::new(),
+        hay_physical: String::new(),
+    };
+    let parts = [
+        &r.stack_label,
+        &r.path,
+        &r.id,
+        &r.logical_id,
+        &r.type_label,
+        &r.cfn_type,
+    ];
+    let mut hay = String::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hay.push('\u{1}');
+        }
+        if part.is_ascii() {
+            let start = hay.len();
+            hay.push_str(part);
+            hay[start..].make_ascii_lowercase();
+        } else {
+            hay.extend(part.chars().flat_map(char::to_lowercase));
+        }
+    }
+    r.hay = hay;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_keep_the_selection_in_view() {
+        assert_eq!(scroll_offset(0, 0, 10, 100), 0);
+        assert_eq!(scroll_offset(0, 9, 10, 100), 0);
+        assert_eq!(scroll_offset(0, 10, 10, 100), 1);
+        assert_eq!(scroll_offset(50, 20, 10, 100), 20);
+        assert_eq!(scroll_offset(95, 99, 10, 100), 90);
+        assert_eq!(scroll_offset(0, 3, 10, 5), 0);
+    }
+
+    #[test]
+    fn widths_add_up() {
+        let w = column_widths(78, &[28, 20, 20, 32]);
+        assert_eq!(w.iter().sum::<usize>() + 3, 78);
+        assert_eq!(column_widths(5, &[1, 1, 1]).iter().sum::<usize>(), 3);
+    }
+}

@@ -1,0 +1,278 @@
+//! The interactive terminal UI (`cdkx` alone, or `cdkx tui`): browse every stack and resource
+//! of the app and run any action on any resource, k9s-style. A front end like the CLI: it calls
+//! the same actions and never the SDK.
+//!
+//! Shape (ratatui's event-driven-async template): [`event`] merges keys, ticks and background
+//! answers into one channel; [`app`] holds the state and turns actions and answers into new
+//! state plus effects; [`tasks`] runs the effects that call AWS in background tasks (latest
+//! request wins); [`ui`] and one file per view draw the state; [`keymap`] is the pure table of
+//! keys. The loop below connects them and is the only code that touches the terminal.
+
+pub mod app;
+pub mod audit;
+pub mod confirm;
+pub mod console;
+pub mod describe;
+pub mod event;
+pub mod help;
+pub mod input;
+pub mod invoke;
+pub mod keymap;
+pub mod list;
+pub mod menu;
+pub mod pager;
+pub mod payload;
+pub mod tasks;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod ui;
+
+#[doc(hidden)]
+pub mod bench;
+#[cfg(test)]
+mod snapshots;
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod transitions;
+
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+
+use crate::actions::Subject;
+use crate::actions::command::{self, ExecEnv};
+use crate::catalogue::Command;
+use crate::cli::GlobalArgs;
+use crate::deployed::{self, Deployment};
+use crate::sanitize;
+
+use app::{App, Effect, Header};
+use event::{Event, Events};
+use tasks::Tasks;
+use terminal::Term;
+use theme::Theme;
+
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TuiArgs {
+    /// Refuse what may change things (invoke, your exec commands); a READONLY badge says so
+    #[arg(long, env = "CDKX_READONLY")]
+    pub readonly: bool,
+}
+
+impl TuiArgs {
+    /// The options when `cdkx` runs with no subcommand (so clap did not read them):
+    /// `CDKX_READONLY`, as `--readonly` reads it.
+    pub fn from_env() -> TuiArgs {
+        let readonly = std::env::var("CDKX_READONLY").is_ok_and(|v| {
+            !matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "" | "0" | "false" | "no" | "off" | "n" | "f"
+            )
+        });
+        TuiArgs { readonly }
+    }
+}
+
+/// Whether a person is at a terminal (`cdkx` alone opens the TUI only then).
+pub fn is_interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Opens the TUI on the app `g` points at; returns the exit code once the user quits.
+pub async fn run(g: &GlobalArgs, args: TuiArgs) -> Result<i32> {
+    let mut app = load(g, args.readonly)?;
+    let mut events = Events::new();
+    let mut tasks = Tasks::new(
+        events.sender(),
+        g.clone(),
+        app.model.clone(),
+        crate::cli::cache(),
+    );
+    tasks.connect();
+    let (mut term, _restore) = terminal::enter().context("cannot set up the terminal")?;
+    events.resume();
+    let exec_env = ExecEnv {
+        profile: g.profile.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+    };
+    run_loop(&mut app, &mut term, &mut events, &mut tasks, &exec_env).await?;
+    Ok(0)
+}
+
+/// The app, its catalogue and the physical ids the cache knows, ready for the first frame.
+fn load(g: &GlobalArgs, readonly: bool) -> Result<App> {
+    let loaded = crate::cli::load_app(g)?;
+    let catalogue = crate::cli::load_catalogue(g, &loaded.location.app_dir)?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let default_region = g
+        .region
+        .clone()
+        .or_else(|| env("AWS_REGION"))
+        .or_else(|| env("AWS_DEFAULT_REGION"));
+    let model = Arc::new(loaded.app);
+    let deployment = if g.refresh {
+        Deployment::offline(&model)
+    } else {
+        deployed::cached(&model, &crate::cli::cache(), |s| {
+            g.region
+                .clone()
+                .or_else(|| s.env.region.clone())
+                .or_else(|| default_region.clone())
+        })
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let dir = &loaded.location.app_dir;
+    let shown = dir.strip_prefix(&cwd).unwrap_or(dir);
+    let header = Header {
+        app_dir: if shown.as_os_str().is_empty() {
+            ".".into()
+        } else {
+            shown.display().to_string()
+        },
+        profile: g.profile.clone().or_else(|| env("AWS_PROFILE")),
+        region: default_region,
+        endpoint: g.endpoint_url.clone().or_else(|| env("AWS_ENDPOINT_URL")),
+        readonly,
+    };
+    Ok(App::new(
+        model,
+        Arc::new(catalogue),
+        deployment,
+        header,
+        Theme::from_env(),
+        g.refresh,
+    ))
+}
+
+async fn run_loop(
+    app: &mut App,
+    term: &mut Term,
+    events: &mut Events,
+    tasks: &mut Tasks,
+    exec_env: &ExecEnv,
+) -> Result<()> {
+    let mut dirty = true;
+    loop {
+        if dirty {
+            draw(term, app)?;
+            dirty = false;
+        }
+        let Some(first) = events.next().await else {
+            return Ok(());
+        };
+        // Take in everything already waiting before drawing again: a held key or a burst of
+        // pages costs one frame, not one each.
+        let mut batch = vec![first];
+        while batch.len() < 512
+            && let Some(e) = events.try_next()
+        {
+            batch.push(e);
+        }
+        for event in batch {
+            match event {
+                Event::Key(key) => {
+                    if let Some(action) = keymap::map(app.mode(), key) {
+                        app.act(action);
+                        dirty = true;
+                    }
+                }
+                Event::Resize => dirty = true,
+                Event::Tick => dirty |= app.on_tick(),
+                Event::Msg(msg) => {
+                    app.receive(*msg);
+                    dirty = true;
+                }
+                Event::InputClosed(why) => anyhow::bail!("terminal input: {why}"),
+            }
+            for effect in app.take_effects() {
+                match effect {
+                    Effect::Copy(text) => terminal::copy(term.backend_mut(), &text)?,
+                    Effect::Exec {
+                        name,
+                        command,
+                        subject,
+                    } => {
+                        let result =
+                            run_exec(term, events, &name, command, subject, exec_env).await?;
+                        app.exec_finished(&name, result);
+                        dirty = true;
+                    }
+                    other => tasks.run(other),
+                }
+            }
+            if app.quit {
+                return Ok(());
+            }
+        }
+    }
+}
+
+fn draw(term: &mut Term, app: &App) -> std::io::Result<()> {
+    let mut links = Vec::new();
+    term.draw(|frame| {
+        links = ui::render(app, frame.area(), frame.buffer_mut());
+        if let Some(pos) = app.cursor.get() {
+            frame.set_cursor_position(pos);
+        }
+    })?;
+    if !links.is_empty() {
+        terminal::hyperlinks(term.backend_mut(), &links)?;
+    }
+    Ok(())
+}
+
+/// Runs a user's `exec` command with the terminal: the TUI steps aside, the command runs, a
+/// key brings the TUI back where it was.
+async fn run_exec(
+    term: &mut Term,
+    events: &mut Events,
+    name: &str,
+    command: Command,
+    subject: Subject,
+    env: &ExecEnv,
+) -> Result<Result<i32, String>> {
+    events.pause().await;
+    terminal::suspend()?;
+    let script = command::exec_script(name, &command, &subject).map_err(|e| e.to_string());
+    let mut out = std::io::stdout();
+    if let Ok(s) = &script {
+        writeln!(out, "> {}", sanitize::line(s))?;
+    }
+    let (n, env) = (name.to_string(), env.clone());
+    // ctrl-c while the command runs is for the command (`logs --follow`), not for cdkx.
+    let shield = terminal::InterruptShield::raise();
+    let result = tokio::task::spawn_blocking(move || {
+        command::exec(&n, &command, &subject, &[], &env).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+    drop(shield);
+    let outcome = match &result {
+        Ok(code) => format!("`{name}` exited with status {code}"),
+        Err(e) => sanitize::line(e).into_owned(),
+    };
+    write!(out, "\n[cdkx] {outcome}; press any key to return to cdkx ")?;
+    out.flush()?;
+    tokio::task::spawn_blocking(wait_for_key).await??;
+    terminal::resume(term)?;
+    events.resume();
+    Ok(result)
+}
+
+fn wait_for_key() -> std::io::Result<()> {
+    use crossterm::event::{Event as TermEvent, KeyEventKind, read};
+    crossterm::terminal::enable_raw_mode()?;
+    let result = loop {
+        match read() {
+            Ok(TermEvent::Key(k)) if k.kind == KeyEventKind::Press => break Ok(()),
+            Ok(_) => {}
+            Err(e) => break Err(e),
+        }
+    };
+    crossterm::terminal::disable_raw_mode()?;
+    result
+}

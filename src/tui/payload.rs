@@ -1,0 +1,87 @@
+//! The invoke payload prompt: a one-line JSON editor, checked as it is typed, starting from the
+//! payload last sent to the same function.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::app::{App, check_payload};
+use super::input::LineInput;
+use super::text::{self, fit};
+use super::ui::popup;
+use crate::actions::Subject;
+
+#[derive(Debug)]
+pub struct PayloadView {
+    pub subject: Subject,
+    pub input: LineInput,
+    /// Why Enter was refused, until the next edit.
+    pub error: Option<String>,
+}
+
+impl PayloadView {
+    pub fn new(subject: Subject, last: &str) -> PayloadView {
+        PayloadView {
+            subject,
+            input: LineInput::new(last),
+            error: None,
+        }
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        let rect = popup(area, 76, 9);
+        Clear.render(rect, buf);
+        let block = Block::bordered()
+            .border_style(theme.border())
+            .title(Line::styled(
+                format!(
+                    " invoke {} ",
+                    fit(&text::safe(&self.subject.construct_id), 60)
+                ),
+                theme.title(),
+            ))
+            .title_bottom(Line::styled(" Enter continue · Esc back ", theme.dim()));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        let w = inner.width as usize;
+        let function = self
+            .subject
+            .physical_id
+            .as_deref()
+            .unwrap_or(&self.subject.physical_state);
+        let facts = Line::from(vec![
+            Span::styled("function ", theme.dim()),
+            Span::raw(fit(&text::safe(function), w.saturating_sub(9)).into_owned()),
+        ]);
+        buf.set_line(inner.x, inner.y, &facts, inner.width);
+        buf.set_line(
+            inner.x,
+            inner.y + 2,
+            &Line::styled("Payload (JSON):", theme.heading()),
+            inner.width,
+        );
+        let pos = self.input.render(
+            "> ",
+            Rect::new(inner.x, inner.y + 3, inner.width, 1),
+            buf,
+            Style::new(),
+            theme.key(),
+        );
+        app.cursor.set(Some(pos));
+        let (verdict, style) = match (&self.error, check_payload(self.input.text())) {
+            (Some(e), _) => (format!("✗ {e}"), theme.error()),
+            (None, Ok(())) => ("✓ valid JSON".to_string(), theme.ok()),
+            (None, Err(e)) => (format!("✗ {e}"), theme.warn()),
+        };
+        buf.set_stringn(
+            inner.x,
+            inner.y + 5,
+            fit(&text::safe(&verdict), w),
+            w,
+            style,
+        );
+    }
+}

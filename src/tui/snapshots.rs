@@ -1,0 +1,205 @@
+//! Screen snapshots (`TestBackend` + insta, files in `src/tui/snapshots/`): every screen at
+//! 80x24 (the smallest usual terminal) and 160x48, from the iam-api example as if deployed.
+//! `cargo insta review` (or `INSTA_UPDATE=always`) records changes on purpose.
+
+use crossterm::event::KeyCode;
+use serde_json::json;
+
+use super::app::{App, Effect, Msg};
+use super::testing::*;
+use crate::actions::audit::AuditPage;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
+
+fn snap(name: &str, app: &App) {
+    for (w, h) in SIZES {
+        let screen = screen(app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), screen);
+    }
+}
+
+fn requestor() -> (App, usize) {
+    let mut app = app();
+    let row = select(&mut app, "requestorFn");
+    (app, row)
+}
+
+#[test]
+fn list() {
+    snap("list", &app());
+}
+
+#[test]
+fn filtered_list() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "requestorfn");
+    snap("filtered_list", &app);
+}
+
+#[test]
+fn action_menu() {
+    let (mut app, _) = requestor();
+    press(&mut app, KeyCode::Enter);
+    snap("action_menu", &app);
+}
+
+#[test]
+fn help() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('?'));
+    snap("help", &app);
+}
+
+#[test]
+fn describe() {
+    let (mut app, row) = requestor();
+    press(&mut app, KeyCode::Char('d'));
+    let effects = app.take_effects();
+    let id = request_of(&effects).expect("a describe request");
+    let s = app.subject(row);
+    app.receive(Msg::Described {
+        id,
+        result: Ok(function_description(
+            &s.construct_path,
+            s.physical_id.as_deref().unwrap(),
+        )),
+    });
+    snap("describe", &app);
+}
+
+#[test]
+fn invoke_confirm() {
+    let (mut app, _) = requestor();
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::End);
+    press(&mut app, KeyCode::Left);
+    typed(&mut app, "\"probe\": true");
+    press(&mut app, KeyCode::Enter);
+    snap("invoke_confirm", &app);
+}
+
+fn invoked(result: crate::actions::invoke::InvokeResult, log: bool) -> App {
+    let (mut app, _) = requestor();
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('y'));
+    let effects = app.take_effects();
+    let id = request_of(&effects).expect("an invoke request");
+    app.receive(Msg::Invoked {
+        id,
+        result: Ok(result),
+    });
+    if log {
+        press(&mut app, KeyCode::Char('l'));
+    }
+    app
+}
+
+#[test]
+fn requestor_split_view() {
+    let app = invoked(
+        requestor_result("IamApigatewayLambdaStack-requestorFn15B8813B-ABC123"),
+        false,
+    );
+    snap("invoke_requestor", &app);
+}
+
+#[test]
+fn invoke_function_error() {
+    let app = invoked(
+        function_error_result("IamApigatewayLambdaStack-requestorFn15B8813B-ABC123"),
+        true,
+    );
+    snap("invoke_error", &app);
+}
+
+#[test]
+fn invoke_failure_in_the_pane() {
+    let (mut app, _) = requestor();
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('y'));
+    let id = request_of(&app.take_effects()).unwrap();
+    app.receive(Msg::Invoked {
+        id,
+        result: Err("lambda:Invoke in us-east-1: AccessDeniedException: User: arn:aws:iam::123456789012:user/dev is not authorized to perform: lambda:InvokeFunction".into()),
+    });
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains("✗ lambda:Invoke in us-east-1: AccessDeniedException"),
+        "{text}"
+    );
+}
+
+#[test]
+fn audit_table() {
+    let (mut app, _) = requestor();
+    let rows = super::bench::audit_rows(
+        40,
+        "IamApigatewayLambdaStack-requestorFn15B8813B-ABC123",
+        1_760_000_000.0,
+    );
+    press(&mut app, KeyCode::Char('a'));
+    let id = request_of(&app.take_effects()).unwrap();
+    app.receive(Msg::AuditPage {
+        id,
+        page: AuditPage {
+            rows,
+            requests: 2,
+            events_seen: 80,
+            done: false,
+        },
+    });
+    snap("audit_table", &app);
+}
+
+#[test]
+fn error_status_line() {
+    let mut app = readonly_app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('i'));
+    assert!(app.take_effects().is_empty());
+    snap("error_status", &app);
+}
+
+#[test]
+fn hostile_text_is_drawn_harmless() {
+    let (mut app, _) = requestor();
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('y'));
+    let id = request_of(&app.take_effects()).unwrap();
+    let mut r = requestor_result("fn\u{1b}]52;c;ZXZpbA==\u{7}");
+    r.payload = crate::actions::invoke::Payload::Json(json!({"x": "\u{1b}[2J\u{202e}"}));
+    r.requestor = None;
+    app.receive(Msg::Invoked { id, result: Ok(r) });
+    for (w, h) in SIZES {
+        let text = screen(&app, w, h);
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
+        assert!(text.contains("fn\\x1b]52;c;ZXZpbA==\\x07"), "{text}");
+    }
+    // Nothing else was queued: drawing has no effects.
+    assert!(
+        !app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(_)))
+    );
+}
+
+#[test]
+fn narrow_and_tiny_terminals_keep_their_shape() {
+    let app = app();
+    for (w, h) in [(80, 24), (60, 15), (40, 12), (20, 5)] {
+        let text = screen(&app, w, h);
+        for line in text.lines() {
+            // TestBackend draws each row as `"...",`: nothing spills past the width.
+            let inner = line.trim().trim_end_matches(',').trim_matches('"');
+            assert!(
+                unicode_width::UnicodeWidthStr::width(inner) <= w as usize,
+                "{line}"
+            );
+        }
+    }
+    assert!(screen(&app, 20, 5).contains("cdkx needs at least"));
+}

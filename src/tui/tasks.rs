@@ -1,0 +1,271 @@
+//! Background work. Each request the app asks for runs in its own tokio task that calls the
+//! same action functions as the CLI and sends its answer back on the event channel. A new
+//! request of a kind aborts the previous one of that kind (latest wins), `Esc` aborts by kind,
+//! and a task that panics is reported as an error instead of taking the UI down.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::OnceCell;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::app::{AuditCursor, Effect, Msg, RequestId, Slot};
+use super::audit::BATCH_ROWS;
+use super::event::Event;
+use crate::actions::Subject;
+use crate::actions::audit::{Audit, AuditQuery};
+use crate::actions::command::open_in_browser;
+use crate::actions::describe::{DescribeOptions, describe};
+use crate::actions::invoke::{InvokeRequest, invoke};
+use crate::aws::Aws;
+use crate::cache::Cache;
+use crate::cli::GlobalArgs;
+use crate::deployed;
+use crate::model;
+
+/// How far back the TUI's audit looks: all LookupEvents keeps.
+const AUDIT_DAYS: f64 = 90.0;
+
+pub struct Tasks {
+    tx: UnboundedSender<Event>,
+    global: GlobalArgs,
+    aws: Arc<OnceCell<Aws>>,
+    model: Arc<model::App>,
+    cache: Cache,
+    slots: HashMap<Slot, AbortHandle>,
+}
+
+impl Tasks {
+    pub fn new(
+        tx: UnboundedSender<Event>,
+        global: GlobalArgs,
+        model: Arc<model::App>,
+        cache: Cache,
+    ) -> Tasks {
+        Tasks {
+            tx,
+            global,
+            aws: Arc::new(OnceCell::new()),
+            model,
+            cache,
+            slots: HashMap::new(),
+        }
+    }
+
+    /// The AWS configuration (flags, environment, cdkx.toml), loaded once by whichever task
+    /// needs it first.
+    fn aws(&self) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
+        let cell = self.aws.clone();
+        let g = self.global.clone();
+        async move {
+            cell.get_or_try_init(|| async {
+                crate::cli::connect(&g).await.map_err(|e| format!("{e:#}"))
+            })
+            .await
+            .cloned()
+        }
+    }
+
+    /// The configuration for acting on `subject`: its stack's account's credentials.
+    fn aws_for(
+        &self,
+        subject: &Subject,
+    ) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
+        let aws = self.aws();
+        let root = self.model.root_stack(subject.stack);
+        let account = self.model.stacks[root].env.account.clone();
+        async move { Ok(aws.await?.for_account(account.as_deref()).await) }
+    }
+
+    /// Loads the AWS configuration and tells the app (region, endpoint for the header).
+    pub fn connect(&mut self) {
+        let aws = self.aws();
+        self.spawn(None, "loading the AWS configuration", async move {
+            Some(match aws.await {
+                Ok(aws) => Msg::Connected(aws),
+                Err(error) => Msg::Failed {
+                    what: "loading the AWS configuration",
+                    error,
+                },
+            })
+        });
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Lookup { id, refresh } => {
+                let (aws, model, cache) = (self.aws(), self.model.clone(), self.cache.clone());
+                self.spawn(Some(Slot::Lookup), "the physical-id lookup", async move {
+                    let deployment = match aws.await {
+                        Ok(aws) => deployed::lookup(&model, &aws, &cache, refresh).await,
+                        // Every stack failed, for the same reason: the app says so and keeps
+                        // what it knew.
+                        Err(e) => {
+                            let mut d = deployed::Deployment::offline(&model);
+                            d.stacks.fill(deployed::StackState::Failed(e));
+                            d
+                        }
+                    };
+                    Some(Msg::Deployment { id, deployment })
+                });
+            }
+            Effect::Describe { id, subject } => {
+                let (aws, model) = (self.aws_for(&subject), self.model.clone());
+                self.spawn(Some(Slot::Describe), "describe", async move {
+                    let result = match aws.await {
+                        Ok(aws) => describe(&model, &aws, &subject, DescribeOptions::default())
+                            .await
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    Some(Msg::Described { id, result })
+                });
+            }
+            Effect::Invoke {
+                id,
+                subject,
+                payload,
+            } => {
+                let aws = self.aws_for(&subject);
+                self.spawn(Some(Slot::Invoke), "invoke", async move {
+                    let req = InvokeRequest { payload, log: true };
+                    let result = match aws.await {
+                        Ok(aws) => invoke(&aws, &subject, req).await.map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    Some(Msg::Invoked { id, result })
+                });
+            }
+            Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),
+            Effect::AuditMore { id, cursor } => self.audit(id, Start::More(cursor)),
+            Effect::Cancel(slot) => {
+                if let Some(h) = self.slots.remove(&slot) {
+                    h.abort();
+                }
+            }
+            Effect::OpenBrowser { name, url } => {
+                self.spawn(None, "opening the browser", async move {
+                    let u = url.clone();
+                    let result = tokio::task::spawn_blocking(move || open_in_browser(&name, &u))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r.map_err(|e| e.to_string()));
+                    Some(Msg::Opened { url, result })
+                });
+            }
+            Effect::Copy(_) | Effect::Exec { .. } => {
+                unreachable!("the event loop runs these itself: they need the terminal")
+            }
+        }
+    }
+
+    /// Loads audit pages until a batch is full, sending each page as it arrives, then hands the
+    /// cursor back for "load more".
+    fn audit(&mut self, id: RequestId, start: Start) {
+        let aws = match &start {
+            Start::New(subject) => Some(self.aws_for(subject)),
+            Start::More(_) => None,
+        };
+        let tx = self.tx.clone();
+        self.spawn(Some(Slot::Audit), "the audit", async move {
+            let mut audit = match start {
+                Start::More(cursor) => cursor.0,
+                Start::New(subject) => {
+                    let now = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .map(|d| d.as_secs_f64())
+                        .unwrap_or_default();
+                    let query = AuditQuery {
+                        since: now - AUDIT_DAYS * 86400.0,
+                        until: now,
+                        event: None,
+                        limit: None,
+                        cross_account_only: false,
+                    };
+                    let ended = |e: String| Msg::AuditEnded { id, result: Err(e) };
+                    let aws = match aws.expect("a new audit has its configuration").await {
+                        Ok(aws) => aws,
+                        Err(e) => return Some(ended(e)),
+                    };
+                    match Audit::new(aws, &subject, query) {
+                        Ok(a) => Box::new(a),
+                        Err(e) => return Some(ended(e.to_string())),
+                    }
+                }
+            };
+            let mut loaded = 0;
+            loop {
+                match audit.next_page().await {
+                    Ok(Some(page)) => {
+                        loaded += page.rows.len();
+                        let done = page.done;
+                        let _ = tx.send(Event::Msg(Box::new(Msg::AuditPage { id, page })));
+                        if done {
+                            return Some(Msg::AuditEnded { id, result: Ok(()) });
+                        }
+                        if loaded >= BATCH_ROWS {
+                            return Some(Msg::AuditPaused {
+                                id,
+                                cursor: AuditCursor(audit),
+                            });
+                        }
+                    }
+                    Ok(None) => return Some(Msg::AuditEnded { id, result: Ok(()) }),
+                    Err(e) => {
+                        return Some(Msg::AuditEnded {
+                            id,
+                            result: Err(e.to_string()),
+                        });
+                    }
+                }
+            }
+        });
+    }
+
+    /// Runs `work` in a task; its message (if any) goes to the app. In a slot, it replaces (and
+    /// aborts) the slot's previous task.
+    fn spawn<F>(&mut self, slot: Option<Slot>, what: &'static str, work: F)
+    where
+        F: Future<Output = Option<Msg>> + Send + 'static,
+    {
+        if let Some(s) = slot
+            && let Some(previous) = self.slots.remove(&s)
+        {
+            previous.abort();
+        }
+        let task = tokio::spawn(work);
+        if let Some(s) = slot {
+            self.slots.insert(s, task.abort_handle());
+        }
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let msg = match task.await {
+                Ok(Some(msg)) => msg,
+                Ok(None) => return,
+                Err(e) if e.is_panic() => Msg::Failed {
+                    what,
+                    error: panic_message(e.into_panic()),
+                },
+                // Aborted: nobody waits for it any more.
+                Err(_) => return,
+            };
+            let _ = tx.send(Event::Msg(Box::new(msg)));
+        });
+    }
+}
+
+enum Start {
+    New(Box<Subject>),
+    More(AuditCursor),
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "an internal error (panic)".into())
+}

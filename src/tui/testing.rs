@@ -1,0 +1,219 @@
+//! Test fixtures: the iam-api example app as if deployed, answers to feed the app, and a
+//! `TestBackend` screen to look at.
+
+use std::collections::HashMap;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+use super::app::{App, Effect, Header};
+use super::bench::{ACCOUNT, REGION, settled};
+use super::keymap;
+use super::theme::Theme;
+use super::ui;
+use crate::actions::describe::{Description, EnvVar, FunctionDescription};
+use crate::actions::invoke::{InvokeResult, Payload};
+use crate::aws::{CallerIdentity, StackResourceRow};
+use crate::deployed::{DeployedStack, Deployment, StackState};
+use crate::model;
+use crate::verdict::RequestorView;
+
+pub fn fixture_model() -> model::App {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-api/cdk.out");
+    model::App::from_assembly(crate::assembly::read(&dir).expect("the iam-api fixture"))
+}
+
+/// Every stack deployed; a resource's physical id is `STACK-LOGICALID-ABC123`.
+pub fn deployed(model: &model::App) -> Deployment {
+    let stacks = model
+        .stacks
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let resources: HashMap<String, StackResourceRow> = model
+                .resources
+                .iter()
+                .filter(|r| r.stack == i)
+                .map(|r| {
+                    (
+                        r.logical_id.0.clone(),
+                        StackResourceRow {
+                            logical_id: r.logical_id.0.clone(),
+                            physical_id: Some(format!("{}-{}-ABC123", s.name, r.logical_id.0)),
+                            cfn_type: r.cfn_type.clone(),
+                            status: Some("CREATE_COMPLETE".into()),
+                        },
+                    )
+                })
+                .collect();
+            StackState::Deployed(DeployedStack {
+                stack_id: format!(
+                    "arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{}/3a57cdfa",
+                    s.name
+                ),
+                region: REGION.into(),
+                status: Some("CREATE_COMPLETE".into()),
+                from_cache: false,
+                resources,
+            })
+        })
+        .collect();
+    Deployment {
+        stacks,
+        identity: Some(CallerIdentity {
+            account: ACCOUNT.into(),
+            arn: format!("arn:aws:iam::{ACCOUNT}:user/dev"),
+        }),
+        warnings: Vec::new(),
+        cache_hits: 0,
+    }
+}
+
+pub fn header(readonly: bool) -> Header {
+    Header {
+        app_dir: "examples/iam-api".into(),
+        profile: None,
+        region: Some(REGION.into()),
+        endpoint: Some("http://localhost:5000".into()),
+        readonly,
+    }
+}
+
+/// The iam-api app, deployed and looked up, on the list screen.
+pub fn app() -> App {
+    let model = fixture_model();
+    let d = deployed(&model);
+    settled(model, d, header(false), Theme { color: false })
+}
+
+pub fn readonly_app() -> App {
+    let model = fixture_model();
+    let d = deployed(&model);
+    settled(model, d, header(true), Theme { color: false })
+}
+
+pub fn press(app: &mut App, code: KeyCode) {
+    let action = keymap::map(app.mode(), KeyEvent::new(code, KeyModifiers::NONE));
+    if let Some(a) = action {
+        app.act(a);
+    }
+}
+
+pub fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+/// Selects the list row of the construct with this id.
+pub fn select(app: &mut App, construct_id: &str) -> usize {
+    let row = app
+        .list
+        .rows
+        .iter()
+        .position(|r| r.id == construct_id && !r.is_stack)
+        .unwrap_or_else(|| panic!("no row {construct_id}"));
+    app.list.selected = app
+        .list
+        .visible
+        .iter()
+        .position(|&v| v == row)
+        .expect("visible");
+    row
+}
+
+/// The screen as text.
+pub fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("a test terminal");
+    term.draw(|f| {
+        ui::render(app, f.area(), f.buffer_mut());
+    })
+    .expect("drawing");
+    term.backend().to_string()
+}
+
+pub fn requestor_result(function: &str) -> InvokeResult {
+    let payload = json!({
+        "without": {"statusCode": 403, "headers": {"x-amzn-errortype": "MissingAuthenticationTokenException"},
+                    "body": "{\"message\":\"Missing Authentication Token\"}"},
+        "with": {"statusCode": 200, "body": "{\"hello\":\"world\"}"}
+    });
+    InvokeResult {
+        function: function.into(),
+        region: REGION.into(),
+        status_code: 200,
+        executed_version: Some("$LATEST".into()),
+        function_error: None,
+        error_type: None,
+        error_message: None,
+        log_tail: Some(
+            "START RequestId: 8f5e\nunsigned: 403\nsigned: 200\nEND RequestId: 8f5e\n".into(),
+        ),
+        payload_bytes: payload.to_string().len(),
+        requestor: RequestorView::from_payload(&payload),
+        payload: Payload::Json(payload),
+    }
+}
+
+pub fn function_error_result(function: &str) -> InvokeResult {
+    let payload = json!({"errorType": "TypeError", "errorMessage": "Cannot read properties of undefined (reading 'headers')", "trace": ["TypeError: Cannot read properties of undefined", "    at Runtime.handler (/var/task/index.js:12:31)"]});
+    InvokeResult {
+        function: function.into(),
+        region: REGION.into(),
+        status_code: 200,
+        executed_version: Some("$LATEST".into()),
+        function_error: Some("Unhandled".into()),
+        error_type: Some("TypeError".into()),
+        error_message: Some("Cannot read properties of undefined (reading 'headers')".into()),
+        log_tail: Some("START RequestId: 1c2d\n\u{1b}[31mERROR\u{1b}[0m TypeError: Cannot read properties of undefined\nEND RequestId: 1c2d\n".into()),
+        payload_bytes: payload.to_string().len(),
+        requestor: None,
+        payload: Payload::Json(payload),
+    }
+}
+
+pub fn function_description(path: &str, name: &str) -> Description {
+    Description::Lambda(FunctionDescription {
+        construct_path: path.into(),
+        region: REGION.into(),
+        name: name.into(),
+        arn: format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"),
+        runtime: Some("nodejs22.x".into()),
+        handler: Some("index.handler".into()),
+        memory_mb: Some(128),
+        timeout_seconds: Some(15),
+        role: Some(format!(
+            "arn:aws:iam::{ACCOUNT}:role/requestorFnServiceRole"
+        )),
+        architectures: vec!["x86_64".into()],
+        last_modified: Some("2026-01-02T03:04:05.000+0000".into()),
+        code_size_bytes: 2048,
+        description: None,
+        state: Some("Active".into()),
+        environment: vec![EnvVar {
+            name: "API_URL".into(),
+            value: None,
+        }],
+        environment_values_shown: false,
+        policy: Some(
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "AllowApi", "Effect": "Allow",
+            "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+            "Resource": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")}]}),
+        ),
+    })
+}
+
+/// The id of the request the last queued effect of this kind carries.
+pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Describe { id, .. }
+        | Effect::Invoke { id, .. }
+        | Effect::AuditStart { id, .. }
+        | Effect::AuditMore { id, .. }
+        | Effect::Lookup { id, .. } => Some(*id),
+        _ => None,
+    })
+}

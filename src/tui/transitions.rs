@@ -1,0 +1,504 @@
+//! State transitions, without a terminal or a runtime: keys in, state and effects out; answers
+//! in, and stale ones dropped.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::{Effect, Load, Msg, Slot, View};
+use super::keymap::{Action, Mode};
+use super::testing::*;
+use crate::actions::audit::AuditPage;
+
+fn ctrl(app: &mut super::app::App, c: char) {
+    let k = KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    if let Some(a) = super::keymap::map(app.mode(), k) {
+        app.act(a);
+    }
+}
+
+#[test]
+fn the_first_frame_asks_for_fresh_physical_ids_and_shows_the_cached_ones_meanwhile() {
+    let model = fixture_model();
+    let cached = deployed(&model);
+    let mut app = super::app::App::new(
+        std::sync::Arc::new(model),
+        std::sync::Arc::new(crate::catalogue::CommandCatalogue::builtin()),
+        cached,
+        header(false),
+        super::theme::Theme { color: false },
+        false,
+    );
+    let effects = app.take_effects();
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Lookup { refresh: false, .. }]
+    ));
+    assert!(app.refreshing.is_some());
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("IamApigatewayLambdaS"), "{text}");
+    assert!(text.contains("refreshing physical ids"), "{text}");
+}
+
+#[test]
+fn a_stale_lookup_answer_is_dropped() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('r'));
+    let first = request_of(&app.take_effects()).unwrap();
+    ctrl(&mut app, 'r');
+    let second = request_of(&app.take_effects()).unwrap();
+    assert_ne!(first, second);
+    let mut old = deployed(&app.model);
+    old.stacks = vec![crate::deployed::StackState::NotDeployed; old.stacks.len()];
+    app.receive(Msg::Deployment {
+        id: first,
+        deployment: old,
+    });
+    assert_eq!(app.refreshing, Some(second), "still waiting for the latest");
+    assert!(
+        app.deployment.deployed(0).is_some(),
+        "the old answer was not taken"
+    );
+    let new = deployed(&app.model);
+    app.receive(Msg::Deployment {
+        id: second,
+        deployment: new,
+    });
+    assert_eq!(app.refreshing, None);
+}
+
+#[test]
+fn a_failed_refresh_keeps_the_physical_ids_known_before() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('r'));
+    let id = request_of(&app.take_effects()).unwrap();
+    let mut failed = deployed(&app.model);
+    failed.identity = None;
+    failed.stacks = vec![
+        crate::deployed::StackState::Failed(
+            "cloudformation:DescribeStacks in us-east-1: could not reach the endpoint".into()
+        );
+        failed.stacks.len()
+    ];
+    app.receive(Msg::Deployment {
+        id,
+        deployment: failed,
+    });
+    assert!(app.deployment.deployed(0).is_some());
+    assert!(app.deployment.identity.is_some());
+    let text = screen(&app, 160, 48);
+    assert!(
+        text.contains("IamApigatewayLambdaStack-requestorFn15B8813B-ABC"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "✗ could not look up stack IamApigatewayLambdaStack: cloudformation:DescribeStacks"
+        ),
+        "{text}"
+    );
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .ends_with("(showing the physical ids known before)")
+    );
+}
+
+#[test]
+fn filter_jump_and_navigation() {
+    let mut app = app();
+    let all = app.list.visible.len();
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.mode(), Mode::Filter);
+    typed(&mut app, "ROLE");
+    // Two roles, and the policy whose path goes through one.
+    assert_eq!(app.list.visible.len(), 3, "case-insensitive, any column");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::List);
+    assert_eq!(app.list.filter, "ROLE");
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.list.visible.len(), all, "Esc clears the filter");
+
+    // A filter matches physical ids too.
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "requestorFn15B8813B-ABC");
+    assert_eq!(app.list.visible.len(), 1);
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.list.filter.is_empty(),
+        "Esc while typing cancels the filter"
+    );
+
+    press(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "restapi");
+    press(&mut app, KeyCode::Enter);
+    let row = app.list.selected_row().unwrap();
+    assert_eq!(app.list.rows[row].id, "iam-backed-api");
+    press(&mut app, KeyCode::Char(':'));
+    typed(&mut app, "nosuchthing");
+    press(&mut app, KeyCode::Enter);
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("no stack or type")
+    );
+
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(app.list.selected, app.list.visible.len() - 1);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.list.selected, 0);
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('k'));
+    assert_eq!(app.list.selected, 1);
+}
+
+#[test]
+fn describe_cancel_refresh_and_stale_answers() {
+    let mut app = app();
+    let row = select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('d'));
+    let first = request_of(&app.take_effects()).unwrap();
+    assert_eq!(app.mode(), Mode::Describe);
+    // Esc cancels the running request first; the view stays.
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(Slot::Describe)))
+    );
+    assert!(
+        matches!(app.views.last(), Some(View::Describe(d)) if matches!(d.load, Load::Cancelled))
+    );
+    let s = app.subject(row);
+    let description = function_description(&s.construct_path, "fn");
+    app.receive(Msg::Described {
+        id: first,
+        result: Ok(description.clone()),
+    });
+    assert!(
+        matches!(app.views.last(), Some(View::Describe(d)) if matches!(d.load, Load::Cancelled)),
+        "a cancelled request's answer is dropped"
+    );
+    press(&mut app, KeyCode::Char('r'));
+    let second = request_of(&app.take_effects()).unwrap();
+    app.receive(Msg::Described {
+        id: second,
+        result: Err("lambda:GetFunction in us-east-1: boom".into()),
+    });
+    assert!(
+        matches!(app.views.last(), Some(View::Describe(d)) if matches!(d.load, Load::Failed(_)))
+    );
+    assert!(screen(&app, 80, 24).contains("✗ lambda:GetFunction in us-east-1: boom"));
+    // Esc again goes back to the menu, then the list.
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), Mode::Menu);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), Mode::List);
+    // An answer for a view that is gone changes nothing.
+    app.receive(Msg::Described {
+        id: second,
+        result: Ok(description),
+    });
+    assert!(app.views.is_empty());
+}
+
+#[test]
+fn invoke_asks_for_a_payload_checks_it_confirms_and_remembers_it() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode(), Mode::Payload);
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.views.last(), Some(View::Payload(p)) if p.error.is_some()));
+    assert!(
+        app.take_effects().is_empty(),
+        "nothing runs on a bad payload"
+    );
+    typed(&mut app, "\"k\": 1}");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Confirm);
+    press(&mut app, KeyCode::Char('n'));
+    assert_eq!(app.mode(), Mode::Payload, "n goes back to the payload");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('y'));
+    let effects = app.take_effects();
+    let Some(Effect::Invoke { id, payload, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(payload, b"{\"k\": 1}");
+    assert_eq!(app.mode(), Mode::Result);
+    assert_eq!(app.views.len(), 1, "the prompt and confirmation are gone");
+    app.receive(Msg::Invoked {
+        id: *id,
+        result: Ok(requestor_result("fn")),
+    });
+    assert!(matches!(app.views.last(), Some(View::Invoke(v)) if matches!(v.load, Load::Loaded(_))));
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("WITHOUT SIGNATURE") && text.contains("WITH SIGNATURE (SigV4)"));
+    // r asks again before invoking again.
+    press(&mut app, KeyCode::Char('r'));
+    assert_eq!(app.mode(), Mode::Confirm);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), Mode::List);
+    press(&mut app, KeyCode::Char('i'));
+    assert!(
+        matches!(app.views.last(), Some(View::Payload(p)) if p.input.text() == "{\"k\": 1}"),
+        "the last payload is remembered per function"
+    );
+}
+
+#[test]
+fn esc_cancels_a_running_invoke_and_its_late_answer_is_dropped() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('i'));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    let id = request_of(&app.take_effects()).unwrap();
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(Slot::Invoke)))
+    );
+    app.receive(Msg::Invoked {
+        id,
+        result: Ok(requestor_result("fn")),
+    });
+    assert!(matches!(app.views.last(), Some(View::Invoke(v)) if matches!(v.load, Load::Cancelled)));
+    assert!(screen(&app, 80, 24).contains("the function may still have run"));
+}
+
+#[test]
+fn readonly_refuses_invoke_and_exec_but_not_reading() {
+    let mut app = readonly_app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('i'));
+    assert_eq!(app.mode(), Mode::List);
+    assert!(app.status.as_ref().unwrap().text.starts_with("READONLY"));
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('1'));
+    assert!(
+        app.take_effects().is_empty(),
+        "the `logs` exec command is refused"
+    );
+    assert!(app.status.as_ref().unwrap().text.contains("READONLY"));
+    press(&mut app, KeyCode::Char('d'));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Describe { .. }))
+    );
+}
+
+#[test]
+fn actions_a_resource_does_not_have_say_so() {
+    let mut app = app();
+    select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Char('i'));
+    assert!(app.take_effects().is_empty());
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("has no `invoke` action"), "{status:?}");
+}
+
+#[test]
+fn menu_runs_verbs_and_numbered_user_commands() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Menu);
+    press(&mut app, KeyCode::Char('1'));
+    let effects = app.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Exec { name, .. }] if name == "logs"),
+        "{effects:?}"
+    );
+    press(&mut app, KeyCode::Char('y'));
+    let effects = app.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Copy(id)] if id.contains("requestorFn15B8813B")),
+        "{effects:?}"
+    );
+    assert_eq!(app.mode(), Mode::Menu, "the menu stays after a copy");
+    // Enter runs the selected item: the first is describe.
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Describe);
+}
+
+#[test]
+fn console_opens_the_browser_copies_the_url_and_shows_it() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('o'));
+    let effects = app.take_effects();
+    let url = match effects.as_slice() {
+        [Effect::OpenBrowser { url, .. }, Effect::Copy(copied)] => {
+            assert_eq!(url, copied);
+            url.clone()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        url.starts_with("https://us-east-1.console.aws.amazon.com/lambda/"),
+        "{url}"
+    );
+    assert_eq!(app.mode(), Mode::Console);
+    assert!(app.status.as_ref().unwrap().text.contains("copied"));
+    app.receive(Msg::Opened {
+        url: url.clone(),
+        result: Err("command `console`: could not start xdg-open: not found".into()),
+    });
+    let text = screen(&app, 120, 30);
+    assert!(text.contains("no browser could be opened"), "{text}");
+    let mut buf = ratatui::buffer::Buffer::empty(ratatui::layout::Rect::new(0, 0, 120, 30));
+    let links = super::ui::render(&app, buf.area, &mut buf);
+    assert_eq!(links.concat_text(), url, "the whole URL is a link");
+}
+
+trait ConcatText {
+    fn concat_text(&self) -> String;
+}
+
+impl ConcatText for Vec<super::ui::Link> {
+    fn concat_text(&self) -> String {
+        self.iter().map(|l| l.text.as_str()).collect()
+    }
+}
+
+#[test]
+fn audit_streams_pages_filters_and_shows_events() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('a'));
+    let id = request_of(&app.take_effects()).unwrap();
+    let rows = super::bench::audit_rows(60, "fn", 1_760_000_000.0);
+    app.receive(Msg::AuditPage {
+        id,
+        page: AuditPage {
+            rows: rows[..30].to_vec(),
+            requests: 1,
+            events_seen: 30,
+            done: false,
+        },
+    });
+    app.receive(Msg::AuditPage {
+        id,
+        page: AuditPage {
+            rows: rows[30..].to_vec(),
+            requests: 2,
+            events_seen: 60,
+            done: false,
+        },
+    });
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("page 2, 60 events"), "{text}");
+    assert!(
+        text.contains("management events only"),
+        "the note is always in view"
+    );
+    let Some(View::Audit(a)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(a.visible_len(), 60);
+    press(&mut app, KeyCode::Char('c'));
+    let Some(View::Audit(a)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(a.visible_len(), 6, "every 10th caller is another account");
+    press(&mut app, KeyCode::Char('c'));
+    press(&mut app, KeyCode::Char('/'));
+    typed(&mut app, "10.0.0.4");
+    let Some(View::Audit(a)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(a.visible_len(), 11, "10.0.0.4 and 10.0.0.40-49");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Document);
+    assert!(screen(&app, 80, 24).contains("\"eventID\": \"ev-00004\""));
+    press(&mut app, KeyCode::Esc);
+    // A stale page (another audit's) is ignored; the end arrives.
+    app.receive(Msg::AuditPage {
+        id: super::app::RequestId(9999),
+        page: AuditPage {
+            rows: rows.clone(),
+            requests: 9,
+            events_seen: 999,
+            done: false,
+        },
+    });
+    app.receive(Msg::AuditEnded { id, result: Ok(()) });
+    let Some(View::Audit(a)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(a.lines.len(), 60);
+    assert!(a.done && a.request.is_none());
+    // Refresh starts over with a new request.
+    press(&mut app, KeyCode::Char('r'));
+    let again = request_of(&app.take_effects()).unwrap();
+    assert_ne!(again, id);
+}
+
+#[test]
+fn an_audit_error_is_shown_in_the_pane() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('a'));
+    let id = request_of(&app.take_effects()).unwrap();
+    app.receive(Msg::AuditEnded {
+        id,
+        result: Err("CloudTrail kept throttling LookupEvents after 6 tries".into()),
+    });
+    assert!(screen(&app, 80, 24).contains("✗ CloudTrail kept throttling"));
+}
+
+#[test]
+fn quitting() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(!app.quit, "q quits only from the main screen");
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+    let mut app = super::testing::app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('i'));
+    ctrl(&mut app, 'c');
+    assert!(app.quit, "ctrl-c quits even while typing");
+}
+
+#[test]
+fn help_is_on_top_of_any_view_and_esc_closes_it() {
+    let mut app = app();
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.mode(), Mode::Help);
+    press(&mut app, KeyCode::Char('?'));
+    assert_eq!(app.views.len(), 2, "help is not stacked twice");
+    app.act(Action::PageDown);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode(), Mode::Menu);
+}
+
+#[test]
+fn a_task_that_fails_is_an_error_line_not_an_exit() {
+    let mut app = app();
+    app.receive(Msg::Failed {
+        what: "describe",
+        error: "index out of bounds".into(),
+    });
+    assert!(!app.quit);
+    assert!(screen(&app, 80, 24).contains("✗ describe failed: index out of bounds"));
+    // Messages expire with the clock.
+    for _ in 0..200 {
+        app.on_tick();
+    }
+    assert!(app.status.is_none());
+}

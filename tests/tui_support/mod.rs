@@ -1,0 +1,2 @@
+//! Helpers for the TUI's end-to-end tests.
+pub mod pty;
