@@ -132,7 +132,14 @@ fn load(g: &GlobalArgs, readonly: bool) -> Result<App> {
         } else {
             shown.display().to_string()
         },
-        profile: g.profile.clone().or_else(|| env("AWS_PROFILE")),
+        // Environment keys win over AWS_PROFILE in the SDK's chain; say which is in use.
+        profile: g.profile.clone().or_else(|| {
+            if env("AWS_ACCESS_KEY_ID").is_some() {
+                Some("(environment keys)".into())
+            } else {
+                env("AWS_PROFILE")
+            }
+        }),
         region: default_region,
         endpoint: g.endpoint_url.clone().or_else(|| env("AWS_ENDPOINT_URL")),
         readonly,
