@@ -251,7 +251,7 @@ fn seed(emu: &Emulator, function: &str, n: usize) {
     let events: Vec<Value> = (0..n)
         .map(|i| {
             let account = if i % 10 == 0 { "222222222222" } else { "123456789012" };
-            let t = aws_smithy_types_fmt(now - 60 * i as u64 - 30);
+            let t = common::iso(now - 60 * i as u64 - 30);
             json!({
                 "eventVersion": "1.08", "eventTime": t, "eventSource": "lambda.amazonaws.com",
                 "eventName": if i % 3 == 0 { "UpdateFunctionConfiguration20150331v2" } else { "GetFunction20150331v2" },
@@ -267,28 +267,6 @@ fn seed(emu: &Emulator, function: &str, n: usize) {
         "/moto-api/cdkx/cloudtrail/events",
         &json!({"events": events}),
     );
-}
-
-/// Epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-fn aws_smithy_types_fmt(secs: u64) -> String {
-    let days = secs / 86400;
-    let rem = secs % 86400;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 #[test]

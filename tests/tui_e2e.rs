@@ -77,7 +77,7 @@ fn seed_events(emu: &Emulator, function: &str, n: usize) {
         .map(|i| {
             let account = if i % 10 == 0 { "222222222222" } else { "123456789012" };
             json!({
-                "eventVersion": "1.08", "eventTime": iso(now - 60 * i as u64 - 30),
+                "eventVersion": "1.08", "eventTime": common::iso(now - 60 * i as u64 - 30),
                 "eventSource": "lambda.amazonaws.com",
                 "eventName": if i % 3 == 0 { "UpdateFunctionConfiguration20150331v2" } else { "GetFunction20150331v2" },
                 "awsRegion": "us-east-1", "sourceIPAddress": format!("10.0.0.{i}"),
@@ -93,26 +93,6 @@ fn seed_events(emu: &Emulator, function: &str, n: usize) {
         "/moto-api/cdkx/cloudtrail/events",
         &json!({"events": events}),
     );
-}
-
-/// Epoch seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-fn iso(secs: u64) -> String {
-    let (days, rem) = (secs / 86400, secs % 86400);
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 const ESC: &str = "\x1b";

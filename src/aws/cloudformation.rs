@@ -21,20 +21,10 @@ impl Aws {
         region: &str,
         stack: &str,
     ) -> Result<Option<StackDescription>, AwsError> {
-        let result = self
-            .cfn(region)
-            .describe_stacks()
-            .stack_name(stack)
-            .send()
-            .await;
-        let out = match result {
-            Ok(out) => out,
-            Err(e) if is_stack_missing(&e) => return Ok(None),
-            Err(e) => return Err(call_error("cloudformation:DescribeStacks", region, &e)),
-        };
-        let Some(s) = out.stacks().first() else {
+        let Some(s) = self.first_stack(region, stack).await? else {
             return Ok(None);
         };
+        let s = &s;
         if s.stack_status()
             .is_some_and(|st| st.as_str() == "DELETE_COMPLETE")
         {
@@ -135,6 +125,27 @@ impl Aws {
     }
 }
 
+impl Aws {
+    /// DescribeStacks for one stack; `None` when it does not exist.
+    async fn first_stack(
+        &self,
+        region: &str,
+        stack: &str,
+    ) -> Result<Option<cfn::types::Stack>, AwsError> {
+        let result = self
+            .cfn(region)
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(out.stacks().first().cloned()),
+            Err(e) if is_stack_missing(&e) => Ok(None),
+            Err(e) => Err(call_error("cloudformation:DescribeStacks", region, &e)),
+        }
+    }
+}
+
 fn is_stack_missing<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     e.as_service_error().is_some_and(|s| {
         s.code() == Some("ValidationError")
@@ -173,20 +184,10 @@ impl Aws {
         region: &str,
         stack: &str,
     ) -> Result<Option<StackDetail>, AwsError> {
-        let result = self
-            .cfn(region)
-            .describe_stacks()
-            .stack_name(stack)
-            .send()
-            .await;
-        let out = match result {
-            Ok(out) => out,
-            Err(e) if is_stack_missing(&e) => return Ok(None),
-            Err(e) => return Err(call_error("cloudformation:DescribeStacks", region, &e)),
-        };
-        let Some(s) = out.stacks().first() else {
+        let Some(s) = self.first_stack(region, stack).await? else {
             return Ok(None);
         };
+        let s = &s;
         let when =
             |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
         Ok(Some(StackDetail {
