@@ -319,13 +319,22 @@ struct TreeNode {
     #[serde(default)]
     children: Option<IndexMap<String, TreeNode>>,
     #[serde(default)]
-    attributes: Option<Value>,
+    attributes: Option<TreeAttributes>,
     #[serde(rename = "constructInfo", default)]
     construct_info: Option<ConstructInfo>,
     #[serde(rename = "fileName", default)]
     file_name: Option<String>,
     #[serde(rename = "treeId", default)]
     tree_id: Option<String>,
+}
+
+/// The two attributes cdkx reads; the rest (notably the full `props`) is skipped unparsed.
+#[derive(Deserialize)]
+struct TreeAttributes {
+    #[serde(rename = "aws:cdk:cloudformation:logicalId", default)]
+    logical_id: Option<Value>,
+    #[serde(rename = "aws:cdk:cloudformation:type", default)]
+    cfn_type: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -530,11 +539,11 @@ impl Reader<'_> {
                     fqn: node.construct_info.as_ref().and_then(|c| c.fqn.clone()),
                     depth: depth.saturating_sub(1),
                     logical_id: attrs
-                        .and_then(|a| a.get("aws:cdk:cloudformation:logicalId"))
+                        .and_then(|a| a.logical_id.as_ref())
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     cfn_type: attrs
-                        .and_then(|a| a.get("aws:cdk:cloudformation:type"))
+                        .and_then(|a| a.cfn_type.as_ref())
                         .and_then(Value::as_str)
                         .map(str::to_string),
                     path: path_str,

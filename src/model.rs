@@ -111,7 +111,7 @@ pub fn is_bookkeeping(cfn_type: &str) -> bool {
 }
 
 impl App {
-    pub fn from_assembly(asm: Assembly) -> App {
+    pub fn from_assembly(mut asm: Assembly) -> App {
         let stacks: Vec<Stack> = asm
             .stacks
             .iter()
@@ -131,10 +131,15 @@ impl App {
             .iter()
             .map(|t| (t.path.as_str(), t.fqn.as_deref()))
             .collect();
+        let stack_paths: HashMap<&str, StackIdx> = stacks
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.path.as_str(), i))
+            .collect();
         // Paths from manifest metadata and tree attributes, for templates without aws:cdk:path.
         let mut path_by_logical: HashMap<(StackIdx, &str), &str> = HashMap::new();
         for (path, logical) in &asm.logical_ids {
-            if let Some(stack) = owning_stack(&stacks, path) {
+            if let Some(stack) = owning_stack(&stack_paths, path) {
                 path_by_logical
                     .entry((stack, logical.as_str()))
                     .or_insert(path.as_str());
@@ -142,7 +147,7 @@ impl App {
         }
         for t in &asm.tree {
             if let Some(logical) = &t.logical_id
-                && let Some(stack) = owning_stack(&stacks, &t.path)
+                && let Some(stack) = owning_stack(&stack_paths, &t.path)
             {
                 path_by_logical
                     .entry((stack, logical.as_str()))
@@ -150,9 +155,14 @@ impl App {
             }
         }
 
+        // Templates are consumed: their properties move into the resources instead of copies.
+        let templates: Vec<(String, crate::assembly::Template)> = std::mem::take(&mut asm.stacks)
+            .into_iter()
+            .map(|s| (s.path, s.template))
+            .collect();
         let mut resources = Vec::new();
-        for (si, s) in asm.stacks.iter().enumerate() {
-            for (logical, res) in &s.template.resources {
+        for (si, (stack_path, template)) in templates.into_iter().enumerate() {
+            for (logical, res) in template.resources {
                 let cfn_path = res
                     .metadata
                     .as_ref()
@@ -164,12 +174,12 @@ impl App {
                     });
                 let construct_path = match &cfn_path {
                     Some(p) => owner_path(p, &tree_fqn),
-                    None => format!("{}/{logical}", s.path),
+                    None => format!("{stack_path}/{logical}"),
                 };
                 let construct_id = construct_path
                     .rsplit('/')
                     .next()
-                    .unwrap_or(logical)
+                    .unwrap_or(&logical)
                     .to_string();
                 let fqn = tree_fqn
                     .get(construct_path.as_str())
@@ -178,13 +188,13 @@ impl App {
                     .map(str::to_string);
                 resources.push(Resource {
                     stack: si,
-                    logical_id: LogicalId(logical.clone()),
-                    cfn_type: res.cfn_type.clone(),
+                    logical_id: LogicalId(logical),
+                    cfn_type: res.cfn_type,
                     cfn_path,
                     construct_path,
                     construct_id,
                     fqn,
-                    properties: res.properties.clone(),
+                    properties: res.properties,
                 });
             }
         }
@@ -216,13 +226,16 @@ impl App {
 }
 
 /// The stack whose construct path is the longest prefix of `path`: nested stacks win over parents.
-fn owning_stack(stacks: &[Stack], path: &str) -> Option<StackIdx> {
-    stacks
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| path == s.path || path.starts_with(&format!("{}/", s.path)))
-        .max_by_key(|(_, s)| s.path.len())
-        .map(|(i, _)| i)
+/// Looks up the path and then each shorter prefix (at `/`), so the cost is the path's depth,
+/// not the number of stacks.
+fn owning_stack(stack_paths: &HashMap<&str, StackIdx>, path: &str) -> Option<StackIdx> {
+    let mut p = path;
+    loop {
+        if let Some(&i) = stack_paths.get(p) {
+            return Some(i);
+        }
+        p = &p[..p.rfind('/')?];
+    }
 }
 
 /// The construct a CloudFormation resource belongs to, as a user names it.
