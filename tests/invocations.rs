@@ -15,18 +15,11 @@ struct Setup {
 
 impl Setup {
     fn new() -> Setup {
-        let emu = Emulator::start();
-        emu.deploy(&fixture("iam-api"));
-        let cache = tempfile::tempdir().unwrap();
-        let out = emu
-            .cdkx(cache.path())
-            .arg("--app")
-            .arg(fixture("iam-api"))
-            .args(["requestorFn", "-o", "json"])
-            .output()
-            .unwrap();
-        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let function = v["construct"]["physicalId"].as_str().unwrap().to_string();
+        let common::IamApi {
+            emu,
+            cache,
+            function,
+        } = common::IamApi::start();
         Setup {
             emu,
             cache,

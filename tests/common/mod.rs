@@ -192,6 +192,37 @@ impl Drop for Emulator {
     }
 }
 
+/// A fresh emulator with the iam-api example deployed, a cache directory, and the physical name
+/// of `requestorFn`: the start of every test that changes the emulator's state.
+pub struct IamApi {
+    pub emu: Emulator,
+    pub cache: tempfile::TempDir,
+    pub function: String,
+}
+
+impl IamApi {
+    pub fn start() -> IamApi {
+        let emu = Emulator::start();
+        emu.deploy(&fixture("iam-api"));
+        let cache = tempfile::tempdir().unwrap();
+        let out = emu
+            .cdkx(cache.path())
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args(["requestorFn", "-o", "json"])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let function = v["construct"]["physicalId"].as_str().unwrap().to_string();
+        IamApi {
+            emu,
+            cache,
+            function,
+        }
+    }
+}
+
 /// One emulator per test binary with both example apps deployed, for tests that only read.
 pub fn shared() -> &'static Emulator {
     static EMU: OnceLock<Emulator> = OnceLock::new();
