@@ -5,12 +5,11 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Widget};
+use ratatui::widgets::Widget;
 
 use super::app::{App, Load, RequestId};
 use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit};
-use super::ui::{spinner, state_lines};
+use super::ui::{construct_pane, state_lines};
 use crate::actions::Subject;
 use crate::actions::describe::Description;
 use crate::sanitize;
@@ -54,25 +53,21 @@ impl DescribeView {
     }
 
     pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let hints = if self.raw {
+            " v sections · r refresh · Esc back "
+        } else {
+            " v raw JSON · r refresh · Esc back "
+        };
         let theme = &app.theme;
-        let mut title = format!(" describe {} ", text::safe(&self.subject.construct_path));
-        if self.load.pending().is_some() {
-            title = format!("{title}{} ", spinner(app));
-        }
-        let block = Block::bordered()
-            .border_style(theme.border())
-            .title(Line::styled(
-                fit(&title, area.width as usize - 2).into_owned(),
-                theme.title(),
-            ))
-            .title_bottom(Line::styled(
-                if self.raw {
-                    " v sections · r refresh · Esc back "
-                } else {
-                    " v raw JSON · r refresh · Esc back "
-                },
-                theme.dim(),
-            ));
+        let loading = self.load.pending().is_some();
+        let block = construct_pane(
+            app,
+            "describe",
+            &self.subject.construct_path,
+            loading,
+            area.width,
+            hints,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         let width = inner.width as usize;

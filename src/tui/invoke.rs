@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::app::{App, Load, RequestId};
 use super::pager::{Scroll, draw_lines, wrapped};
 use super::text::{self, fit, wrap};
-use super::ui::{spinner, state_lines};
+use super::ui::{construct_pane, state_lines};
 use crate::actions::Subject;
 use crate::actions::invoke::{InvokeResult, Payload};
 use crate::sanitize;
@@ -40,20 +40,16 @@ impl InvokeView {
 
     pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
         let theme = &app.theme;
-        let mut title = format!(" invoke {} ", text::safe(&self.subject.construct_path));
-        if self.load.pending().is_some() {
-            title = format!("{title}{} ", spinner(app));
-        }
-        let block = Block::bordered()
-            .border_style(theme.border())
-            .title(Line::styled(
-                fit(&title, area.width as usize - 2).into_owned(),
-                theme.title(),
-            ))
-            .title_bottom(Line::styled(
-                " l log · r invoke again · Esc back ",
-                theme.dim(),
-            ));
+        let loading = self.load.pending().is_some();
+        let hints = " l log · r invoke again · Esc back ";
+        let block = construct_pane(
+            app,
+            "invoke",
+            &self.subject.construct_path,
+            loading,
+            area.width,
+            hints,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height < 4 {

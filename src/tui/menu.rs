@@ -130,7 +130,10 @@ impl MenuView {
             .title(Line::styled(
                 format!(
                     " {} ",
-                    fit(&text::safe(&subject.construct_id), rect.width as usize - 4)
+                    fit(
+                        &text::safe(&subject.construct_id),
+                        usize::from(rect.width).saturating_sub(4)
+                    )
                 ),
                 theme.title(),
             ))

@@ -107,7 +107,10 @@ impl PagerView {
         let block = Block::bordered()
             .border_style(app.theme.border())
             .title(Line::styled(
-                format!(" {} ", text::fit(&self.title, area.width as usize - 4)),
+                format!(
+                    " {} ",
+                    text::fit(&self.title, usize::from(area.width).saturating_sub(4))
+                ),
                 app.theme.title(),
             ));
         let inner = block.inner(area);

@@ -36,6 +36,30 @@ pub fn spinner(app: &App) -> &'static str {
     SPINNER[(app.tick % SPINNER.len() as u64) as usize]
 }
 
+/// The bordered pane of a view about one construct: ` VERB path ` (with a spinner while
+/// `loading`) fitted to `width`, and the view's key hints at the bottom.
+pub fn construct_pane(
+    app: &App,
+    verb: &str,
+    path: &str,
+    loading: bool,
+    width: u16,
+    hints: &str,
+) -> ratatui::widgets::Block<'static> {
+    let theme = &app.theme;
+    let mut title = format!(" {verb} {} ", super::text::safe(path));
+    if loading {
+        title = format!("{title}{} ", spinner(app));
+    }
+    ratatui::widgets::Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(
+            super::text::fit(&title, usize::from(width).saturating_sub(2)).into_owned(),
+            theme.title(),
+        ))
+        .title_bottom(Line::styled(hints.to_string(), theme.dim()))
+}
+
 /// A `w`×`h` rectangle centred in `area` (shrunk to fit).
 pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(1);
