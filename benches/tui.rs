@@ -241,23 +241,7 @@ fn write_assembly(dir: &Path, stacks: usize, resources: usize) {
         let mut template = Map::new();
         let mut groups: Map<String, Value> = Map::new();
         for i in (s..resources).step_by(stacks) {
-            let (id, cfn_type, fqn) = match i % 3 {
-                0 => (
-                    format!("fn{i}"),
-                    "AWS::Lambda::Function",
-                    "aws-cdk-lib.aws_lambda.Function",
-                ),
-                1 => (
-                    format!("role{i}"),
-                    "AWS::IAM::Role",
-                    "aws-cdk-lib.aws_iam.Role",
-                ),
-                _ => (
-                    format!("queue{i}"),
-                    "AWS::SQS::Queue",
-                    "aws-cdk-lib.aws_sqs.Queue",
-                ),
-            };
+            let (id, cfn_type, fqn) = cdkx::tui::bench::synthetic_resource(i);
             let group = format!("group{}", i / 250);
             let path = format!("{name}/{group}/{id}");
             let logical = format!("{group}{id}ABCD{i:05}");

@@ -28,6 +28,28 @@ pub const REGION: &str = "us-east-1";
 
 /// An app of `stacks` stacks holding `resources` resources in all (a third are Lambda
 /// functions, in groups of constructs two levels deep), every one deployed.
+/// The `i`-th synthetic resource: construct id, CloudFormation type and FQN (a mix of functions,
+/// roles and queues), shared by the in-memory app below and the benchmark's on-disk assembly.
+pub fn synthetic_resource(i: usize) -> (String, &'static str, &'static str) {
+    match i % 3 {
+        0 => (
+            format!("fn{i}"),
+            "AWS::Lambda::Function",
+            "aws-cdk-lib.aws_lambda.Function",
+        ),
+        1 => (
+            format!("role{i}"),
+            "AWS::IAM::Role",
+            "aws-cdk-lib.aws_iam.Role",
+        ),
+        _ => (
+            format!("queue{i}"),
+            "AWS::SQS::Queue",
+            "aws-cdk-lib.aws_sqs.Queue",
+        ),
+    }
+}
+
 pub fn synthetic_app(stacks: usize, resources: usize) -> (model::App, Deployment) {
     let stacks_n = stacks.max(1);
     let mut app = model::App {
@@ -62,23 +84,7 @@ pub fn synthetic_app(stacks: usize, resources: usize) -> (model::App, Deployment
         let per_stack = resources / stacks_n + usize::from(s < resources % stacks_n);
         for i in 0..per_stack {
             let group = i / 25;
-            let (id, cfn_type, fqn) = match i % 3 {
-                0 => (
-                    format!("fn{i}"),
-                    "AWS::Lambda::Function",
-                    "aws-cdk-lib.aws_lambda.Function",
-                ),
-                1 => (
-                    format!("role{i}"),
-                    "AWS::IAM::Role",
-                    "aws-cdk-lib.aws_iam.Role",
-                ),
-                _ => (
-                    format!("queue{i}"),
-                    "AWS::SQS::Queue",
-                    "aws-cdk-lib.aws_sqs.Queue",
-                ),
-            };
+            let (id, cfn_type, fqn) = synthetic_resource(i);
             let group_path = format!("{name}/group{group}");
             if i % 25 == 0 {
                 app.constructs.push(ConstructNode {
