@@ -46,6 +46,66 @@ pub struct CallerCoverage {
     pub conclusion: String,
 }
 
+impl AccessAnalysis {
+    /// The analysis as lines for people, control characters stripped (describe and probe show
+    /// them, in the CLI and the TUI).
+    pub fn lines(&self) -> Vec<String> {
+        use crate::sanitize::line;
+        let list = |v: &[String]| {
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.iter()
+                    .map(|p| line(p).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        };
+        let mut out = Vec::new();
+        if self.has_resource_policy {
+            out.push(format!(
+                "resource policy allows: {}",
+                list(&self.allowed_principals)
+            ));
+            if !self.denied_principals.is_empty() {
+                out.push(format!(
+                    "resource policy denies: {}",
+                    list(&self.denied_principals)
+                ));
+            }
+        } else {
+            out.push("no resource policy: only callers of the API's own account whose identity policy allows it".into());
+        }
+        let roles: Vec<String> = self
+            .app_roles
+            .iter()
+            .map(|r| format!("{} (via {})", r.construct_path, r.granted_by))
+            .collect();
+        out.push(format!(
+            "roles of this app allowed to invoke it: {}",
+            list(&roles)
+        ));
+        if let Some(c) = &self.caller {
+            out.push(format!(
+                "you ({}, account {}): {}",
+                line(&c.arn),
+                line(&c.account),
+                line(&c.conclusion)
+            ));
+        }
+        out
+    }
+
+    /// The lines under a heading, as `describe` and `probe` print them.
+    pub fn text(&self) -> String {
+        let mut out = String::from("Access (execute-api:Invoke):\n");
+        for l in self.lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+        out
+    }
+}
+
 /// Analyzes the REST API `subject` with its resource `policy` (live, else the template's).
 pub fn analyze(
     app: &App,

@@ -3,7 +3,7 @@
 //! and API Gateway access logs. CloudTrail LookupEvents never returns these calls; a source that
 //! is not configured is reported with the exact setting that enables it, never as an empty table.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -115,6 +115,10 @@ pub struct InvocationReport {
     pub rows: Option<Vec<Invocation>>,
 }
 
+/// What a front end is told as the sources are read: the counts so far, and the calls found
+/// since the last call (so a view can stream them; the report still has them all).
+pub type Progressor = dyn Fn(Progress, &[Invocation]) + Sync;
+
 /// Progress a front end can show while objects are read.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Progress {
@@ -132,7 +136,7 @@ pub async fn invocations(
     aws: &Aws,
     subject: &Subject,
     q: &InvocationQuery,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &Progressor,
 ) -> Result<InvocationReport, ActionError> {
     let region = subject.require_region()?.to_string();
     let mut calls: Vec<Invocation> = Vec::new();
@@ -166,7 +170,7 @@ pub async fn invocations(
             if q.source == SourceKind::Athena
                 || (q.source == SourceKind::Auto && q.athena_table.is_some())
             {
-                let (report, found) = from_athena(aws, &region, &function, q).await;
+                let (report, found) = from_athena(aws, &region, &function, q, progress).await;
                 calls.extend(found);
                 sources.push(report);
             }
@@ -252,9 +256,30 @@ fn iso(epoch: f64) -> String {
 }
 
 pub fn summarize(calls: &[Invocation], by: GroupBy) -> Vec<Group> {
-    let mut groups: BTreeMap<String, Group> = BTreeMap::new();
+    let mut summary = Summary::new(by);
     for c in calls {
-        let key = match by {
+        summary.add(c);
+    }
+    summary.groups()
+}
+
+/// The summary built a call at a time, so a view can show it while calls stream in.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub by: GroupBy,
+    groups: HashMap<String, Group>,
+}
+
+impl Summary {
+    pub fn new(by: GroupBy) -> Summary {
+        Summary {
+            by,
+            groups: HashMap::new(),
+        }
+    }
+
+    pub fn add(&mut self, c: &Invocation) {
+        let key = match self.by {
             GroupBy::Account => c
                 .caller_account
                 .clone()
@@ -262,8 +287,8 @@ pub fn summarize(calls: &[Invocation], by: GroupBy) -> Vec<Group> {
             GroupBy::Principal => c.principal.clone(),
             GroupBy::Day => c.time.get(..10).unwrap_or("?").to_string(),
         };
-        let g = groups.entry(key.clone()).or_insert_with(|| Group {
-            key,
+        let g = self.groups.entry(key).or_insert_with_key(|key| Group {
+            key: key.clone(),
             calls: 0,
             errors: 0,
             first_seen: c.time.clone(),
@@ -280,9 +305,21 @@ pub fn summarize(calls: &[Invocation], by: GroupBy) -> Vec<Group> {
             g.last_seen = c.time.clone();
         }
     }
-    let mut out: Vec<Group> = groups.into_values().collect();
-    out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.key.cmp(&b.key)));
-    out
+
+    /// The groups, most calls first.
+    pub fn groups(&self) -> Vec<Group> {
+        let mut out: Vec<Group> = self.groups.values().cloned().collect();
+        out.sort_by(|a, b| b.calls.cmp(&a.calls).then(a.key.cmp(&b.key)));
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.groups.is_empty()
+    }
 }
 
 /// The function being audited.
@@ -485,7 +522,7 @@ async fn from_trail_bucket(
     region: &str,
     function: &FunctionRef,
     q: &InvocationQuery,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
     let trails = match aws.describe_trails(region).await {
         Ok(t) => t,
@@ -587,7 +624,10 @@ async fn from_trail_bucket(
             }
         })
         .buffer_unordered(CONCURRENCY)
-        .inspect(|_| progress(counters.snapshot()))
+        .inspect(|r| {
+            let found = r.as_ref().map_or(&[][..], Vec::as_slice);
+            progress(counters.snapshot(), found)
+        })
         .collect()
         .await;
     collect(
@@ -677,7 +717,7 @@ async fn from_directory(
     dir: &Path,
     function: &FunctionRef,
     q: &InvocationQuery,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
     let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
@@ -727,7 +767,10 @@ async fn from_directory(
             }
         })
         .buffer_unordered(parallel)
-        .inspect(|_| progress(counters.snapshot()))
+        .inspect(|r| {
+            let found = r.as_ref().map_or(&[][..], Vec::as_slice);
+            progress(counters.snapshot(), found)
+        })
         .collect()
         .await;
     collect(
@@ -791,6 +834,7 @@ async fn from_athena(
     region: &str,
     function: &FunctionRef,
     q: &InvocationQuery,
+    progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
     let Some(table) = &q.athena_table else {
         let mut r = SourceReport::new(
@@ -833,6 +877,7 @@ async fn from_athena(
             }
         };
         report.objects_read += 1;
+        let before = calls.len();
         if columns.is_empty() {
             columns = page.columns.clone();
         }
@@ -867,6 +912,14 @@ async fn from_athena(
                 source: "athena",
             });
         }
+        progress(
+            Progress {
+                objects: report.objects_read,
+                bytes: 0,
+                calls: calls.len() as u64,
+            },
+            &calls[before..],
+        );
         token = page.next_token;
         if token.is_none() {
             break;
@@ -887,7 +940,7 @@ async fn from_access_logs(
     api: &str,
     api_account: Option<&str>,
     q: &InvocationQuery,
-    progress: &(dyn Fn(Progress) + Sync),
+    progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
     let stages = match aws.get_stages(region, api).await {
         Ok(s) => s,
@@ -941,7 +994,7 @@ async fn from_access_logs(
                     );
                 }
             };
-            let mut found = 0;
+            let mut found = 0usize;
             let mut bytes = 0;
             for ev in page.events {
                 bytes += ev.message.len() as u64;
@@ -950,8 +1003,8 @@ async fn from_access_logs(
                     found += 1;
                 }
             }
-            counters.add(bytes, found);
-            progress(counters.snapshot());
+            counters.add(bytes, found as u64);
+            progress(counters.snapshot(), &calls[calls.len() - found..]);
             token = page.next_token;
             if token.is_none() {
                 break;

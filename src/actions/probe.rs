@@ -9,7 +9,7 @@ use super::{ActionError, Subject};
 use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedRequestView};
 use crate::console::Partition;
 use crate::model::App;
-use crate::verdict::{Side, Signing, judge};
+use crate::verdict::{Side, Signing, Verdict, VerdictKind, judge};
 
 /// What to send.
 #[derive(Debug, Clone, Default)]
@@ -42,6 +42,40 @@ pub struct ProbeSide {
     pub latency_ms: Option<f64>,
     /// The request did not get an HTTP answer (connection refused, timeout, no credentials).
     pub error: Option<String>,
+}
+
+impl ProbeSide {
+    /// The answer as a [`Side`] to render; one that got no HTTP answer says why as its advice.
+    pub fn as_side(&self) -> Side {
+        self.side.clone().unwrap_or_else(|| Side {
+            status: None,
+            error_type: None,
+            body: Value::Null,
+            verdict: Verdict {
+                kind: VerdictKind::NoAnswer,
+                status: None,
+                message: None,
+                summary: "no answer".to_string(),
+                advice: self.error.clone().unwrap_or_default(),
+            },
+        })
+    }
+
+    /// Latency, request id and error type, as one line under the verdict.
+    pub fn details(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(ms) = self.latency_ms {
+            let mut line = format!("{ms:.0} ms");
+            if let Some(id) = &self.request_id {
+                line.push_str(&format!(", request id {id}"));
+            }
+            if let Some(t) = self.side.as_ref().and_then(|s| s.error_type.as_ref()) {
+                line.push_str(&format!(", {t}"));
+            }
+            out.push(line);
+        }
+        out
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +266,57 @@ pub async fn probe(
         signed_request: view,
         access: None,
     }
+}
+
+/// The signer: the caller's own credentials, or a role assumed with them (`--as-role`).
+pub async fn signer_for(aws: &Aws, as_role: Option<&str>) -> Aws {
+    match as_role {
+        Some(role) => aws.assume(role, None, "--as-role").await,
+        None => aws.clone(),
+    }
+}
+
+/// Sends the probe and reads who signed it, concurrently.
+pub async fn probe_as(signer: &Aws, target: &ProbeTarget, req: &ProbeRequest) -> ProbeResult {
+    let (caller, result) = futures::join!(
+        signer.caller_identity(&target.region),
+        probe(signer, target, req, None)
+    );
+    ProbeResult {
+        signer: caller.ok(),
+        ..result
+    }
+}
+
+/// The probe of a RestApi construct, as the CLI and the TUI run it: the URL from the app, the
+/// request signed by `signer`, and who may call the API (its live policy read with `owner`, the
+/// API account's credentials, else the template's) judged for the actual signer.
+pub async fn probe_construct(
+    app: &App,
+    owner: &Aws,
+    signer: &Aws,
+    subject: &Subject,
+    stage: Option<&str>,
+    req: &ProbeRequest,
+    endpoint: Option<String>,
+) -> Result<ProbeResult, ActionError> {
+    let target = target_for(app, subject, stage, &req.path, endpoint)?;
+    let ((policy, _), result) = futures::join!(
+        super::describe::current_resource_policy(app, owner, subject),
+        probe_as(signer, &target, req)
+    );
+    let access = super::access::analyze(app, subject, policy.as_ref(), result.signer.as_ref());
+    Ok(ProbeResult {
+        access: Some(access),
+        ..result
+    })
+}
+
+/// Where execute-api requests go when not to the API's own host: `CDKX_EXECUTE_API_ENDPOINT`,
+/// else the configured endpoint (a local emulator serves both).
+pub fn endpoint_override(flag: Option<&str>, aws: &Aws) -> Option<String> {
+    flag.map(str::to_string)
+        .or_else(|| aws.endpoint_url().map(str::to_string))
 }
 
 fn judged(answer: Result<HttpAnswer, String>, signing: Signing) -> ProbeSide {

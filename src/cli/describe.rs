@@ -167,7 +167,7 @@ fn render_rest_api(out: &mut String, a: &RestApiDescription) {
         (None, _) => out.push_str("Resource policy: none\n"),
     }
     out.push('\n');
-    out.push_str(&super::access_text(&a.access));
+    out.push_str(&a.access.text());
 }
 
 fn render_stack(out: &mut String, s: &StackDescription) {

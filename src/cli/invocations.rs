@@ -83,7 +83,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         keep_rows: args.rows || ctx.g.output == OutputFormat::Json,
     };
     let show = std::io::stderr().is_terminal();
-    let progress = move |p: Progress| {
+    let progress = move |p: Progress, _: &[invocations::Invocation]| {
         if show {
             eprint!(
                 "\r{} objects, {:.1} MB, {} calls",

@@ -3,16 +3,12 @@
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser};
-use serde_json::Value;
 
 use super::construct::Ctx;
 use super::{GlobalArgs, OutputFormat, sides};
-use crate::actions::access::{self, AccessAnalysis};
-use crate::actions::describe;
-use crate::actions::probe::{self, ProbeRequest, ProbeResult, ProbeSide, ProbeTarget};
-use crate::aws::{Aws, CallerIdentity};
+use crate::actions::probe::{self, ProbeRequest, ProbeResult};
+use crate::aws::Aws;
 use crate::sanitize;
-use crate::verdict::{Side, Verdict, VerdictKind};
 
 /// Exit code when the signed request got an error answer.
 pub const SIGNED_ERROR_EXIT: i32 = 4;
@@ -78,24 +74,25 @@ pub struct UrlProbeArgs {
 
 pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: ConstructProbeArgs = ctx.parse(args);
+    let request = request(&args.opts)?;
     let endpoint = endpoint(&args.opts, ctx.base_aws);
-    let target = probe::target_for(
+    let signer = probe::signer_for(ctx.base_aws, args.opts.as_role.as_deref()).await;
+    let result = probe::probe_construct(
         ctx.app,
+        ctx.aws,
+        &signer,
         ctx.subject,
         args.stage.as_deref(),
-        &args.opts.path,
+        &request,
         endpoint,
-    )?;
-    // Who may call the API (live policy, else the template's), judged for the actual signer.
-    let (policy, _) = describe::current_resource_policy(ctx.app, ctx.aws, ctx.subject).await;
-    let analysis = |caller: Option<&CallerIdentity>| {
-        access::analyze(ctx.app, ctx.subject, policy.as_ref(), caller)
-    };
-    run(ctx.g, ctx.base_aws, target, &args.opts, Some(&analysis)).await
+    )
+    .await?;
+    show(ctx.g, &result, &args.opts, &request)
 }
 
 pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
     let aws = super::connect(g).await?;
+    let request = request(&args.opts)?;
     let endpoint = endpoint(&args.opts, &aws);
     let region = aws.default_region();
     let target = probe::target_from_url(
@@ -103,26 +100,26 @@ pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
         g.region.as_deref().or(region.as_deref()),
         endpoint,
     )?;
-    run(g, &aws, target, &args.opts, None).await
+    let signer = probe::signer_for(&aws, args.opts.as_role.as_deref()).await;
+    let result = probe::probe_as(&signer, &target, &request).await;
+    show(g, &result, &args.opts, &request)
 }
 
 fn endpoint(opts: &ProbeOptions, aws: &Aws) -> Option<String> {
-    opts.execute_api_endpoint
-        .clone()
-        .or_else(|| aws.endpoint_url().map(str::to_string))
+    probe::endpoint_override(opts.execute_api_endpoint.as_deref(), aws)
 }
 
-/// Makes the access analysis once the signer's identity is known.
-type Analysis<'a> = &'a dyn Fn(Option<&CallerIdentity>) -> AccessAnalysis;
+fn note_endpoint(endpoint: Option<&str>) {
+    if let Some(e) = endpoint {
+        eprintln!(
+            "note: sending to {} with the API's Host header (endpoint override)",
+            sanitize::line(e)
+        );
+    }
+}
 
-async fn run(
-    g: &GlobalArgs,
-    aws: &Aws,
-    target: ProbeTarget,
-    opts: &ProbeOptions,
-    analysis: Option<Analysis<'_>>,
-) -> Result<i32> {
-    let request = ProbeRequest {
+fn request(opts: &ProbeOptions) -> Result<ProbeRequest> {
+    Ok(ProbeRequest {
         method: opts.method.to_ascii_uppercase(),
         path: opts.path.clone(),
         headers: opts
@@ -138,30 +135,19 @@ async fn run(
                 None => d.clone().into_bytes(),
             },
         },
-    };
-    let signer = match &opts.as_role {
-        Some(role) => aws.assume(role, None, "--as-role").await,
-        None => aws.clone(),
-    };
-    if let Some(e) = &target.endpoint {
-        eprintln!(
-            "note: sending to {} with the API's Host header (endpoint override)",
-            sanitize::line(e)
-        );
-    }
-    let (caller, result) = futures::join!(
-        signer.caller_identity(&target.region),
-        probe::probe(&signer, &target, &request, None)
-    );
-    let signer_identity = caller.ok();
-    let result = ProbeResult {
-        access: analysis.map(|a| a(signer_identity.as_ref())),
-        signer: signer_identity,
-        ..result
-    };
+    })
+}
+
+fn show(
+    g: &GlobalArgs,
+    result: &ProbeResult,
+    opts: &ProbeOptions,
+    request: &ProbeRequest,
+) -> Result<i32> {
+    note_endpoint(result.target.endpoint.as_deref());
     match g.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
-        format => print!("{}", render(&result, format, opts, &request)),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(result)?),
+        format => print!("{}", render(result, format, opts, request)),
     }
     let code = match (&result.unsigned.error, &result.signed.side) {
         (Some(_), _) | (_, None) => 1,
@@ -184,37 +170,6 @@ fn parse_header(h: &str) -> Result<(String, String)> {
         bail!("header name {k:?} is not valid");
     }
     Ok((k.to_string(), v.trim().to_string()))
-}
-
-/// A side that got no HTTP answer still renders, with the reason as its advice.
-fn as_side(p: &ProbeSide) -> Side {
-    p.side.clone().unwrap_or_else(|| Side {
-        status: None,
-        error_type: None,
-        body: Value::Null,
-        verdict: Verdict {
-            kind: VerdictKind::NoAnswer,
-            status: None,
-            message: None,
-            summary: "no answer".to_string(),
-            advice: p.error.clone().unwrap_or_default(),
-        },
-    })
-}
-
-fn details(p: &ProbeSide) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Some(ms) = p.latency_ms {
-        let mut line = format!("{ms:.0} ms");
-        if let Some(id) = &p.request_id {
-            line.push_str(&format!(", request id {id}"));
-        }
-        if let Some(t) = p.side.as_ref().and_then(|s| s.error_type.as_ref()) {
-            line.push_str(&format!(", {t}"));
-        }
-        out.push(line);
-    }
-    out
 }
 
 fn render(
@@ -241,11 +196,11 @@ fn render(
     }
     if let Some(a) = &r.access {
         out.push('\n');
-        out.push_str(&super::access_text(a));
+        out.push_str(&a.text());
     }
     out.push('\n');
-    let (unsigned, signed) = (as_side(&r.unsigned), as_side(&r.signed));
-    let (u_extra, s_extra) = (details(&r.unsigned), details(&r.signed));
+    let (unsigned, signed) = (r.unsigned.as_side(), r.signed.as_side());
+    let (u_extra, s_extra) = (r.unsigned.details(), r.signed.details());
     if format == OutputFormat::Table {
         out.push_str(&sides::side_by_side(
             ("UNSIGNED", &unsigned, &u_extra),
