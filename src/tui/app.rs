@@ -13,7 +13,9 @@ use std::sync::Arc;
 use crate::actions::audit::{Audit, AuditPage};
 use crate::actions::console::{ConsoleRequest, console_url};
 use crate::actions::describe::Description;
+use crate::actions::invocations::{GroupBy, Invocation, InvocationReport, Progress};
 use crate::actions::invoke::{InvokeResult, MAX_PAYLOAD};
+use crate::actions::probe::{ProbeRequest, ProbeResult};
 use crate::actions::{ActionError, Subject, command};
 use crate::aws::Aws;
 use crate::catalogue::{Command, CommandCatalogue, CommandKind};
@@ -26,12 +28,14 @@ use super::console::ConsoleView;
 use super::describe::DescribeView;
 use super::help::HelpView;
 use super::input::LineInput;
+use super::invocations::{DEFAULT_WINDOW, InvocationsView, WINDOWS, next_group};
 use super::invoke::InvokeView;
 use super::keymap::{Action, Mode, Verb, verb_spec};
 use super::list::{ListView, PromptKind};
 use super::menu::{MenuItem, MenuTarget, MenuView};
 use super::pager::PagerView;
 use super::payload::PayloadView;
+use super::probe::{ProbeForm, ProbeInput, ProbeView};
 use super::theme::Theme;
 
 /// Ticks (10 a second) a message stays in the status line.
@@ -49,6 +53,8 @@ pub enum Slot {
     Describe,
     Invoke,
     Audit,
+    Probe,
+    Invocations,
 }
 
 /// A running audit, handed back between batches so "load more" continues where it stopped.
@@ -94,6 +100,20 @@ pub enum Msg {
         url: String,
         result: Result<(), String>,
     },
+    Probed {
+        id: RequestId,
+        result: Result<Box<ProbeResult>, String>,
+    },
+    /// Calls found so far, and the counts.
+    InvocationsFound {
+        id: RequestId,
+        progress: Progress,
+        calls: Vec<Invocation>,
+    },
+    InvocationsDone {
+        id: RequestId,
+        result: Result<Box<InvocationReport>, String>,
+    },
     /// A task failed unexpectedly (it panicked); the UI goes on.
     Failed {
         what: &'static str,
@@ -124,6 +144,18 @@ pub enum Effect {
     AuditMore {
         id: RequestId,
         cursor: AuditCursor,
+    },
+    Probe {
+        id: RequestId,
+        subject: Subject,
+        request: ProbeRequest,
+        stage: Option<String>,
+    },
+    Invocations {
+        id: RequestId,
+        subject: Subject,
+        /// Seconds back from now.
+        window: f64,
     },
     Cancel(Slot),
     OpenBrowser {
@@ -194,6 +226,9 @@ pub enum View {
     Audit(AuditView),
     Pager(PagerView),
     Console(ConsoleView),
+    Probe(ProbeView),
+    ProbeForm(ProbeForm),
+    Invocations(InvocationsView),
 }
 
 impl View {
@@ -209,6 +244,9 @@ impl View {
             View::Audit(a) if a.filter_input.is_some() => Mode::Filter,
             View::Audit(_) => Mode::Audit,
             View::Console(_) => Mode::Console,
+            View::Probe(_) => Mode::Probe,
+            View::ProbeForm(_) => Mode::ProbeForm,
+            View::Invocations(_) => Mode::Invocations,
         }
     }
 
@@ -216,7 +254,11 @@ impl View {
     pub fn full_screen(&self) -> bool {
         !matches!(
             self,
-            View::Menu(_) | View::Payload(_) | View::Confirm(_) | View::Console(_)
+            View::Menu(_)
+                | View::Payload(_)
+                | View::Confirm(_)
+                | View::Console(_)
+                | View::ProbeForm(_)
         )
     }
 }
@@ -236,6 +278,8 @@ pub struct App {
     pub tick: u64,
     /// The last payload sent to each function (by construct path).
     pub payloads: HashMap<String, String>,
+    /// The last probe request per construct path (`e` starts from it, `p` sends it).
+    pub probes: HashMap<String, ProbeInput>,
     /// Where the drawing put the text cursor (a prompt), if anywhere.
     pub cursor: Cell<Option<(u16, u16)>>,
     pub quit: bool,
@@ -267,6 +311,7 @@ impl App {
             status: None,
             tick: 0,
             payloads: HashMap::new(),
+            probes: HashMap::new(),
             cursor: Cell::new(None),
             quit: false,
             next_id: 0,
@@ -585,6 +630,95 @@ impl App {
                 }
             },
             View::Audit(a) => self.act_audit(a, action),
+            View::Probe(mut v) => match action {
+                Action::Back => {
+                    if v.load.pending().is_some() {
+                        v.load = Load::Cancelled;
+                        self.effects.push(Effect::Cancel(Slot::Probe));
+                        self.views.push(View::Probe(v));
+                    }
+                }
+                Action::Refresh => {
+                    let (subject, input) = (v.subject.clone(), v.input.clone());
+                    self.views.push(View::Probe(v));
+                    self.start_probe(subject, input);
+                }
+                Action::Edit => {
+                    let form = ProbeForm::new(v.subject.clone(), &v.input);
+                    self.views.push(View::Probe(v));
+                    self.views.push(View::ProbeForm(form));
+                }
+                Action::ToggleSigned => {
+                    v.show_signed = !v.show_signed;
+                    self.views.push(View::Probe(v));
+                }
+                nav => {
+                    v.scroll.apply(nav);
+                    self.views.push(View::Probe(v));
+                }
+            },
+            View::ProbeForm(mut f) => match action {
+                Action::Back => {}
+                Action::NextField => {
+                    f.next(true);
+                    self.views.push(View::ProbeForm(f));
+                }
+                Action::PrevField => {
+                    f.next(false);
+                    self.views.push(View::ProbeForm(f));
+                }
+                Action::Submit => {
+                    let input = f.input();
+                    match input.request(self.header.readonly) {
+                        Ok(_) => self.start_probe(f.subject, input),
+                        Err(e) => {
+                            f.error = Some(e);
+                            self.views.push(View::ProbeForm(f));
+                        }
+                    }
+                }
+                edit => {
+                    let focus = f.focus;
+                    if f.fields[focus].edit(edit) {
+                        f.error = None;
+                    }
+                    self.views.push(View::ProbeForm(f));
+                }
+            },
+            View::Invocations(mut v) => match action {
+                Action::Back => {
+                    if v.request.is_some() {
+                        v.request = None;
+                        v.cancelled = true;
+                        self.effects.push(Effect::Cancel(Slot::Invocations));
+                        self.views.push(View::Invocations(v));
+                    }
+                }
+                Action::Refresh => {
+                    let (subject, window, by) = (v.subject.clone(), v.window, v.by);
+                    self.start_invocations(subject, window, by);
+                }
+                Action::CycleWindow => {
+                    let (subject, window, by) =
+                        (v.subject.clone(), (v.window + 1) % WINDOWS.len(), v.by);
+                    if v.request.is_some() {
+                        self.effects.push(Effect::Cancel(Slot::Invocations));
+                    }
+                    self.start_invocations(subject, window, by);
+                }
+                Action::CycleGroup => {
+                    v.set_by(next_group(v.by));
+                    self.views.push(View::Invocations(v));
+                }
+                Action::ToggleCrossAccount => {
+                    v.toggle_cross_account();
+                    self.views.push(View::Invocations(v));
+                }
+                nav => {
+                    v.scroll.apply(nav);
+                    self.views.push(View::Invocations(v));
+                }
+            },
             View::Console(c) => match action {
                 Action::Back => {}
                 Action::Verb(Verb::Copy) => {
@@ -797,6 +931,36 @@ impl App {
                     .push(View::Audit(AuditView::new(subject.clone(), id)));
                 self.effects.push(Effect::AuditStart { id, subject });
             }
+            Verb::Probe => {
+                if subject.cfn_type != "AWS::ApiGateway::RestApi" {
+                    self.error(
+                        ActionError::WrongType {
+                            action: "probe",
+                            construct: subject.construct_path.clone(),
+                            cfn_type: subject.cfn_type.clone(),
+                            expected: "a REST API (AWS::ApiGateway::RestApi)",
+                        }
+                        .to_string(),
+                    );
+                    return;
+                }
+                let input = self
+                    .probes
+                    .get(&subject.construct_path)
+                    .cloned()
+                    .unwrap_or_default();
+                if let Err(e) = input.request(self.header.readonly) {
+                    // A request READONLY refuses: edit it instead of sending it.
+                    self.error(e);
+                    self.views
+                        .push(View::ProbeForm(ProbeForm::new(subject, &input)));
+                    return;
+                }
+                self.start_probe(subject, input);
+            }
+            Verb::Invocations => {
+                self.start_invocations(subject, DEFAULT_WINDOW, GroupBy::Account);
+            }
             Verb::Copy => match &subject.physical_id {
                 Some(pid) => {
                     self.effects.push(Effect::Copy(pid.clone()));
@@ -811,6 +975,44 @@ impl App {
                 ),
             },
         }
+    }
+
+    /// Sends a probe and shows it: in the probe view on top (replaced), else a new one.
+    fn start_probe(&mut self, subject: Subject, input: ProbeInput) {
+        let request = match input.request(self.header.readonly) {
+            Ok(r) => r,
+            Err(e) => return self.error(e),
+        };
+        let id = self.id();
+        self.probes
+            .insert(subject.construct_path.clone(), input.clone());
+        self.effects.push(Effect::Probe {
+            id,
+            subject: subject.clone(),
+            request,
+            stage: input.stage(),
+        });
+        match self.views.last_mut() {
+            Some(View::Probe(v)) if v.subject.construct_path == subject.construct_path => {
+                v.input = input;
+                v.load = Load::Loading(id);
+            }
+            _ => self
+                .views
+                .push(View::Probe(ProbeView::new(subject, input, id))),
+        }
+    }
+
+    fn start_invocations(&mut self, subject: Subject, window: usize, by: GroupBy) {
+        let id = self.id();
+        self.effects.push(Effect::Invocations {
+            id,
+            subject: subject.clone(),
+            window: WINDOWS[window].1,
+        });
+        self.views.push(View::Invocations(InvocationsView::new(
+            subject, window, by, id,
+        )));
     }
 
     fn start_invoke(&mut self, subject: Subject, payload: String) {
@@ -938,8 +1140,43 @@ impl App {
                     }
                 }
             }
+            Msg::Probed { id, result } => {
+                if let Some(v) = self.views.iter_mut().find_map(|v| match v {
+                    View::Probe(p) if p.load.pending() == Some(id) => Some(p),
+                    _ => None,
+                }) {
+                    v.load = match result {
+                        Ok(r) => Load::Loaded(r),
+                        Err(e) => Load::Failed(e),
+                    };
+                }
+            }
+            Msg::InvocationsFound {
+                id,
+                progress,
+                calls,
+            } => {
+                if let Some(v) = self.invocations_waiting(id) {
+                    v.add(progress, calls);
+                }
+            }
+            Msg::InvocationsDone { id, result } => {
+                if let Some(v) = self.invocations_waiting(id) {
+                    match result {
+                        Ok(report) => v.finish(*report),
+                        Err(e) => v.fail(e),
+                    }
+                }
+            }
             Msg::Failed { what, error } => self.error(format!("{what} failed: {error}")),
         }
+    }
+
+    fn invocations_waiting(&mut self, id: RequestId) -> Option<&mut InvocationsView> {
+        self.views.iter_mut().find_map(|v| match v {
+            View::Invocations(i) if i.request == Some(id) => Some(i),
+            _ => None,
+        })
     }
 
     fn audit_waiting(&mut self, id: RequestId) -> Option<&mut AuditView> {
@@ -965,6 +1202,8 @@ fn view_busy(v: &View) -> bool {
         View::Invoke(i) => i.load.pending().is_some(),
         View::Audit(a) => a.request.is_some(),
         View::Console(c) => c.opened.is_none(),
+        View::Probe(p) => p.load.pending().is_some(),
+        View::Invocations(i) => i.request.is_some(),
         _ => false,
     }
 }

@@ -332,7 +332,7 @@ impl AuditView {
 }
 
 /// Like [`column_widths`], keeping the small fixed columns exact and giving the rest to the last.
-fn fixed_widths(total: usize, weights: &[usize]) -> Vec<usize> {
+pub fn fixed_widths(total: usize, weights: &[usize]) -> Vec<usize> {
     let gaps = weights.len().saturating_sub(1);
     let fixed: usize = weights[..weights.len() - 1].iter().sum();
     if fixed + gaps + 10 <= total {

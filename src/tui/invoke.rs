@@ -158,11 +158,18 @@ impl InvokeView {
                 let left = Rect::new(body.x, body.y, half, body.height);
                 let sep = body.x + half + 1;
                 let right = Rect::new(sep + 2, body.y, body.width - half - 3, body.height);
-                let l = side_lines(app, "WITHOUT SIGNATURE", &view.without, left.width as usize);
+                let l = side_lines(
+                    app,
+                    "WITHOUT SIGNATURE",
+                    &view.without,
+                    &[],
+                    left.width as usize,
+                );
                 let r = side_lines(
                     app,
                     "WITH SIGNATURE (SigV4)",
                     &view.with,
+                    &[],
                     right.width as usize,
                 );
                 // Both sides scroll together; the longer one sets the limit.
@@ -196,8 +203,15 @@ impl InvokeView {
     }
 }
 
-/// One side of the requestor view: heading, verdict, advice, then the body.
-fn side_lines(app: &App, heading: &str, side: &Side, width: usize) -> Vec<Line<'static>> {
+/// One side of an answer pair (the requestor view, the probe): heading, verdict, advice, the
+/// `extra` lines (latency, request id), then the body.
+pub fn side_lines(
+    app: &App,
+    heading: &str,
+    side: &Side,
+    extra: &[String],
+    width: usize,
+) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let verdict_style = if side.verdict.kind == VerdictKind::Ok {
         theme.ok()
@@ -215,6 +229,9 @@ fn side_lines(app: &App, heading: &str, side: &Side, width: usize) -> Vec<Line<'
         width,
         theme.dim(),
     ));
+    for e in extra {
+        lines.extend(wrapped(&text::safe(e), width, theme.dim()));
+    }
     lines.push(Line::default());
     lines.extend(wrapped(&pretty(&side.body), width, Style::new()));
     lines

@@ -30,10 +30,16 @@ pub enum Mode {
     Audit,
     /// A console URL that was opened.
     Console,
+    /// The probe of an API: the unsigned and the signed answer side by side.
+    Probe,
+    /// Typing the probe's request (method, path, body, stage).
+    ProbeForm,
+    /// Who called a function or an API.
+    Invocations,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 12] = [
+    pub const ALL: [Mode; 15] = [
         Mode::List,
         Mode::Filter,
         Mode::Jump,
@@ -46,11 +52,17 @@ impl Mode {
         Mode::Result,
         Mode::Audit,
         Mode::Console,
+        Mode::Probe,
+        Mode::ProbeForm,
+        Mode::Invocations,
     ];
 
     /// Modes where printable keys are text, not commands.
     pub fn is_typing(self) -> bool {
-        matches!(self, Mode::Filter | Mode::Jump | Mode::Payload)
+        matches!(
+            self,
+            Mode::Filter | Mode::Jump | Mode::Payload | Mode::ProbeForm
+        )
     }
 }
 
@@ -62,6 +74,10 @@ pub enum Verb {
     Console,
     Audit,
     AuditConsole,
+    /// Call an API unsigned and signed.
+    Probe,
+    /// Who called a function or an API.
+    Invocations,
     /// Copy the physical id to the clipboard (in the console view: the URL).
     Copy,
 }
@@ -92,12 +108,23 @@ pub enum Action {
     ToggleCrossAccount,
     ToggleLog,
     ToggleRaw,
+    /// Probe: show or hide the signed request.
+    ToggleSigned,
+    /// Probe: edit the request.
+    Edit,
+    /// Invocations: group by account, principal, day.
+    CycleGroup,
+    /// Invocations: the next time window.
+    CycleWindow,
     Confirm,
     // Line editing in a prompt.
     Submit,
     Input(char),
     Backspace,
     Delete,
+    /// The next field of a form (Tab), the previous one (shift-Tab).
+    NextField,
+    PrevField,
     Left,
     Right,
     Home,
@@ -151,6 +178,8 @@ impl Key {
             KeyCode::PageDown => "PgDn".into(),
             KeyCode::Backspace => "Backspace".into(),
             KeyCode::Delete => "Del".into(),
+            KeyCode::Tab => "Tab".into(),
+            KeyCode::BackTab => "shift-Tab".into(),
             other => format!("{other:?}"),
         };
         if self.mods.contains(KeyModifiers::CONTROL) {
@@ -185,17 +214,21 @@ pub enum Section {
     Menu,
     Views,
     Audit,
+    Probe,
+    Invocations,
     Typing,
 }
 
 impl Section {
-    pub const ORDER: [Section; 7] = [
+    pub const ORDER: [Section; 9] = [
         Section::Everywhere,
         Section::List,
         Section::Menu,
         Section::Moving,
         Section::Views,
         Section::Audit,
+        Section::Probe,
+        Section::Invocations,
         Section::Typing,
     ];
 
@@ -207,7 +240,9 @@ impl Section {
             Section::Menu => "Actions on a resource (list and action menu)",
             Section::Views => "Describe, invoke, console",
             Section::Audit => "Audit",
-            Section::Typing => "Typing (filter, jump, payload)",
+            Section::Probe => "Probe (unsigned | signed)",
+            Section::Invocations => "Invocations",
+            Section::Typing => "Typing (filter, jump, payload, probe request)",
         }
     }
 }
@@ -225,14 +260,43 @@ pub struct Binding {
 use Mode::*;
 
 const NAV: &[Mode] = &[
-    List, Menu, Help, Describe, Document, Confirm, Result, Audit, Console,
+    List,
+    Menu,
+    Help,
+    Describe,
+    Document,
+    Confirm,
+    Result,
+    Audit,
+    Console,
+    Probe,
+    Invocations,
 ];
 const NOT_LIST: &[Mode] = &[
-    Menu, Help, Describe, Document, Confirm, Result, Audit, Console,
+    Menu,
+    Help,
+    Describe,
+    Document,
+    Confirm,
+    Result,
+    Audit,
+    Console,
+    Probe,
+    Invocations,
 ];
-const SCROLL: &[Mode] = &[List, Menu, Help, Describe, Document, Result, Audit];
-const REFRESH: &[Mode] = &[List, Menu, Describe, Result, Audit];
-const TYPING: &[Mode] = &[Filter, Jump, Payload];
+const SCROLL: &[Mode] = &[
+    List,
+    Menu,
+    Help,
+    Describe,
+    Document,
+    Result,
+    Audit,
+    Probe,
+    Invocations,
+];
+const REFRESH: &[Mode] = &[List, Menu, Describe, Result, Audit, Probe, Invocations];
+const TYPING: &[Mode] = &[Filter, Jump, Payload, ProbeForm];
 const DIGITS: &[Key] = &[
     ch('1'),
     ch('2'),
@@ -448,11 +512,67 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("cross-account"),
     },
     Binding {
+        modes: &[Probe],
+        keys: &[ch('e')],
+        action: Action::Edit,
+        section: Section::Probe,
+        help: "edit the request: method, path, body, stage",
+        hint: Some("edit"),
+    },
+    Binding {
+        modes: &[Probe],
+        keys: &[ch('s')],
+        action: Action::ToggleSigned,
+        section: Section::Probe,
+        help: "show or hide the signed request (signature and token redacted)",
+        hint: Some("signed request"),
+    },
+    Binding {
+        modes: &[Invocations],
+        keys: &[ch('b')],
+        action: Action::CycleGroup,
+        section: Section::Invocations,
+        help: "summary by caller account, principal or day",
+        hint: Some("group by"),
+    },
+    Binding {
+        modes: &[Invocations],
+        keys: &[ch('t')],
+        action: Action::CycleWindow,
+        section: Section::Invocations,
+        help: "time window: last hour, day, 7 days, 30 days (reads again)",
+        hint: Some("window"),
+    },
+    Binding {
+        modes: &[Invocations],
+        keys: &[ch('c')],
+        action: Action::ToggleCrossAccount,
+        section: Section::Invocations,
+        help: "cross-account calls only, or all",
+        hint: Some("cross-account"),
+    },
+    Binding {
+        modes: &[ProbeForm],
+        keys: &[code(KeyCode::Tab), code(KeyCode::Down)],
+        action: Action::NextField,
+        section: Section::Typing,
+        help: "probe request: the next field",
+        hint: Some("next field"),
+    },
+    Binding {
+        modes: &[ProbeForm],
+        keys: &[code(KeyCode::BackTab), code(KeyCode::Up)],
+        action: Action::PrevField,
+        section: Section::Typing,
+        help: "probe request: the previous field",
+        hint: None,
+    },
+    Binding {
         modes: TYPING,
         keys: &[code(KeyCode::Enter)],
         action: Action::Submit,
         section: Section::Typing,
-        help: "done (the payload: go on to invoke)",
+        help: "done (payload: go on to invoke; probe request: send it)",
         hint: Some("done"),
     },
     Binding {
@@ -570,6 +690,20 @@ pub const VERBS: &[VerbSpec] = &[
         help: "CloudTrail's event history for it in the console",
     },
     VerbSpec {
+        verb: Verb::Probe,
+        key: 'p',
+        name: "probe",
+        native: Some("probe"),
+        help: "call the API unsigned and SigV4-signed, and explain both answers",
+    },
+    VerbSpec {
+        verb: Verb::Invocations,
+        key: 'w',
+        name: "invocations",
+        native: Some("invocations"),
+        help: "who called it, from which accounts (trail data events, access logs)",
+    },
+    VerbSpec {
         verb: Verb::Copy,
         key: 'y',
         name: "copy id",
@@ -577,10 +711,6 @@ pub const VERBS: &[VerbSpec] = &[
         help: "copy the physical id to the clipboard (OSC 52)",
     },
 ];
-
-/// Keys kept free for actions still to come, so no user command takes them meanwhile: `p` is
-/// the API probe's (a `VerbSpec` row with `native: Some("probe")` is all it will need here).
-pub const RESERVED: &[(char, &str)] = &[('p', "probe")];
 
 /// The verb row for a catalogue command's native action name.
 pub fn verb_for_native(name: &str) -> Option<&'static VerbSpec> {
@@ -747,13 +877,24 @@ mod tests {
     }
 
     #[test]
-    fn reserved_keys_stay_free() {
-        for (c, what) in RESERVED {
-            for mode in [List, Menu] {
-                assert_eq!(map(mode, press(*c)), None, "{c} is kept for {what}");
-            }
-            assert!(VERBS.iter().all(|v| v.key != *c));
-        }
+    fn probe_and_invocations_have_their_keys() {
+        assert_eq!(map(List, press('p')), Some(Action::Verb(Verb::Probe)));
+        assert_eq!(map(Menu, press('w')), Some(Action::Verb(Verb::Invocations)));
+        assert_eq!(map(Probe, press('e')), Some(Action::Edit));
+        assert_eq!(map(Probe, press('r')), Some(Action::Refresh));
+        assert_eq!(map(ProbeForm, press('e')), Some(Action::Input('e')));
+        assert_eq!(map(ProbeForm, key(KeyCode::Tab)), Some(Action::NextField));
+        assert_eq!(
+            map(
+                ProbeForm,
+                KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)
+            ),
+            Some(Action::PrevField)
+        );
+        assert_eq!(map(ProbeForm, key(KeyCode::Enter)), Some(Action::Submit));
+        assert_eq!(map(Invocations, press('b')), Some(Action::CycleGroup));
+        assert_eq!(map(Invocations, press('t')), Some(Action::CycleWindow));
+        assert_eq!(map(Invocations, press('j')), Some(Action::Down));
     }
 
     #[test]

@@ -210,12 +210,17 @@ mod tests {
                 (None, "visit-console"),
                 (Some('a'), "audit"),
                 (Some('e'), "audit-console"),
+                (Some('w'), "invocations"),
                 (Some('y'), "copy id"),
-                // A native action the TUI has no view for yet: listed, no key.
-                (None, "invocations"),
                 (Some('1'), "logs"),
             ]
         );
-        assert!(items[7].help.starts_with("(command line only)"));
+        let api = catalogue.commands_for(
+            Some("aws-cdk-lib.aws_apigateway.RestApi"),
+            Some("AWS::ApiGateway::RestApi"),
+        );
+        let keys: Vec<Option<char>> = super::items(&api).iter().map(|i| i.key).collect();
+        assert!(keys.contains(&Some('p')), "{keys:?}");
+        assert!(keys.contains(&Some('w')), "{keys:?}");
     }
 }

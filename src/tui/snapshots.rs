@@ -203,3 +203,77 @@ fn narrow_and_tiny_terminals_keep_their_shape() {
     }
     assert!(screen(&app, 20, 5).contains("cdkx needs at least"));
 }
+
+fn probed() -> App {
+    let mut app = app();
+    let row = select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Char('p'));
+    let id = request_of(&app.take_effects()).expect("a probe request");
+    let subject = app.subject(row);
+    let result = probe_result(&app, &subject);
+    app.receive(Msg::Probed {
+        id,
+        result: Ok(Box::new(result)),
+    });
+    app
+}
+
+#[test]
+fn probe_split_view() {
+    snap("probe", &probed());
+}
+
+#[test]
+fn probe_form() {
+    let mut app = probed();
+    press(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "items");
+    snap("probe_form", &app);
+}
+
+#[test]
+fn invocations_view() {
+    use crate::actions::invocations::{
+        GroupBy, InvocationReport, Progress, SourceKind, SourceReport,
+    };
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('w'));
+    let id = request_of(&app.take_effects()).expect("an invocations request");
+    let calls = invocation_calls(30);
+    app.receive(Msg::InvocationsFound {
+        id,
+        progress: Progress {
+            objects: 4,
+            bytes: 1_200_000,
+            calls: 30,
+        },
+        calls: calls.clone(),
+    });
+    app.receive(Msg::InvocationsDone {
+        id,
+        result: Ok(Box::new(InvocationReport {
+            construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
+            target: "arn".into(),
+            since: String::new(),
+            until: String::new(),
+            by: GroupBy::Account,
+            total: 30,
+            errors: 6,
+            groups: Vec::new(),
+            sources: vec![SourceReport {
+                source: SourceKind::Trail,
+                status: "used",
+                detail: "trail main (s3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/)"
+                    .into(),
+                how_to_enable: None,
+                objects_read: 4,
+                bytes_read: 1_200_000,
+                calls: 30,
+                sql: None,
+            }],
+            rows: Some(calls),
+        })),
+    });
+    snap("invocations", &app);
+}

@@ -19,8 +19,12 @@ use crate::actions::Subject;
 use crate::actions::audit::{Audit, AuditQuery};
 use crate::actions::command::open_in_browser;
 use crate::actions::describe::{DescribeOptions, describe};
+use crate::actions::invocations::{
+    GroupBy, Invocation, InvocationQuery, Progress, SourceKind, invocations,
+};
 use crate::actions::invoke::{InvokeRequest, invoke};
-use crate::aws::Aws;
+use crate::actions::probe;
+use crate::aws::{AthenaTarget, Aws};
 use crate::cache::Cache;
 use crate::cli::GlobalArgs;
 use crate::deployed;
@@ -139,6 +143,77 @@ impl Tasks {
                     Some(Msg::Invoked { id, result })
                 });
             }
+            Effect::Probe {
+                id,
+                subject,
+                request,
+                stage,
+            } => {
+                let (owner, base, model) = (self.aws_for(&subject), self.aws(), self.model.clone());
+                self.spawn(Some(Slot::Probe), "the probe", async move {
+                    let run = async {
+                        let (owner, signer) = (owner.await?, base.await?);
+                        let flag = std::env::var("CDKX_EXECUTE_API_ENDPOINT")
+                            .ok()
+                            .filter(|v| !v.is_empty());
+                        let endpoint = probe::endpoint_override(flag.as_deref(), &signer);
+                        probe::probe_construct(
+                            &model,
+                            &owner,
+                            &signer,
+                            &subject,
+                            stage.as_deref(),
+                            &request,
+                            endpoint,
+                        )
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string())
+                    };
+                    Some(Msg::Probed {
+                        id,
+                        result: run.await,
+                    })
+                });
+            }
+            Effect::Invocations {
+                id,
+                subject,
+                window,
+            } => {
+                let (aws, tx) = (self.aws_for(&subject), self.tx.clone());
+                self.spawn(Some(Slot::Invocations), "invocations", async move {
+                    let aws = match aws.await {
+                        Ok(aws) => aws,
+                        Err(e) => {
+                            return Some(Msg::InvocationsDone { id, result: Err(e) });
+                        }
+                    };
+                    let until = now();
+                    let query = InvocationQuery {
+                        since: until - window,
+                        until,
+                        source: SourceKind::Auto,
+                        trail_logs: None,
+                        athena_table: None,
+                        athena: AthenaTarget::default(),
+                        by: GroupBy::Account,
+                        keep_rows: true,
+                    };
+                    let progress = move |progress: Progress, found: &[Invocation]| {
+                        let _ = tx.send(Event::Msg(Box::new(Msg::InvocationsFound {
+                            id,
+                            progress,
+                            calls: found.to_vec(),
+                        })));
+                    };
+                    let result = invocations(&aws, &subject, &query, &progress)
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    Some(Msg::InvocationsDone { id, result })
+                });
+            }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),
             Effect::AuditMore { id, cursor } => self.audit(id, Start::More(cursor)),
             Effect::Cancel(slot) => {
@@ -174,10 +249,7 @@ impl Tasks {
             let mut audit = match start {
                 Start::More(cursor) => cursor.0,
                 Start::New(subject) => {
-                    let now = SystemTime::now()
-                        .duration_since(UNIX_EPOCH)
-                        .map(|d| d.as_secs_f64())
-                        .unwrap_or_default();
+                    let now = now();
                     let query = AuditQuery {
                         since: now - AUDIT_DAYS * 86400.0,
                         until: now,
@@ -255,6 +327,13 @@ impl Tasks {
             let _ = tx.send(Event::Msg(Box::new(msg)));
         });
     }
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default()
 }
 
 enum Start {

@@ -15,6 +15,7 @@ use super::theme::Theme;
 use super::ui;
 use crate::actions::describe::{Description, EnvVar, FunctionDescription};
 use crate::actions::invoke::{InvokeResult, Payload};
+use crate::actions::probe::ProbeResult;
 use crate::aws::{CallerIdentity, StackResourceRow};
 use crate::deployed::{DeployedStack, Deployment, StackState};
 use crate::model;
@@ -213,7 +214,87 @@ pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
         | Effect::Invoke { id, .. }
         | Effect::AuditStart { id, .. }
         | Effect::AuditMore { id, .. }
+        | Effect::Probe { id, .. }
+        | Effect::Invocations { id, .. }
         | Effect::Lookup { id, .. } => Some(*id),
         _ => None,
     })
+}
+
+/// A probe of the iam-api example's API from its own account: unsigned 403, signed 200.
+pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult {
+    use crate::actions::probe::{ProbeSide, ProbeTarget};
+    use crate::verdict::{Side, Signing, judge};
+    let side =
+        |status: u16, body: serde_json::Value, error_type: Option<&str>, signing| ProbeSide {
+            side: Some(Side {
+                status: Some(status),
+                error_type: error_type.map(str::to_string),
+                verdict: judge(Some(status), &body, error_type, signing),
+                body,
+            }),
+            request_id: Some(format!("req-{status}")),
+            latency_ms: Some(12.0),
+            error: None,
+        };
+    let caller = CallerIdentity {
+        account: ACCOUNT.into(),
+        arn: format!("arn:aws:iam::{ACCOUNT}:user/dev"),
+    };
+    let api = subject.physical_id.clone().unwrap_or_default();
+    ProbeResult {
+        method: "GET".into(),
+        target: ProbeTarget {
+            url: format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/"),
+            region: REGION.into(),
+            endpoint: Some("http://localhost:5000".into()),
+        },
+        access: Some(crate::actions::access::analyze(
+            &app.model,
+            subject,
+            Some(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+                "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})),
+            Some(&caller),
+        )),
+        signer: Some(caller),
+        signer_source: "environment keys".into(),
+        unsigned: side(
+            403,
+            json!({"message": "Missing Authentication Token"}),
+            Some("MissingAuthenticationTokenException"),
+            Signing::Unsigned,
+        ),
+        signed: side(200, json!({"hello": "world"}), None, Signing::Signed),
+        signed_request: Some(crate::aws::SignedRequestView {
+            method: "GET".into(),
+            url: format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/"),
+            headers: vec![(
+                "authorization".into(),
+                "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=<redacted>".into(),
+            )],
+        }),
+    }
+}
+
+/// `n` calls of a function, one a minute; every 4th from account 222222222222, every 5th failed.
+pub fn invocation_calls(n: usize) -> Vec<crate::actions::invocations::Invocation> {
+    (0..n)
+        .map(|i| {
+            let account = if i % 4 == 0 { "222222222222" } else { ACCOUNT };
+            let epoch = 1_767_225_600.0 - 60.0 * i as f64;
+            crate::actions::invocations::Invocation {
+                time: format!("2026-01-01T{:02}:{:02}:00Z", 23 - i / 60, 59 - i % 60),
+                epoch,
+                caller_account: Some(account.into()),
+                principal: format!("arn:aws:sts::{account}:assumed-role/caller/s{}", i % 3),
+                source_ip: Some(format!("10.0.0.{i}")),
+                error: (i % 5 == 4).then(|| "AccessDenied".into()),
+                status: None,
+                path: None,
+                cross_account: account != ACCOUNT,
+                source: "trail",
+            }
+        })
+        .collect()
 }

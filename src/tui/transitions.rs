@@ -502,3 +502,253 @@ fn a_task_that_fails_is_an_error_line_not_an_exit() {
     }
     assert!(app.status.is_none());
 }
+
+#[test]
+fn probe_sends_shows_both_sides_and_edits_the_request() {
+    let mut app = app();
+    let row = select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.mode(), Mode::Probe);
+    let effects = app.take_effects();
+    let Some(Effect::Probe {
+        id, request, stage, ..
+    }) = effects.last()
+    else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (request.method.as_str(), request.path.as_str()),
+        ("GET", "/")
+    );
+    assert_eq!(*stage, None, "the app's stage unless one is named");
+    let first = *id;
+    assert!(screen(&app, 80, 24).contains("sending the request unsigned and signed"));
+    let subject = app.subject(row);
+    let result = probe_result(&app, &subject);
+    app.receive(Msg::Probed {
+        id: first,
+        result: Ok(Box::new(result.clone())),
+    });
+    let text = screen(&app, 160, 48);
+    for needle in [
+        "UNSIGNED",
+        "SIGNED (SigV4)",
+        "403 Missing Authentication Token",
+        "IAM auth is enforced",
+        "200 OK",
+        "\"hello\": \"world\"",
+        "signed as arn:aws:iam::123456789012:user/dev",
+        "access: resource policy allows: arn:aws:iam::123456789012:root",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    press(&mut app, KeyCode::Char('s'));
+    assert!(screen(&app, 160, 48).contains("Signature=<redacted>"));
+
+    // e: the form, starting from the request sent; Tab moves between fields.
+    press(&mut app, KeyCode::Char('e'));
+    assert_eq!(app.mode(), Mode::ProbeForm);
+    press(&mut app, KeyCode::End);
+    typed(&mut app, "items?id=1");
+    press(&mut app, KeyCode::Tab);
+    typed(&mut app, "{\"a\":1}");
+    press(&mut app, KeyCode::BackTab);
+    press(&mut app, KeyCode::BackTab);
+    app.act(Action::ClearInput);
+    typed(&mut app, "post");
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::Probe, "back on the same probe view");
+    assert_eq!(app.views.len(), 1);
+    let effects = app.take_effects();
+    let Some(Effect::Probe { id, request, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(
+        (
+            request.method.as_str(),
+            request.path.as_str(),
+            request.body.as_slice()
+        ),
+        ("POST", "/items?id=1", &b"{\"a\":1}"[..])
+    );
+    let second = *id;
+    // The first answer is stale now.
+    app.receive(Msg::Probed {
+        id: first,
+        result: Ok(Box::new(result)),
+    });
+    assert!(screen(&app, 80, 24).contains("sending the request"));
+    app.receive(Msg::Probed {
+        id: second,
+        result: Err("connection refused".into()),
+    });
+    assert!(screen(&app, 80, 24).contains("✗ connection refused"));
+    // The request is remembered: p sends it again from the list.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('p'));
+    let effects = app.take_effects();
+    let Some(Effect::Probe { request, .. }) = effects.last() else {
+        panic!()
+    };
+    assert_eq!(request.path, "/items?id=1");
+    // Esc cancels a running probe, and its answer is dropped.
+    press(&mut app, KeyCode::Esc);
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Cancel(Slot::Probe)))
+    );
+}
+
+#[test]
+fn a_bad_probe_request_is_refused_in_the_form() {
+    let mut app = app();
+    select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Char('p'));
+    press(&mut app, KeyCode::Char('e'));
+    typed(&mut app, "a b");
+    app.take_effects();
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::ProbeForm, "the form stays");
+    assert!(screen(&app, 80, 24).contains("percent-encoded"));
+    assert!(app.take_effects().is_empty(), "nothing sent");
+    // Only an API has a probe. (Esc closes the form, stops the probe, leaves the view.)
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Esc);
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('p'));
+    assert!(app.views.is_empty());
+    assert!(screen(&app, 160, 48).contains("has no `probe` action"));
+}
+
+#[test]
+fn readonly_sends_only_safe_probe_methods() {
+    let mut app = readonly_app();
+    select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.mode(), Mode::Probe, "GET is read-only");
+    press(&mut app, KeyCode::Char('e'));
+    press(&mut app, KeyCode::BackTab);
+    app.act(Action::ClearInput);
+    typed(&mut app, "DELETE");
+    app.take_effects();
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode(), Mode::ProbeForm);
+    assert!(app.take_effects().is_empty());
+    assert!(screen(&app, 80, 24).contains("READONLY"));
+}
+
+#[test]
+fn invocations_stream_in_and_the_summary_follows() {
+    use crate::actions::invocations::{
+        GroupBy, InvocationReport, Progress, SourceKind, SourceReport,
+    };
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('w'));
+    assert_eq!(app.mode(), Mode::Invocations);
+    let effects = app.take_effects();
+    let Some(Effect::Invocations { id, window, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*window, 86400.0, "a day, as the CLI");
+    let id = *id;
+    let calls = invocation_calls(40);
+    app.receive(Msg::InvocationsFound {
+        id,
+        progress: Progress {
+            objects: 3,
+            bytes: 2_500_000,
+            calls: 20,
+        },
+        calls: calls[..20].to_vec(),
+    });
+    let text = screen(&app, 160, 48);
+    assert!(text.contains("3 objects, 2.5 MB, 20 calls"), "{text}");
+    assert!(text.contains("reading…"), "{text}");
+    let Some(View::Invocations(v)) = app.views.last() else {
+        panic!()
+    };
+    let groups = v.summary.groups();
+    assert_eq!(
+        (groups[0].key.as_str(), groups[0].calls),
+        ("123456789012", 15)
+    );
+    assert_eq!(
+        (groups[1].key.as_str(), groups[1].calls),
+        ("222222222222", 5)
+    );
+    // A stale batch (another request's) is ignored.
+    app.receive(Msg::InvocationsFound {
+        id: super::app::RequestId(999),
+        progress: Progress::default(),
+        calls: calls.clone(),
+    });
+    let mut trail = SourceReport {
+        source: SourceKind::Trail,
+        status: "used",
+        detail: "trail main (s3://trail-bucket/AWSLogs/)".into(),
+        how_to_enable: None,
+        objects_read: 6,
+        bytes_read: 5_000_000,
+        calls: 40,
+        sql: None,
+    };
+    let mut athena = trail.clone();
+    athena.source = SourceKind::Athena;
+    athena.status = "not-configured";
+    athena.detail = "no Athena table given".into();
+    athena.how_to_enable = Some("pass --athena-table DATABASE.TABLE".into());
+    trail.calls = 40;
+    app.receive(Msg::InvocationsDone {
+        id,
+        result: Ok(Box::new(InvocationReport {
+            construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
+            target: "arn".into(),
+            since: String::new(),
+            until: String::new(),
+            by: GroupBy::Account,
+            total: 40,
+            errors: 8,
+            groups: Vec::new(),
+            sources: vec![trail, athena],
+            rows: Some(calls),
+        })),
+    });
+    let text = screen(&app, 160, 48);
+    for needle in [
+        "40 calls",
+        "trail: used",
+        "athena: not-configured",
+        "to enable it: pass --athena-table",
+        "CALLER ACCOUNT",
+        "AccessDenied",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+    let Some(View::Invocations(v)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(v.summary.groups()[0].calls, 30);
+    assert!(v.request.is_none());
+    press(&mut app, KeyCode::Char('b'));
+    assert!(screen(&app, 160, 48).contains("PRINCIPAL"));
+    press(&mut app, KeyCode::Char('c'));
+    let Some(View::Invocations(v)) = app.views.last() else {
+        panic!()
+    };
+    assert_eq!(
+        v.summary.groups().iter().map(|g| g.calls).sum::<u64>(),
+        10,
+        "cross-account only"
+    );
+    // t widens the window and reads again.
+    press(&mut app, KeyCode::Char('t'));
+    let effects = app.take_effects();
+    let Some(Effect::Invocations { window, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(*window, 7.0 * 86400.0);
+    assert_eq!(app.views.len(), 1, "the view is replaced, not stacked");
+}

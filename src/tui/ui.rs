@@ -152,6 +152,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<Link> {
             View::Audit(v) => v.render(app, body, buf),
             View::Pager(v) => v.render(app, body, buf),
             View::Console(v) => links = v.render(app, body, buf),
+            View::Probe(v) => v.render(app, body, buf),
+            View::ProbeForm(v) => v.render(app, body, buf),
+            View::Invocations(v) => v.render(app, body, buf),
         }
     }
     status_line(app, status, buf);

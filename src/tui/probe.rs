@@ -1,0 +1,417 @@
+//! The probe of an IAM-authorized REST API (`p`): the same request unsigned and SigV4-signed,
+//! the two answers side by side with their verdicts, who signed, and who may call the API. `e`
+//! opens a small form for the method, path, body and stage; `r` sends the request again.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Widget};
+
+use super::app::{App, Load, RequestId};
+use super::input::LineInput;
+use super::invoke::side_lines;
+use super::pager::{Scroll, draw_lines, wrapped};
+use super::text::{self, fit};
+use super::ui::{construct_pane, popup, state_lines};
+use crate::actions::Subject;
+use crate::actions::probe::{ProbeRequest, ProbeResult};
+
+/// Methods a READONLY session still sends: they are not meant to change anything.
+const SAFE_METHODS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
+
+/// The request as the form holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeInput {
+    pub method: String,
+    pub path: String,
+    pub body: String,
+    /// Empty: the stage the app deploys.
+    pub stage: String,
+}
+
+impl Default for ProbeInput {
+    fn default() -> ProbeInput {
+        ProbeInput {
+            method: "GET".into(),
+            path: "/".into(),
+            body: String::new(),
+            stage: String::new(),
+        }
+    }
+}
+
+impl ProbeInput {
+    /// The request to send, or why it cannot be sent.
+    pub fn request(&self, readonly: bool) -> Result<ProbeRequest, String> {
+        let method = self.method.trim().to_ascii_uppercase();
+        if method.is_empty() || !method.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(format!(
+                "method {:?}: expected a word like GET or POST",
+                text::safe(&self.method)
+            ));
+        }
+        if readonly && !SAFE_METHODS.contains(&method.as_str()) {
+            return Err(format!(
+                "READONLY: a {method} request may change things; only GET, HEAD and OPTIONS are sent"
+            ));
+        }
+        let path = self.path.trim();
+        if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("path: spaces and control characters must be percent-encoded (%20)".into());
+        }
+        let path = match path {
+            "" => "/".to_string(),
+            p if p.starts_with('/') || p.starts_with('?') => p.to_string(),
+            p => format!("/{p}"),
+        };
+        if !self.stage.trim().is_empty()
+            && !self
+                .stage
+                .trim()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
+        {
+            return Err(format!(
+                "stage {:?}: letters, digits, - and _ only",
+                text::safe(&self.stage)
+            ));
+        }
+        Ok(ProbeRequest {
+            method,
+            path,
+            headers: Vec::new(),
+            body: self.body.clone().into_bytes(),
+        })
+    }
+
+    pub fn stage(&self) -> Option<String> {
+        Some(self.stage.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// `GET /items` (and the stage when one is named), for titles.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} {}", self.method.trim().to_ascii_uppercase(), self.path);
+        if let Some(stage) = self.stage() {
+            s.push_str(&format!(" (stage {stage})"));
+        }
+        if !self.body.is_empty() {
+            s.push_str(&format!(", {} bytes of body", self.body.len()));
+        }
+        s
+    }
+}
+
+#[derive(Debug)]
+pub struct ProbeView {
+    pub subject: Subject,
+    pub input: ProbeInput,
+    pub load: Load<Box<ProbeResult>>,
+    pub scroll: Scroll,
+    pub show_signed: bool,
+}
+
+impl ProbeView {
+    pub fn new(subject: Subject, input: ProbeInput, id: RequestId) -> ProbeView {
+        ProbeView {
+            subject,
+            input,
+            load: Load::Loading(id),
+            scroll: Scroll::default(),
+            show_signed: false,
+        }
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        let hints = " e edit · s signed request · r send again · Esc back ";
+        let block = construct_pane(
+            app,
+            "probe",
+            &self.subject.construct_path,
+            self.load.pending().is_some(),
+            area.width,
+            hints,
+        );
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height < 4 {
+            return;
+        }
+        let w = inner.width as usize;
+        let r = match &self.load {
+            Load::Loaded(r) => r,
+            other => {
+                let mut lines = vec![Line::from(vec![
+                    Span::styled("request ", theme.dim()),
+                    Span::raw(
+                        fit(&text::safe(&self.input.summary()), w.saturating_sub(8)).into_owned(),
+                    ),
+                ])];
+                lines.push(Line::default());
+                lines.extend(state_lines(
+                    app,
+                    other,
+                    "sending the request unsigned and signed…",
+                    "r sends it again",
+                    w,
+                ));
+                draw_lines(&lines, &self.scroll, inner, buf, theme.dim());
+                return;
+            }
+        };
+        // What was sent, by whom, and who may call the API: full-width lines on top.
+        let mut head: Vec<Line<'static>> = Vec::new();
+        let mut target = format!("{} {}", r.method, r.target.url);
+        if let Some(e) = &r.target.endpoint {
+            target.push_str(&format!("  (via {e})"));
+        }
+        head.extend(wrapped(&text::safe(&target), w, theme.heading()));
+        let signer = match &r.signer {
+            Some(c) => format!("signed as {} ({})", c.arn, r.signer_source),
+            None => format!("signed with {}", r.signer_source),
+        };
+        head.extend(wrapped(&text::safe(&signer), w, theme.dim()));
+        if let Some(a) = &r.access {
+            // All of it when there is room; on a small screen, the line about the signer.
+            let lines = a.lines();
+            let roomy = inner.height >= 30;
+            for l in &lines {
+                let about_you = l.starts_with("you (");
+                if !roomy && !about_you && a.caller.is_some() {
+                    continue;
+                }
+                let style = if about_you {
+                    match a.caller.as_ref().map(|c| {
+                        c.resource_policy_allows != Some(false)
+                            && c.identity_policy_allows != Some(false)
+                    }) {
+                        Some(true) => theme.ok(),
+                        _ => theme.warn(),
+                    }
+                } else {
+                    theme.dim()
+                };
+                head.extend(wrapped(&format!("access: {l}"), w, style));
+            }
+        }
+        if self.show_signed {
+            head.push(Line::default());
+            match &r.signed_request {
+                Some(v) => {
+                    head.push(Line::styled(
+                        "signed request (signature and token redacted):",
+                        theme.heading(),
+                    ));
+                    head.extend(wrapped(
+                        &text::safe(&format!("{} {}", v.method, v.url)),
+                        w,
+                        Style::new(),
+                    ));
+                    for (k, val) in &v.headers {
+                        head.extend(wrapped(
+                            &text::safe(&format!("  {k}: {val}")),
+                            w,
+                            theme.dim(),
+                        ));
+                    }
+                }
+                None => head.push(Line::styled(
+                    "no signed request was made (see the signed side)",
+                    theme.dim(),
+                )),
+            }
+        }
+        head.push(Line::default());
+        // The two answers, side by side; everything scrolls together.
+        let half = inner.width.saturating_sub(3) / 2;
+        let right_w = inner.width.saturating_sub(half + 3);
+        let left = side_lines(
+            app,
+            "UNSIGNED",
+            &r.unsigned.as_side(),
+            &r.unsigned.details(),
+            half as usize,
+        );
+        let right = side_lines(
+            app,
+            "SIGNED (SigV4)",
+            &r.signed.as_side(),
+            &r.signed.details(),
+            right_w as usize,
+        );
+        let pairs = left.len().max(right.len());
+        let total = head.len() + pairs;
+        let first = self.scroll.window(total, inner.height as usize);
+        for (i, y) in (first..total).zip(inner.y..inner.y + inner.height) {
+            if i < head.len() {
+                buf.set_line(inner.x, y, &head[i], inner.width);
+                continue;
+            }
+            let j = i - head.len();
+            if let Some(l) = left.get(j) {
+                buf.set_line(inner.x, y, l, half);
+            }
+            buf.set_stringn(inner.x + half + 1, y, "│", 1, theme.border());
+            if let Some(l) = right.get(j) {
+                buf.set_line(inner.x + half + 3, y, l, right_w);
+            }
+        }
+    }
+}
+
+/// The request form over the probe view.
+#[derive(Debug)]
+pub struct ProbeForm {
+    pub subject: Subject,
+    /// Method, path, body, stage.
+    pub fields: [LineInput; 4],
+    pub focus: usize,
+    /// Why Enter was refused, until the next edit.
+    pub error: Option<String>,
+}
+
+const LABELS: [&str; 4] = ["Method", "Path", "Body", "Stage"];
+
+impl ProbeForm {
+    pub fn new(subject: Subject, input: &ProbeInput) -> ProbeForm {
+        ProbeForm {
+            subject,
+            fields: [
+                LineInput::new(&input.method),
+                LineInput::new(&input.path),
+                LineInput::new(&input.body),
+                LineInput::new(&input.stage),
+            ],
+            focus: 1,
+            error: None,
+        }
+    }
+
+    pub fn input(&self) -> ProbeInput {
+        ProbeInput {
+            method: self.fields[0].text().to_string(),
+            path: self.fields[1].text().to_string(),
+            body: self.fields[2].text().to_string(),
+            stage: self.fields[3].text().to_string(),
+        }
+    }
+
+    pub fn next(&mut self, forward: bool) {
+        let n = self.fields.len();
+        self.focus = if forward {
+            (self.focus + 1) % n
+        } else {
+            (self.focus + n - 1) % n
+        };
+    }
+
+    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+        let theme = &app.theme;
+        let rect = popup(area, 76, 12);
+        Clear.render(rect, buf);
+        let block = Block::bordered()
+            .border_style(theme.border())
+            .title(Line::styled(
+                format!(
+                    " probe {} ",
+                    fit(&text::safe(&self.subject.construct_id), 60)
+                ),
+                theme.title(),
+            ))
+            .title_bottom(Line::styled(
+                " Tab next field · Enter send · Esc cancel ",
+                theme.dim(),
+            ));
+        let inner = block.inner(rect);
+        block.render(rect, buf);
+        let w = inner.width as usize;
+        let api = self
+            .subject
+            .physical_id
+            .as_deref()
+            .unwrap_or(&self.subject.physical_state);
+        buf.set_line(
+            inner.x,
+            inner.y,
+            &Line::from(vec![
+                Span::styled("API ", theme.dim()),
+                Span::raw(fit(&text::safe(api), w.saturating_sub(4)).into_owned()),
+            ]),
+            inner.width,
+        );
+        for (i, (label, field)) in LABELS.iter().zip(&self.fields).enumerate() {
+            let y = inner.y + 2 + i as u16;
+            if y >= inner.y + inner.height {
+                break;
+            }
+            let focused = i == self.focus;
+            let prefix = format!("{}{label:<7}", if focused { "▸ " } else { "  " });
+            let row = Rect::new(inner.x, y, inner.width, 1);
+            if focused {
+                let pos = field.render(&prefix, row, buf, Style::new(), theme.key());
+                app.cursor.set(Some(pos));
+            } else {
+                buf.set_stringn(row.x, y, &prefix, w, theme.dim());
+                let shown = if i == 3 && field.text().is_empty() {
+                    ("(the stage the app deploys)".to_string(), theme.dim())
+                } else {
+                    (text::safe(field.text()).into_owned(), Style::new())
+                };
+                let pw = text::width(&prefix) as u16;
+                buf.set_stringn(
+                    row.x + pw,
+                    y,
+                    fit(&shown.0, w.saturating_sub(pw as usize)),
+                    w.saturating_sub(pw as usize),
+                    shown.1,
+                );
+            }
+        }
+        let (note, style) = match (&self.error, self.input().request(app.header.readonly)) {
+            (Some(e), _) => (format!("✗ {e}"), theme.error()),
+            (None, Ok(_)) => (
+                "sent twice at once: unsigned and signed (SigV4)".to_string(),
+                theme.dim(),
+            ),
+            (None, Err(e)) => (format!("✗ {e}"), theme.warn()),
+        };
+        if inner.height > 7 {
+            buf.set_stringn(inner.x, inner.y + 7, fit(&text::safe(&note), w), w, style);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(method: &str, path: &str) -> ProbeInput {
+        ProbeInput {
+            method: method.into(),
+            path: path.into(),
+            ..ProbeInput::default()
+        }
+    }
+
+    #[test]
+    fn the_form_makes_requests_and_refuses_bad_ones() {
+        let r = input("post", "items?id=1").request(false).unwrap();
+        assert_eq!(
+            (r.method.as_str(), r.path.as_str()),
+            ("POST", "/items?id=1")
+        );
+        assert_eq!(input("GET", "").request(false).unwrap().path, "/");
+        assert!(input("GE T", "/").request(false).is_err());
+        assert!(input("GET", "/a b").request(false).is_err());
+        assert!(input("GET", "/a\u{1b}[2J").request(false).is_err());
+        let err = input("DELETE", "/").request(true).unwrap_err();
+        assert!(err.starts_with("READONLY"), "{err}");
+        assert!(input("head", "/").request(true).is_ok());
+        let staged = ProbeInput {
+            stage: "prod/../x".into(),
+            ..ProbeInput::default()
+        };
+        assert!(staged.request(false).is_err());
+    }
+}
