@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import cdkx_apigw
 import cdkx_cfn
 import cdkx_cloudtrail
+import cdkx_lake
 import cdkx_lambda
 
 CONTROL_PREFIX = "/moto-api/cdkx/"
@@ -361,6 +362,7 @@ def reset_all() -> None:
     """Everything the project keeps beside moto's backends."""
     cdkx_lambda.reset()
     cdkx_cloudtrail.reset()
+    cdkx_lake.reset()
     cdkx_apigw.reset()
     clear_faults()
     clear_requests()
@@ -385,6 +387,15 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
         "POST": lambda b: (200, cdkx_cloudtrail.seed(b)),
         "GET": lambda b: _ok(cdkx_cloudtrail.list_seeded()),
         "DELETE": lambda b: (cdkx_cloudtrail.clear(), _ok())[1],
+    },
+    "lake/query-results": {
+        "POST": lambda b: (200, cdkx_lake.add_results(b)),
+        "GET": lambda b: _ok(cdkx_lake.list_results()),
+        "DELETE": lambda b: (cdkx_lake.clear_results(), _ok())[1],
+    },
+    "lake/queries": {
+        "GET": lambda b: _ok(cdkx_lake.list_queries()),
+        "DELETE": lambda b: (cdkx_lake.clear_queries(), _ok())[1],
     },
     "faults": {
         "POST": lambda b: (200, add_fault(b)),
@@ -427,7 +438,7 @@ def _control(environ: dict) -> tuple[int, Any]:
             _drain(environ)
         return handler(body)
     except (ControlError, cdkx_lambda.ControlError, cdkx_cloudtrail.ControlError,
-            cdkx_apigw.ControlError) as exc:
+            cdkx_lake.ControlError, cdkx_apigw.ControlError) as exc:
         return 400, {"error": str(exc)}
 
 

@@ -6,9 +6,10 @@
 Starts server.py on a free port, deploys a small generated assembly (a Stage, a
 second account, a nested stack and a template too large for TemplateBody) and
 every fixture under tests/fixtures/*/cdk.out, then checks the extensions: queued
-Lambda results, CloudTrail LookupEvents paging, faults, request counting, the API
-Gateway front door (requests signed with botocore; IAM and resource policies;
-canonicalization edge cases), reset and shutdown on stdin EOF. Exits non-zero when a check fails; the last line is
+Lambda results, CloudTrail LookupEvents paging, Athena GetQueryResults paging,
+CloudTrail Lake queries, faults, request counting, the API Gateway front door
+(requests signed with botocore; IAM and resource policies; canonicalization edge
+cases), reset and shutdown on stdin EOF. Exits non-zero when a check fails; the last line is
 "N passed, N failed".
 """
 
@@ -816,6 +817,112 @@ def main() -> int:
 
     check("CloudTrail LookupEvents: 120 seeded events in 3 pages by ResourceName", cloudtrail)
 
+    def athena_paging():
+        athena = emu.client("athena", config=NO_RETRY)
+        header = {"Data": [{"VarCharValue": "n"}, {"VarCharValue": "square"}]}
+        rows = [header] + [{"Data": [{"VarCharValue": str(i)}, {"VarCharValue": str(i * i)}]} for i in range(2499)]
+        columns = [{"Name": "n", "Type": "integer"}, {"Name": "square", "Type": "integer"}]
+        req = urllib.request.Request(
+            f"{emu.endpoint}/moto-api/static/athena/query-results", method="POST",
+            data=json.dumps({"results": [{"rows": rows, "column_info": columns}]}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            expect(resp.status == 201, resp.status)
+        qid = athena.start_query_execution(QueryString="SELECT n, n * n FROM t",
+                                           ResultConfiguration={"OutputLocation": "s3://cdkx-athena/out/"})["QueryExecutionId"]
+        pages, token = [], None
+        while True:
+            page = athena.get_query_results(QueryExecutionId=qid, **({"NextToken": token} if token else {}))
+            pages.append(page)
+            token = page.get("NextToken")
+            if not token:
+                break
+        expect([len(p["ResultSet"]["Rows"]) for p in pages] == [1000, 1000, 500],
+               [len(p["ResultSet"]["Rows"]) for p in pages])
+        expect(pages[0]["ResultSet"]["Rows"][0] == header, "the header row opens page 1")
+        expect(all(p["ResultSet"]["Rows"][0] != header for p in pages[1:]), "the header row is on page 1 only")
+        expect(all(p["ResultSet"]["ResultSetMetadata"]["ColumnInfo"] == columns for p in pages), "metadata per page")
+        expect([r for p in pages for r in p["ResultSet"]["Rows"]] == rows, "the pages add up to the rows, in order")
+        small = athena.get_query_results(QueryExecutionId=qid, MaxResults=7)
+        expect(len(small["ResultSet"]["Rows"]) == 7 and small.get("NextToken"), "MaxResults")
+        for bad in ("not-a-token", small["NextToken"][:-2]):
+            try:
+                athena.get_query_results(QueryExecutionId=qid, NextToken=bad)
+                raise AssertionError(f"NextToken {bad!r} must fail")
+            except ClientError as err:
+                expect(err.response["Error"]["Code"] == "InvalidRequestException", err.response)
+                expect(err.response["ResponseMetadata"]["HTTPStatusCode"] == 400, err.response)
+
+    check("Athena GetQueryResults: 2500 rows (header first) in pages of 1000, 1000, 500", athena_paging)
+
+    def lake():
+        ct = emu.client("cloudtrail", config=NO_RETRY)
+        created = ct.create_event_data_store(Name="cdkx-selftest")
+        arn = created["EventDataStoreArn"]
+        store_id = arn.rsplit("/", 1)[1]
+        expect(re.fullmatch(r"arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/[0-9a-f-]{36}", arn), arn)
+        expect(created["Name"] == "cdkx-selftest" and created["Status"] == "ENABLED", created)
+        listed = ct.list_event_data_stores()
+        expect([(s["EventDataStoreArn"], s["Status"]) for s in listed["EventDataStores"]] == [(arn, "ENABLED")]
+               and "NextToken" not in listed, listed)
+        rows = [[{"eventTime": f"2025-01-02 03:{i // 60 % 60:02d}:{i % 60:02d}.000"}, {"eventName": "Invoke"},
+                 {"n": str(i)}] for i in range(2500)]
+        status, body = emu.control("POST", "lake/query-results", {"rows": rows})
+        expect(status == 200 and body == {"account": "123456789012", "region": "us-east-1", "queued": 1}, body)
+        status, body = emu.control("POST", "lake/query-results", {"rows": [[{"a": "1", "b": "2"}]]})
+        expect(status == 400 and "one key" in body["error"], body)
+        emu.control("DELETE", "lake/queries")
+        statement = (f"SELECT eventTime, eventName, extract(year FROM eventTime) FROM {store_id} "
+                     "WHERE eventName = 'from x' ORDER BY eventTime DESC")
+        query_id = ct.start_query(QueryStatement=statement)["QueryId"]
+        described = ct.describe_query(QueryId=query_id)
+        expect(described["QueryStatus"] == "FINISHED" and described["QueryString"] == statement, described)
+        expect(described["QueryStatistics"]["EventsMatched"] == 2500, described["QueryStatistics"])
+        pages, token = [], None
+        while True:
+            page = ct.get_query_results(QueryId=query_id, **({"NextToken": token} if token else {}))
+            pages.append(page)
+            token = page.get("NextToken")
+            if not token:
+                break
+        expect([len(p["QueryResultRows"]) for p in pages] == [1000, 1000, 500],
+               [len(p["QueryResultRows"]) for p in pages])
+        expect([r for p in pages for r in p["QueryResultRows"]] == rows, "the pages add up to the rows, in order")
+        expect(pages[2]["QueryStatistics"]["ResultsCount"] == 500
+               and pages[2]["QueryStatistics"]["TotalResultsCount"] == 2500, pages[2]["QueryStatistics"])
+        expect(len(ct.get_query_results(QueryId=query_id, MaxQueryResults=3)["QueryResultRows"]) == 3, "MaxQueryResults")
+        # Nothing queued any more: the next query has no rows.
+        empty = ct.start_query(QueryStatement=f'SELECT * FROM "{store_id}"')["QueryId"]
+        expect(ct.get_query_results(QueryId=empty)["QueryResultRows"] == [], "no queued set -> no rows")
+        for kwargs, code in (
+            ({"QueryStatement": "SELECT * FROM 00000000-0000-0000-0000-000000000000"}, "EventDataStoreNotFoundException"),
+            ({"QueryStatement": "SELECT 1"}, "InvalidQueryStatementException"),
+        ):
+            try:
+                ct.start_query(**kwargs)
+                raise AssertionError(f"{kwargs} must fail")
+            except ClientError as err:
+                expect(err.response["Error"]["Code"] == code, err.response)
+        for call, code in ((lambda: ct.describe_query(QueryId=str(uuid.uuid4())), "QueryIdNotFoundException"),
+                           (lambda: ct.get_query_results(QueryId=str(uuid.uuid4())), "QueryIdNotFoundException"),
+                           (lambda: ct.get_query_results(QueryId=query_id, NextToken="nope"), "InvalidNextTokenException")):
+            try:
+                call()
+                raise AssertionError(f"{code} expected")
+            except ClientError as err:
+                expect(err.response["Error"]["Code"] == code, err.response)
+        recorded = emu.control("GET", "lake/queries")[1]
+        expect([(q["queryId"], q["statement"]) for q in recorded[:2]]
+               == [(query_id, statement), (empty, f'SELECT * FROM "{store_id}"')], recorded)
+        expect(all(q["account"] == "123456789012" and q["region"] == "us-east-1" for q in recorded), recorded)
+        expect([q["queryId"] for q in recorded[2:]] == [None, None], "rejected statements are recorded too")
+        other = emu.client("cloudtrail", region="eu-west-1")
+        expect(other.list_event_data_stores()["EventDataStores"] == [], "event data stores are per region")
+        counts = emu.control("GET", "requests")[1]["counts"]
+        expect(counts.get("cloudtrail:StartQuery", 0) >= 4 and counts.get("cloudtrail:GetQueryResults", 0) >= 3, counts)
+
+    check("CloudTrail Lake: event data store, StartQuery, 2500 queued rows in 3 pages, errors", lake)
+
     def faults():
         ct = emu.client("cloudtrail", config=NO_RETRY)
         cfn1 = emu.client("cloudformation", config=NO_RETRY)
@@ -892,6 +999,8 @@ def main() -> int:
             expect(r.status == 200, r.status)
         expect(cfn.describe_stacks()["Stacks"] == [], "stacks survive reset")
         expect(emu.control("GET", "lambda/results")[1]["queues"] == {}, "queues survive reset")
+        expect(emu.control("GET", "lake/queries")[1] == [], "Lake queries survive reset")
+        expect(emu.client("cloudtrail").list_event_data_stores()["EventDataStores"] == [], "event data stores survive reset")
         with tempfile.TemporaryDirectory() as tmp:
             emu.deploy(write_mini_assembly(tmp), "--stack", "MiniStack", "--quiet")
         top = [s["StackName"] for s in cfn.describe_stacks()["Stacks"] if not s.get("ParentId")]

@@ -33,13 +33,17 @@ def build_app():
     """moto's WSGI app with the project's patches, wrapped in the project's middleware."""
     # Patch before the first request: moto creates its per-service Flask apps
     # lazily and resolves handler methods at dispatch time.
+    import cdkx_athena
     import cdkx_cloudtrail
     import cdkx_http
+    import cdkx_lake
     import cdkx_lambda
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     cdkx_lambda.install()
     cdkx_cloudtrail.install()
+    cdkx_lake.install()
+    cdkx_athena.install()
     # The API Gateway front door (cdkx_apigw) needs no patch: the middleware hands
     # it execute-api requests before moto dispatches.
     # The CloudFormation fixes (cdkx_cfn) import moto's whole model map (~0.7 s);
