@@ -157,6 +157,12 @@ pub fn judge(
                 }
                 _ => advice.to_string(),
             };
+            let meaning = match (kind, signing) {
+                (VerdictKind::MissingAuthenticationToken, Signing::Signed) => {
+                    "refused although signed"
+                }
+                _ => meaning,
+            };
             return Verdict {
                 kind: *kind,
                 status,

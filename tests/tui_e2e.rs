@@ -295,3 +295,157 @@ fn readonly_refuses_invoke_and_says_why() {
     t.key("q");
     assert!(t.wait_exit(Duration::from_secs(30)).success());
 }
+
+/// Trail logs of `function` in the emulator's S3, under a trail that logs Lambda data events:
+/// 3 calls from 222222222222 and 2 from the function's own account (one failed), minutes ago.
+fn seed_trail_logs(emu: &Emulator, function: &str) {
+    emu.python(&format!(
+        r#"
+import gzip, datetime
+FUNCTION = {function:?}
+now = datetime.datetime.now(datetime.timezone.utc)
+arn = 'arn:aws:lambda:us-east-1:123456789012:function:' + FUNCTION
+def record(i, account, error=None):
+    t = now - datetime.timedelta(minutes=5 + i)
+    r = {{"eventVersion": "1.09", "eventTime": t.strftime('%Y-%m-%dT%H:%M:%SZ'), "eventSource": "lambda.amazonaws.com",
+         "eventName": "Invoke", "awsRegion": "us-east-1", "sourceIPAddress": "10.9.0.%d" % i,
+         "userIdentity": {{"type": "AssumedRole", "accountId": account, "arn": "arn:aws:sts::%s:assumed-role/caller/s" % account}},
+         "recipientAccountId": "123456789012", "eventID": "e-%d" % i, "eventCategory": "Data",
+         "resources": [{{"type": "AWS::Lambda::Function", "ARN": arn}}]}}
+    if error:
+        r["errorCode"] = error
+    return r
+records = [record(0, '222222222222'), record(1, '222222222222'), record(2, '222222222222'),
+           record(3, '123456789012'), record(4, '123456789012', 'AccessDenied')]
+s3 = client('s3')
+s3.create_bucket(Bucket='trail-bucket')
+key = 'AWSLogs/123456789012/CloudTrail/us-east-1/' + now.strftime('%Y/%m/%d') + '/123456789012_CloudTrail_us-east-1_x.json.gz'
+s3.put_object(Bucket='trail-bucket', Key=key, Body=gzip.compress(json.dumps({{"Records": records}}).encode()))
+ct = client('cloudtrail')
+ct.create_trail(Name='main', S3BucketName='trail-bucket')
+ct.put_event_selectors(TrailName='main', AdvancedEventSelectors=[{{"Name": "invokes", "FieldSelectors": [
+    {{"Field": "eventCategory", "Equals": ["Data"]}}, {{"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}}]}}])
+"#
+    ));
+}
+
+#[test]
+fn probe_and_invocations_views_against_the_emulator() {
+    let emu = Emulator::start();
+    emu.deploy(&fixture("iam-api"));
+    let cache = tempfile::tempdir().unwrap();
+    let function = requestor_function(&emu, cache.path());
+    // The API's function answers; the test's keys are a user of 123456789012 to the front door.
+    let out = emu
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["iamApiFn", "-o", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api_fn = v["construct"]["physicalId"].as_str().unwrap().to_string();
+    emu.post(
+        "/moto-api/cdkx/lambda/results",
+        &json!({"function": api_fn, "default": {"payload": {"statusCode": 200, "body": "{\"hello\":\"world\"}"}}}),
+    );
+    emu.post(
+        "/moto-api/cdkx/apigw/credentials",
+        &json!({"access_key_id": FAKE_ACCESS_KEY, "secret_access_key": FAKE_SECRET_KEY, "arn": "arn:aws:iam::123456789012:user/dev",
+                "policies": [{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}]}),
+    );
+    seed_trail_logs(&emu, &function);
+
+    let mut t = tui(&emu, cache.path(), &[], 160, 40);
+    t.wait_text(&["account: 123456789012", "iambackedapi"]);
+    t.key("/");
+    t.send("iam-backed-api");
+    t.key(ENTER);
+    t.key(ENTER);
+    t.wait_text(&["p probe", "w invocations"]);
+    // p: the same GET sent unsigned and signed, both answers judged.
+    t.key("p");
+    let screen = t.wait_text(&[
+        "UNSIGNED",
+        "SIGNED (SigV4)",
+        "403 Missing Authentication Token",
+        "IAM auth is enforced",
+        "200 OK",
+        "\"hello\": \"world\"",
+        // moto names every caller user/moto.
+        "signed as arn:aws:sts::123456789012:user/moto (environment",
+    ]);
+    assert!(
+        screen.contains("access: resource policy allows"),
+        "{screen}"
+    );
+    // s: the signed request, its signature redacted.
+    t.key("s");
+    t.wait_text(&[
+        "signed request (signature and token redacted)",
+        "Signature=<redacted>",
+    ]);
+    // e: POST /?probe=1 with a body; the front door sees exactly that, signed and not.
+    emu.delete("/moto-api/cdkx/apigw/requests");
+    t.key("e");
+    t.wait_text(&["Tab next field", "▸ Path"]);
+    t.send("?probe=1");
+    t.key("\t");
+    t.send("{\"a\":1}");
+    t.key("\x1b[Z"); // shift-Tab
+    t.key("\x1b[Z");
+    t.key("\x15"); // ctrl-u clears the method
+    t.send("POST");
+    t.key(ENTER);
+    t.wait_for("both POST answers", Duration::from_secs(30), |s| {
+        s.contains("POST https://") && s.contains("SIGNED (SigV4)")
+    });
+    let seen = emu.get("/moto-api/cdkx/apigw/requests");
+    let seen = seen["requests"].as_array().unwrap();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    for r in seen {
+        assert_eq!(
+            (r["method"].as_str(), r["query"].as_str()),
+            (Some("POST"), Some("probe=1")),
+            "{r}"
+        );
+    }
+    // The API has no POST method: API Gateway refuses it as if unsigned, and cdkx says why.
+    let screen = t.wait_text(&["refused although signed", "the path or method may not"]);
+    assert!(screen.contains("POST https://"), "{screen}");
+
+    // w on the function: who called it, from the trail's logs in S3.
+    t.key(ESC);
+    t.wait_text(&["p probe"]);
+    t.key(ESC);
+    t.key("/");
+    t.key("\x15");
+    t.send("requestorFn");
+    t.key(ENTER);
+    t.key("w");
+    let screen = t.wait_text(&[
+        "invocations · last day",
+        "1 objects",
+        "5 calls",
+        "trail: used",
+        "CALLER ACCOUNT",
+        "222222222222",
+        "AccessDenied",
+    ]);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("222222222222") && l.contains(" 3 ")),
+        "3 calls from the other account: {screen}"
+    );
+    t.key("b");
+    t.wait_text(&[
+        "PRINCIPAL",
+        "arn:aws:sts::222222222222:assumed-role/caller/s",
+    ]);
+    t.key(ESC);
+    t.key("q");
+    assert!(t.wait_exit(Duration::from_secs(30)).success());
+    let raw = String::from_utf8_lossy(&t.raw_output()).into_owned();
+    assert!(!raw.contains(FAKE_SECRET_KEY));
+}

@@ -284,7 +284,7 @@ impl InvocationsView {
         // The calls, newest first once all are in.
         let wide = w >= 110;
         let widths = if wide {
-            fixed_widths(w, &[1, 20, 12, 44, 15, 14, 20])
+            fixed_widths(w, &[1, 20, 12, 56, 15, 14, 20])
         } else {
             fixed_widths(w, &[1, 20, 12, 12, 30])
         };
