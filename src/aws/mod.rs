@@ -16,7 +16,7 @@ pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
 pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
-pub use cloudtrail::{LookupPage, Trail, TrailEvent};
+pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};
 pub use lambda::{FunctionConfig, InvokeOutput};
 pub use logs::{LogEvent, LogPage};
 pub use s3::S3Object;

@@ -21,7 +21,8 @@ use crate::sanitize;
     about = "Who invoked the function (Lambda data events) or the API (access logs), and how often",
     after_help = "CloudTrail's event history never shows these calls. cdkx reads them from a \
 trail that logs Lambda data events (its S3 objects, or --trail-logs DIR), from an Athena table \
-over that trail (--athena-table), or, for a REST API, from its stage's access logs. A source that \
+over that trail (--athena-table), from a CloudTrail Lake event data store where the account has \
+one (used by auto when present), or, for a REST API, from its stage's access logs. A source that \
 is not set up is reported with the command that sets it up."
 )]
 struct InvocationsArgs {
