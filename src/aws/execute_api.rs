@@ -3,6 +3,7 @@
 //! names (a local emulator, a proxy, a private endpoint) while keeping the URL's Host header, so
 //! what is signed is exactly what API Gateway would see.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
@@ -129,16 +130,12 @@ impl Aws {
                 t
             }
         };
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.timeout())
-            .connect_timeout(Duration::from_secs(5))
-            .build()
-            .map_err(|e| err(format!("cannot start an HTTP client: {e}")))?;
+        let client = http_client(target.scheme() == "https").map_err(err)?;
         let method = reqwest::Method::from_bytes(req.method.as_bytes())
             .map_err(|_| err(format!("bad method {:?}", req.method)))?;
         let mut builder = client
             .request(method, target.clone())
+            .timeout(self.timeout())
             .body(req.body.clone());
         for (k, v) in &headers {
             builder = builder.header(k.as_str(), v.as_str());
@@ -180,6 +177,26 @@ impl Aws {
             view,
         ))
     }
+}
+
+/// The process's HTTP clients, built once and shared by every request (the unsigned and the
+/// signed one of a probe use the same connection pool). Loading the system's root certificates
+/// costs milliseconds, so only the https client does it; plain http (loopback and private
+/// endpoints) never needs them.
+fn http_client(tls: bool) -> Result<&'static reqwest::Client, String> {
+    static TLS: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    static PLAIN: OnceLock<Result<reqwest::Client, String>> = OnceLock::new();
+    let cell = if tls { &TLS } else { &PLAIN };
+    cell.get_or_init(|| {
+        reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(Duration::from_secs(5))
+            .tls_built_in_root_certs(tls)
+            .build()
+            .map_err(|e| format!("cannot start an HTTP client: {e}"))
+    })
+    .as_ref()
+    .map_err(Clone::clone)
 }
 
 /// Hides the signature and the session token; keeps the access key id in the credential scope.
