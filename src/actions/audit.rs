@@ -12,7 +12,7 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{ActionError, Subject};
-use crate::aws::{Aws, AwsError, TrailEvent};
+use crate::aws::{Aws, AwsError, LookupPage, TrailEvent};
 
 /// What the audit can never show; every front end says it with every audit.
 pub const DATA_EVENTS_NOTE: &str = "CloudTrail LookupEvents returns management events only: Lambda Invoke calls and API Gateway requests are data events and never appear here (they need a trail that logs data events, or API access logs).";
@@ -143,9 +143,35 @@ impl Audit {
             return Ok(None);
         }
         // Every lookup that has more must have a row at hand before rows can be merged in order.
-        for i in 0..self.cursors.len() {
-            while self.cursors[i].buffer.is_empty() && !self.cursors[i].exhausted {
-                self.fetch(i).await?;
+        // The lookups that need a page ask for it together (two fit in CloudTrail's rate), so
+        // the first rows wait for one round trip, not one per lookup.
+        loop {
+            let need: Vec<usize> = (0..self.cursors.len())
+                .filter(|&i| self.cursors[i].buffer.is_empty() && !self.cursors[i].exhausted)
+                .collect();
+            match need.as_slice() {
+                [] => break,
+                [i] => self.fetch(*i).await?,
+                _ => {
+                    for _ in &need {
+                        self.pace().await;
+                    }
+                    let (since, until) = (self.query.since, self.query.until);
+                    let results = futures::future::join_all(need.iter().map(|&i| {
+                        let c = &self.cursors[i];
+                        self.aws
+                            .lookup_events(&self.region, &c.name, since, until, c.token.clone())
+                    }))
+                    .await;
+                    for (i, result) in need.into_iter().zip(results) {
+                        match result {
+                            Ok(page) => self.apply(i, page),
+                            // Throttled: that lookup retries alone, with backoff.
+                            Err(AwsError::Throttled { .. }) => self.fetch(i).await?,
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
             }
         }
         let mut rows = Vec::new();
@@ -206,22 +232,7 @@ impl Audit {
                 .await;
             match result {
                 Ok(page) => {
-                    self.events_seen += page.events.len();
-                    let account = self.resource_account.clone();
-                    let wanted = self.query.event.clone();
-                    let c = &mut self.cursors[i];
-                    c.exhausted = page.next_token.is_none();
-                    c.token = page.next_token;
-                    c.buffer.extend(
-                        page.events
-                            .into_iter()
-                            .filter(|e| {
-                                wanted
-                                    .as_ref()
-                                    .is_none_or(|w| e.event_name.eq_ignore_ascii_case(w))
-                            })
-                            .map(|e| row(e, account.as_deref())),
-                    );
+                    self.apply(i, page);
                     return Ok(());
                 }
                 Err(AwsError::Throttled { message, .. }) if attempt < MAX_TRIES => {
@@ -238,6 +249,26 @@ impl Audit {
             }
         }
         unreachable!("the last try returns")
+    }
+
+    /// Takes a page of lookup `i` in: its rows (the wanted events) and where it goes on.
+    fn apply(&mut self, i: usize, page: LookupPage) {
+        self.events_seen += page.events.len();
+        let account = self.resource_account.clone();
+        let wanted = self.query.event.clone();
+        let c = &mut self.cursors[i];
+        c.exhausted = page.next_token.is_none();
+        c.token = page.next_token;
+        c.buffer.extend(
+            page.events
+                .into_iter()
+                .filter(|e| {
+                    wanted
+                        .as_ref()
+                        .is_none_or(|w| e.event_name.eq_ignore_ascii_case(w))
+                })
+                .map(|e| row(e, account.as_deref())),
+        );
     }
 
     async fn pace(&mut self) {
