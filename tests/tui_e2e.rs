@@ -373,7 +373,7 @@ fn probe_and_invocations_views_against_the_emulator() {
         "200 OK",
         "\"hello\": \"world\"",
         // moto names every caller user/moto.
-        "signed as arn:aws:sts::123456789012:user/moto (environment",
+        "signed as arn:aws:sts::123456789012:user/moto · credentials: environment",
     ]);
     assert!(
         screen.contains("access: resource policy allows"),

@@ -794,6 +794,38 @@ async fn from_directory(
     )
 }
 
+/// An Invoke as a query (Athena, Lake) returns it.
+struct QueryRow {
+    time: String,
+    epoch: f64,
+    caller_account: Option<String>,
+    principal: Option<String>,
+    source_ip: Option<String>,
+    error: Option<String>,
+    recipient: Option<String>,
+}
+
+impl QueryRow {
+    fn call(self, function: &FunctionRef, source: &'static str) -> Invocation {
+        let recipient = self.recipient.unwrap_or_else(|| function.account.clone());
+        Invocation {
+            time: self.time,
+            epoch: self.epoch,
+            cross_account: self
+                .caller_account
+                .as_deref()
+                .is_some_and(|a| a != recipient || a != function.account),
+            caller_account: self.caller_account,
+            principal: self.principal.unwrap_or_else(|| "unknown".into()),
+            source_ip: self.source_ip,
+            error: self.error,
+            status: None,
+            path: None,
+            source,
+        }
+    }
+}
+
 // ------------------------------------------------------------------ Athena
 
 /// SQL text literal.
@@ -908,22 +940,18 @@ async fn from_athena(
             let Ok(t) = DateTime::from_str(&time, Format::DateTime) else {
                 continue;
             };
-            let caller_account = col(1);
-            let recipient = col(5).unwrap_or_else(|| function.account.clone());
-            calls.push(Invocation {
-                epoch: t.as_secs_f64(),
-                time,
-                cross_account: caller_account
-                    .as_deref()
-                    .is_some_and(|a| a != recipient || a != function.account),
-                caller_account,
-                principal: col(2).unwrap_or_else(|| "unknown".into()),
-                source_ip: col(3),
-                error: col(4),
-                status: None,
-                path: None,
-                source: "athena",
-            });
+            calls.push(
+                QueryRow {
+                    time,
+                    epoch: t.as_secs_f64(),
+                    caller_account: col(1),
+                    principal: col(2),
+                    source_ip: col(3),
+                    error: col(4),
+                    recipient: col(5),
+                }
+                .call(function, "athena"),
+            );
         }
         progress(
             Progress {
@@ -1132,22 +1160,18 @@ async fn from_lake(
             let Some((time, epoch)) = col("eventTime").as_deref().and_then(parse_lake_time) else {
                 continue;
             };
-            let caller_account = col("callerAccount");
-            let recipient = col("recipientAccountId").unwrap_or_else(|| function.account.clone());
-            calls.push(Invocation {
-                time,
-                epoch,
-                cross_account: caller_account
-                    .as_deref()
-                    .is_some_and(|a| a != recipient || a != function.account),
-                caller_account,
-                principal: col("callerArn").unwrap_or_else(|| "unknown".into()),
-                source_ip: col("sourceIPAddress"),
-                error: col("errorCode"),
-                status: None,
-                path: None,
-                source: "lake",
-            });
+            calls.push(
+                QueryRow {
+                    time,
+                    epoch,
+                    caller_account: col("callerAccount"),
+                    principal: col("callerArn"),
+                    source_ip: col("sourceIPAddress"),
+                    error: col("errorCode"),
+                    recipient: col("recipientAccountId"),
+                }
+                .call(function, "lake"),
+            );
         }
         progress(
             Progress {

@@ -139,22 +139,7 @@ impl Aws {
                     )
                 })
                 .collect();
-            let advanced = sel
-                .advanced_event_selectors()
-                .iter()
-                .map(|a| {
-                    a.field_selectors()
-                        .iter()
-                        .map(|f| {
-                            (
-                                f.field().to_string(),
-                                f.equals().to_vec(),
-                                f.starts_with().to_vec(),
-                            )
-                        })
-                        .collect()
-                })
-                .collect();
+            let advanced = field_conditions(sel.advanced_event_selectors());
             trails.push(Trail {
                 name,
                 arn,
@@ -172,6 +157,27 @@ impl Aws {
         }
         Ok(trails)
     }
+}
+
+/// Advanced event selectors (a trail's, an event data store's) as field conditions.
+fn field_conditions(
+    selectors: &[cloudtrail::types::AdvancedEventSelector],
+) -> Vec<Vec<FieldCondition>> {
+    selectors
+        .iter()
+        .map(|a| {
+            a.field_selectors()
+                .iter()
+                .map(|f| {
+                    (
+                        f.field().to_string(),
+                        f.equals().to_vec(),
+                        f.starts_with().to_vec(),
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A CloudTrail Lake event data store.
@@ -222,22 +228,7 @@ impl Aws {
                     arn: s.event_data_store_arn().unwrap_or_default().to_string(),
                     name: s.name().unwrap_or_default().to_string(),
                     status: s.status().map(|st| st.as_str().to_string()),
-                    advanced: s
-                        .advanced_event_selectors()
-                        .iter()
-                        .map(|a| {
-                            a.field_selectors()
-                                .iter()
-                                .map(|f| {
-                                    (
-                                        f.field().to_string(),
-                                        f.equals().to_vec(),
-                                        f.starts_with().to_vec(),
-                                    )
-                                })
-                                .collect()
-                        })
-                        .collect(),
+                    advanced: field_conditions(s.advanced_event_selectors()),
                 });
             }
             token = page.next_token().map(str::to_string);

@@ -185,12 +185,12 @@ fn render(
     out.push('\n');
     match &r.signer {
         Some(c) => out.push_str(&format!(
-            "signed as {} ({})\n",
+            "signed as {} · credentials: {}\n",
             sanitize::line(&c.arn),
             sanitize::line(&r.signer_source)
         )),
         None => out.push_str(&format!(
-            "signed with {}\n",
+            "signed with credentials from {}\n",
             sanitize::line(&r.signer_source)
         )),
     }

@@ -706,6 +706,16 @@ impl App {
                     }
                     self.start_invocations(subject, window, by);
                 }
+                Action::Verb(Verb::Copy) => {
+                    match v.setup_command() {
+                        Some(cmd) => {
+                            self.effects.push(Effect::Copy(cmd.to_string()));
+                            self.done("the setup command is on the clipboard");
+                        }
+                        None => self.info("every source is set up: nothing to copy"),
+                    }
+                    self.views.push(View::Invocations(v));
+                }
                 Action::CycleGroup => {
                     v.set_by(next_group(v.by));
                     self.views.push(View::Invocations(v));

@@ -145,7 +145,7 @@ impl InvocationsView {
             .title(Line::styled(fit(&title, room).into_owned(), theme.title()))
             .title(Line::styled(progress, theme.dim()).right_aligned())
             .title_bottom(Line::styled(
-                " b group by · t window · c cross-account · r read again · Esc back ",
+                " b group by · t window · c cross-account · y copy setup · Esc back ",
                 theme.dim(),
             ));
         let inner = block.inner(area);
@@ -204,7 +204,11 @@ impl InvocationsView {
         let shown: Vec<&Invocation> = self.calls.iter().filter(|c| self.shows(c)).collect();
         if shown.is_empty() {
             if self.request.is_none() && self.error.is_none() {
-                let msg = if self.cross_only && !self.calls.is_empty() {
+                let read = self.sources.iter().any(|s| s.status == "used");
+                let msg = if !read {
+                    "nothing could be read: set up a source as said above (y copies the command)"
+                        .to_string()
+                } else if self.cross_only && !self.calls.is_empty() {
                     "no cross-account call in this window (c shows all)".to_string()
                 } else {
                     format!(
@@ -351,6 +355,13 @@ impl InvocationsView {
                 style,
             );
         }
+    }
+}
+
+impl InvocationsView {
+    /// The command that sets up the first source that is not set up, if any.
+    pub fn setup_command(&self) -> Option<&str> {
+        self.sources.iter().find_map(|s| s.how_to_enable.as_deref())
     }
 }
 

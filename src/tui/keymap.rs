@@ -552,6 +552,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("cross-account"),
     },
     Binding {
+        modes: &[Invocations],
+        keys: &[ch('y')],
+        action: Action::Verb(Verb::Copy),
+        section: Section::Invocations,
+        help: "copy the command that sets up a source that is not set up (OSC 52)",
+        hint: Some("copy setup"),
+    },
+    Binding {
         modes: &[ProbeForm],
         keys: &[code(KeyCode::Tab), code(KeyCode::Down)],
         action: Action::NextField,

@@ -167,9 +167,15 @@ impl ProbeView {
             target.push_str(&format!("  (via {e})"));
         }
         head.extend(wrapped(&text::safe(&target), w, theme.heading()));
+        if !self.input.body.is_empty() {
+            head.push(Line::from(vec![
+                Span::styled("body ", theme.dim()),
+                Span::raw(fit(&text::safe(&self.input.body), w.saturating_sub(5)).into_owned()),
+            ]));
+        }
         let signer = match &r.signer {
-            Some(c) => format!("signed as {} ({})", c.arn, r.signer_source),
-            None => format!("signed with {}", r.signer_source),
+            Some(c) => format!("signed as {} · credentials: {}", c.arn, r.signer_source),
+            None => format!("signed with credentials from {}", r.signer_source),
         };
         head.extend(wrapped(&text::safe(&signer), w, theme.dim()));
         if let Some(a) = &r.access {

@@ -732,6 +732,14 @@ fn invocations_stream_in_and_the_summary_follows() {
     };
     assert_eq!(v.summary.groups()[0].calls, 30);
     assert!(v.request.is_none());
+    // y copies the command that sets up the source that is not set up.
+    app.take_effects();
+    press(&mut app, KeyCode::Char('y'));
+    assert!(
+        app.take_effects()
+            .iter()
+            .any(|e| matches!(e, Effect::Copy(c) if c == "pass --athena-table DATABASE.TABLE"))
+    );
     press(&mut app, KeyCode::Char('b'));
     assert!(screen(&app, 160, 48).contains("PRINCIPAL"));
     press(&mut app, KeyCode::Char('c'));
