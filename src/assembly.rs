@@ -352,6 +352,8 @@ pub fn read(dir: &Path) -> Result<Assembly, AssemblyError> {
         out: &mut out,
         forests: HashMap::new(),
         visited_trees: Vec::new(),
+        templates: HashMap::new(),
+        trees: HashMap::new(),
     };
     reader.read_manifest(dir, 0)?;
     Ok(out)
@@ -361,6 +363,15 @@ struct Reader<'a> {
     out: &'a mut Assembly,
     forests: HashMap<PathBuf, HashMap<String, TreeNode>>,
     visited_trees: Vec<PathBuf>,
+    /// Files parsed ahead, on every core, until the manifest's order asks for them.
+    templates: HashMap<PathBuf, Result<Template, AssemblyError>>,
+    trees: HashMap<PathBuf, Result<TreeFile, AssemblyError>>,
+}
+
+/// A file to parse ahead.
+enum Job {
+    Template(PathBuf),
+    Tree(PathBuf),
 }
 
 /// Stages nest assemblies; real apps stay shallow, a cycle or a hostile manifest must not recurse forever.
@@ -387,6 +398,7 @@ impl Reader<'_> {
         }
         let manifest: Manifest = read_json(&manifest_path)?;
         let _ = manifest.version;
+        self.prefetch(dir, &manifest);
         for (id, artifact) in &manifest.artifacts {
             let field = |name: &str| format!("field `artifacts.{id}.{name}`");
             match artifact.kind.as_str() {
@@ -412,7 +424,7 @@ impl Reader<'_> {
                         })?,
                     };
                     let template_file = safe_join(dir, &template_name, &manifest_path)?;
-                    let template: Template = read_json(&template_file)?;
+                    let template = self.template(&template_file)?;
                     let mut metadata_paths = Vec::new();
                     if let Some(meta) = &artifact.metadata {
                         collect_logical_ids(meta, &mut metadata_paths);
@@ -505,7 +517,7 @@ impl Reader<'_> {
         }
         for (logical_id, asset, path) in found {
             let template_file = safe_join(dir, &asset, &parent_file)?;
-            let template: Template = read_json(&template_file)?;
+            let template = self.template(&template_file)?;
             let parent_stack = &self.out.stacks[parent];
             let name = path.rsplit('/').next().unwrap_or(&logical_id).to_string();
             let index = self.out.stacks.len();
@@ -523,8 +535,86 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// Parses the directory's templates (stacks' and nested stacks') and its tree on every core
+    /// at once; the manifest's order then takes them. A file that turns out not to be needed is
+    /// dropped, its errors with it; one that is needed fails as reading it would.
+    fn prefetch(&mut self, dir: &Path, manifest: &Manifest) {
+        let mut jobs = Vec::new();
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let path = e.path();
+                let is_template = path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(".template.json"));
+                if is_template && !self.templates.contains_key(&path) && path.is_file() {
+                    jobs.push(Job::Template(path));
+                }
+            }
+        }
+        for artifact in manifest.artifacts.values() {
+            if artifact.kind == "cdk:tree" {
+                let file = artifact
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.file.clone())
+                    .unwrap_or_else(|| "tree.json".to_string());
+                if let Ok(path) = safe_join(dir, &file, dir)
+                    && !self.visited_trees.contains(&path)
+                    && !self.trees.contains_key(&path)
+                    && path.is_file()
+                {
+                    jobs.push(Job::Tree(path));
+                }
+            }
+        }
+        if jobs.len() < 2 {
+            return;
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .min(jobs.len());
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                scope.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(job) = jobs.get(i) else { break };
+                        match job {
+                            Job::Template(p) => {
+                                let r = read_json::<Template>(p);
+                                let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+                                d.0.push((p.clone(), r));
+                            }
+                            Job::Tree(p) => {
+                                let r = read_json::<TreeFile>(p);
+                                let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
+                                d.1.push((p.clone(), r));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let (templates, trees) = done.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.templates.extend(templates);
+        self.trees.extend(trees);
+    }
+
+    fn template(&mut self, path: &Path) -> Result<Template, AssemblyError> {
+        match self.templates.remove(path) {
+            Some(parsed) => parsed,
+            None => read_json(path),
+        }
+    }
+
     fn read_tree(&mut self, path: &Path) -> Result<(), AssemblyError> {
-        let file: TreeFile = read_json(path)?;
+        let file: TreeFile = match self.trees.remove(path) {
+            Some(parsed) => parsed?,
+            None => read_json(path)?,
+        };
         let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let mut stack = vec![(file.tree, 0usize, path.to_path_buf())];
         // Depth-first, children in declaration order: push them reversed.
@@ -678,6 +768,37 @@ pub fn nested_stack_construct_path(cdk_path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn files_parsed_ahead_fail_only_when_the_manifest_needs_them() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-api/cdk.out");
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "manifest.json",
+            "tree.json",
+            "IamApigatewayLambdaStack.template.json",
+        ] {
+            fs::copy(src.join(f), dir.path().join(f)).unwrap();
+        }
+        fs::copy(
+            src.join("IamApigatewayLambdaStack.metadata.json"),
+            dir.path().join("IamApigatewayLambdaStack.metadata.json"),
+        )
+        .unwrap();
+        // A stale template nobody names is parsed ahead and dropped, its error with it.
+        fs::write(dir.path().join("Old.template.json"), "{ not json").unwrap();
+        let asm = read(dir.path()).expect("the stale file is not needed");
+        assert_eq!(asm.stacks.len(), 1);
+        assert!(!asm.stacks[0].template.resources.is_empty());
+        // The stack's own template broken: the error names it, as reading it in order would.
+        let t = dir.path().join("IamApigatewayLambdaStack.template.json");
+        fs::write(&t, "{\"Resources\": [").unwrap();
+        let err = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("IamApigatewayLambdaStack.template.json"),
+            "{err}"
+        );
+    }
+
     use super::*;
 
     #[test]

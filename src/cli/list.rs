@@ -163,11 +163,11 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
             }
         }
     }
-    Ok(if deployment.failures().next().is_some() {
-        1
-    } else {
-        0
-    })
+    let code = i32::from(deployment.failures().next().is_some());
+    // The process ends once this returns: freeing every template's values one by one (a tenth
+    // of the run at 10,000 resources) would only delay the exit.
+    std::mem::forget(loaded);
+    Ok(code)
 }
 
 fn stack_matches(app: &App, i: usize, filter: Option<&str>) -> bool {
