@@ -9,14 +9,14 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Widget};
+use ratatui::widgets::Widget;
 
 use super::app::{App, AuditCursor, RequestId};
 use super::input::LineInput;
 use super::keymap::Action;
 use super::list::{column_widths, draw_cells, scroll_offset};
 use super::text::{self, fit, pad, wrap};
-use super::ui::spinner;
+use super::ui::{spinner, streaming_pane};
 use crate::actions::Subject;
 use crate::actions::audit::{AuditPage, AuditRow, DATA_EVENTS_NOTE};
 
@@ -192,15 +192,13 @@ impl AuditView {
         if !self.filter.is_empty() {
             title.push_str(&format!("· filter: {} ", text::safe(&self.filter)));
         }
-        let room = (area.width as usize).saturating_sub(progress.len() + 4);
-        let block = Block::bordered()
-            .border_style(theme.border())
-            .title(Line::styled(fit(&title, room).into_owned(), theme.title()))
-            .title(Line::styled(progress, theme.dim()).right_aligned())
-            .title_bottom(Line::styled(
-                " Enter event · c cross-account · / filter · r reload · Esc back ",
-                theme.dim(),
-            ));
+        let block = streaming_pane(
+            app,
+            &title,
+            progress,
+            " Enter event · c cross-account · / filter · r reload · Esc back ",
+            area.width,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         let w = inner.width as usize;

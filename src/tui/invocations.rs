@@ -6,15 +6,14 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Widget};
+use ratatui::widgets::Widget;
 
 use super::app::{App, RequestId};
 use super::audit::fixed_widths;
 use super::list::draw_cells;
 use super::pager::Scroll;
-use super::text::{self, fit, wrap};
-use super::ui::spinner;
+use super::text::{self, wrap};
+use super::ui::{spinner, streaming_pane};
 use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
@@ -139,15 +138,13 @@ impl InvocationsView {
         if self.cross_only {
             title.push_str("· cross-account only ");
         }
-        let room = (area.width as usize).saturating_sub(progress.len() + 4);
-        let block = Block::bordered()
-            .border_style(theme.border())
-            .title(Line::styled(fit(&title, room).into_owned(), theme.title()))
-            .title(Line::styled(progress, theme.dim()).right_aligned())
-            .title_bottom(Line::styled(
-                " b group by · t window · c cross-account · y copy setup · Esc back ",
-                theme.dim(),
-            ));
+        let block = streaming_pane(
+            app,
+            &title,
+            progress,
+            " b group by · t window · c cross-account · y copy setup · Esc back ",
+            area.width,
+        );
         let inner = block.inner(area);
         block.render(area, buf);
         let w = inner.width as usize;

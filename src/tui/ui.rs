@@ -60,6 +60,24 @@ pub fn construct_pane(
         .title_bottom(Line::styled(hints.to_string(), theme.dim()))
 }
 
+/// The bordered pane of a table that fills while it loads (audit, invocations): the title fitted
+/// before the progress, which sits on the right, and the view's key hints at the bottom.
+pub fn streaming_pane(
+    app: &App,
+    title: &str,
+    progress: String,
+    hints: &str,
+    width: u16,
+) -> ratatui::widgets::Block<'static> {
+    let theme = &app.theme;
+    let room = usize::from(width).saturating_sub(text::width(&progress) + 4);
+    ratatui::widgets::Block::bordered()
+        .border_style(theme.border())
+        .title(Line::styled(fit(title, room).into_owned(), theme.title()))
+        .title(Line::styled(progress, theme.dim()).right_aligned())
+        .title_bottom(Line::styled(hints.to_string(), theme.dim()))
+}
+
 /// A `w`×`h` rectangle centred in `area` (shrunk to fit).
 pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(1);
