@@ -201,6 +201,35 @@ fn a_trail_without_lambda_data_events_says_how_to_enable_them() {
     );
 }
 
+/// The columns cdkx's Athena query selects.
+const ATHENA_COLUMNS: [&str; 6] = [
+    "eventtime",
+    "accountid",
+    "arn",
+    "sourceipaddress",
+    "errorcode",
+    "recipientaccountid",
+];
+
+/// Queues a result set for the next Athena query: the header row AWS sends first for a SELECT,
+/// then `rows`.
+fn queue_athena_result(s: &Setup, rows: Vec<Value>) {
+    let header: Vec<Value> = ATHENA_COLUMNS
+        .iter()
+        .map(|c| json!({"VarCharValue": c}))
+        .collect();
+    let columns: Vec<Value> = ATHENA_COLUMNS
+        .iter()
+        .map(|c| json!({"Name": c, "Type": "varchar"}))
+        .collect();
+    let mut all = vec![json!({ "Data": header })];
+    all.extend(rows);
+    s.emu.post(
+        "/moto-api/static/athena/query-results",
+        &json!({"region": "us-east-1", "results": [{"rows": all, "column_info": columns}]}),
+    );
+}
+
 #[test]
 fn athena_rows_are_summarized_and_the_sql_is_shown() {
     let s = Setup::new();
@@ -208,27 +237,6 @@ fn athena_rows_are_summarized_and_the_sql_is_shown() {
         json!({"Data": [{"VarCharValue": t}, {"VarCharValue": acct}, {"VarCharValue": format!("arn:aws:sts::{acct}:assumed-role/r/s")},
             {"VarCharValue": "10.1.1.1"}, err.map_or(json!({}), |e| json!({"VarCharValue": e})), {"VarCharValue": "123456789012"}]})
     };
-    let names = [
-        "eventtime",
-        "accountid",
-        "arn",
-        "sourceipaddress",
-        "errorcode",
-        "recipientaccountid",
-    ];
-    let header_cells: Vec<Value> = names.iter().map(|c| json!({"VarCharValue": c})).collect();
-    let header = json!({ "Data": header_cells });
-    let columns: Vec<Value> = [
-        "eventtime",
-        "accountid",
-        "arn",
-        "sourceipaddress",
-        "errorcode",
-        "recipientaccountid",
-    ]
-    .iter()
-    .map(|c| json!({"Name": c, "Type": "varchar"}))
-    .collect();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -237,15 +245,13 @@ fn athena_rows_are_summarized_and_the_sql_is_shown() {
         let out = s.emu.python(&format!("import datetime; print(datetime.datetime.fromtimestamp({}, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ'))", now - ago));
         out.trim().to_string()
     };
-    let rows = vec![
-        header,
-        row(&t(60), "222222222222", None),
-        row(&t(120), "222222222222", Some("AccessDenied")),
-        row(&t(180), "123456789012", None),
-    ];
-    s.emu.post(
-        "/moto-api/static/athena/query-results",
-        &json!({"region": "us-east-1", "results": [{"rows": rows, "column_info": columns}]}),
+    queue_athena_result(
+        &s,
+        vec![
+            row(&t(60), "222222222222", None),
+            row(&t(120), "222222222222", Some("AccessDenied")),
+            row(&t(180), "123456789012", None),
+        ],
     );
     let out = s.run(&[
         "requestorFn",
@@ -324,20 +330,7 @@ client('apigateway').update_stage(restApiId='{api}', stageName='prod', patchOper
 #[test]
 fn athena_results_are_read_page_by_page() {
     let s = Setup::new();
-    let names = [
-        "eventtime",
-        "accountid",
-        "arn",
-        "sourceipaddress",
-        "errorcode",
-        "recipientaccountid",
-    ];
-    let columns: Vec<Value> = names
-        .iter()
-        .map(|c| json!({"Name": c, "Type": "varchar"}))
-        .collect();
-    let mut rows =
-        vec![json!({"Data": names.iter().map(|c| json!({"VarCharValue": c})).collect::<Vec<_>>()})];
+    let mut rows = Vec::new();
     // 2,499 calls a second apart, the last hour; every 3rd from 222222222222: 833 of them.
     let times = s.emu.python(
         "import datetime\nnow = datetime.datetime.now(datetime.timezone.utc)\n\
@@ -353,10 +346,7 @@ fn athena_results_are_read_page_by_page() {
             {"VarCharValue": format!("arn:aws:sts::{acct}:assumed-role/r/s")}, {"VarCharValue": format!("10.2.{}.{}", i / 250, i % 250)},
             {}, {"VarCharValue": "123456789012"}]}));
     }
-    s.emu.post(
-        "/moto-api/static/athena/query-results",
-        &json!({"region": "us-east-1", "results": [{"rows": rows, "column_info": columns}]}),
-    );
+    queue_athena_result(&s, rows);
     s.emu.reset_request_counts();
     let out = s.run(&[
         "requestorFn",

@@ -233,9 +233,7 @@ fn probe_form() {
 
 #[test]
 fn invocations_view() {
-    use crate::actions::invocations::{
-        GroupBy, InvocationReport, Progress, SourceKind, SourceReport,
-    };
+    use crate::actions::invocations::Progress;
     let mut app = app();
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Char('w'));
@@ -252,28 +250,10 @@ fn invocations_view() {
     });
     app.receive(Msg::InvocationsDone {
         id,
-        result: Ok(Box::new(InvocationReport {
-            construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
-            target: "arn".into(),
-            since: String::new(),
-            until: String::new(),
-            by: GroupBy::Account,
-            total: 30,
-            errors: 6,
-            groups: Vec::new(),
-            sources: vec![SourceReport {
-                source: SourceKind::Trail,
-                status: "used",
-                detail: "trail main (s3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/)"
-                    .into(),
-                how_to_enable: None,
-                objects_read: 4,
-                bytes_read: 1_200_000,
-                calls: 30,
-                sql: None,
-            }],
-            rows: Some(calls),
-        })),
+        result: Ok(Box::new(invocation_report(
+            calls,
+            vec![trail_source(4, 1_200_000, 30)],
+        ))),
     });
     snap("invocations", &app);
 }

@@ -298,3 +298,40 @@ pub fn invocation_calls(n: usize) -> Vec<crate::actions::invocations::Invocation
         })
         .collect()
 }
+
+/// The trail source, read: `objects` log files, `bytes` of JSON, `calls` found.
+pub fn trail_source(
+    objects: u64,
+    bytes: u64,
+    calls: u64,
+) -> crate::actions::invocations::SourceReport {
+    crate::actions::invocations::SourceReport {
+        source: crate::actions::invocations::SourceKind::Trail,
+        status: "used",
+        detail: "trail main (s3://trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/)".into(),
+        how_to_enable: None,
+        objects_read: objects,
+        bytes_read: bytes,
+        calls,
+        sql: None,
+    }
+}
+
+/// The final report of reading requestorFn's callers: `calls`, from `sources`.
+pub fn invocation_report(
+    calls: Vec<crate::actions::invocations::Invocation>,
+    sources: Vec<crate::actions::invocations::SourceReport>,
+) -> crate::actions::invocations::InvocationReport {
+    crate::actions::invocations::InvocationReport {
+        construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
+        target: format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:requestorFn"),
+        since: String::new(),
+        until: String::new(),
+        by: crate::actions::invocations::GroupBy::Account,
+        total: calls.len() as u64,
+        errors: calls.iter().filter(|c| c.error.is_some()).count() as u64,
+        groups: Vec::new(),
+        sources,
+        rows: Some(calls),
+    }
+}

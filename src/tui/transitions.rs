@@ -641,9 +641,7 @@ fn readonly_sends_only_safe_probe_methods() {
 
 #[test]
 fn invocations_stream_in_and_the_summary_follows() {
-    use crate::actions::invocations::{
-        GroupBy, InvocationReport, Progress, SourceKind, SourceReport,
-    };
+    use crate::actions::invocations::{Progress, SourceKind};
     let mut app = app();
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Char('w'));
@@ -685,36 +683,15 @@ fn invocations_stream_in_and_the_summary_follows() {
         progress: Progress::default(),
         calls: calls.clone(),
     });
-    let mut trail = SourceReport {
-        source: SourceKind::Trail,
-        status: "used",
-        detail: "trail main (s3://trail-bucket/AWSLogs/)".into(),
-        how_to_enable: None,
-        objects_read: 6,
-        bytes_read: 5_000_000,
-        calls: 40,
-        sql: None,
-    };
+    let trail = trail_source(6, 5_000_000, 40);
     let mut athena = trail.clone();
     athena.source = SourceKind::Athena;
     athena.status = "not-configured";
     athena.detail = "no Athena table given".into();
     athena.how_to_enable = Some("pass --athena-table DATABASE.TABLE".into());
-    trail.calls = 40;
     app.receive(Msg::InvocationsDone {
         id,
-        result: Ok(Box::new(InvocationReport {
-            construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
-            target: "arn".into(),
-            since: String::new(),
-            until: String::new(),
-            by: GroupBy::Account,
-            total: 40,
-            errors: 8,
-            groups: Vec::new(),
-            sources: vec![trail, athena],
-            rows: Some(calls),
-        })),
+        result: Ok(Box::new(invocation_report(calls, vec![trail, athena]))),
     });
     let text = screen(&app, 160, 48);
     for needle in [
