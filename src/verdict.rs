@@ -20,7 +20,14 @@ pub enum VerdictKind {
     Forbidden,
     ClientError,
     ServerError,
+    /// The probe's request got no HTTP answer (connection refused, timeout, no credentials).
     NoAnswer,
+    /// The requestor recorded nothing for this side (`{}`, `null`, the side missing): it made
+    /// no such call, or did not return what it got.
+    NotRecorded,
+    /// The requestor caught an error instead of an answer (node's `TypeError: fetch failed`,
+    /// a FetchError with `ECONNREFUSED`, ...): it never reached the API.
+    RequestFailed,
 }
 
 /// One answer, judged: a one-line summary and a sentence of advice.
@@ -117,7 +124,10 @@ fn message_of(body: &Value) -> Option<String> {
     }
 }
 
-/// Judges one answer: its HTTP status, its body, and `x-amzn-errortype` when known.
+/// Judges one answer: its HTTP status, its body, and `x-amzn-errortype` when known. Without a
+/// status (a requestor that returns bodies only), the body alone decides: an API Gateway error
+/// body is that error, an error the requestor caught is a failed request, nothing at all is
+/// nothing recorded, and anything else is an answer that reached the backend.
 pub fn judge(
     status: Option<u16>,
     body: &Value,
@@ -126,9 +136,8 @@ pub fn judge(
 ) -> Verdict {
     let message = message_of(body);
     let text = message.as_deref().unwrap_or_default();
-    let status_text = status
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "no status".into());
+    // "403 " before a label, nothing when the requestor did not record the status.
+    let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
     let is_missing_token = error_type.is_some_and(|t| t.starts_with("MissingAuthenticationToken"));
     if let Some(code) = status
         && (200..300).contains(&code)
@@ -138,10 +147,7 @@ pub fn judge(
             status,
             message,
             summary: format!("{code} OK"),
-            advice: match signing {
-                Signing::Unsigned => "the API answered an unsigned request: IAM authorization is NOT enforced on this method".into(),
-                _ => "the request reached the integration".into(),
-            },
+            advice: ok_advice(signing).into(),
         };
     }
     for (pattern, kind, label, meaning, advice) in IAM_ERRORS {
@@ -166,14 +172,16 @@ pub fn judge(
             return Verdict {
                 kind: *kind,
                 status,
-                summary: format!("{status_text} {label}: {meaning}"),
+                summary: format!("{prefix}{label}: {meaning}"),
                 message,
                 advice,
             };
         }
     }
+    if status.is_none() {
+        return judge_unrecorded_status(body, message, signing);
+    }
     let (kind, advice) = match status {
-        None => (VerdictKind::NoAnswer, "no HTTP answer was recorded"),
         Some(403) => (
             VerdictKind::Forbidden,
             "refused (403) for a reason API Gateway's IAM errors do not name; see the body",
@@ -182,7 +190,7 @@ pub fn judge(
             VerdictKind::ServerError,
             "the API failed: check the integration (e.g. the backend Lambda's logs)",
         ),
-        Some(_) => (
+        _ => (
             VerdictKind::ClientError,
             "the API refused the request; see the body",
         ),
@@ -191,11 +199,299 @@ pub fn judge(
         kind,
         status,
         summary: match &message {
-            Some(m) => format!("{status_text} {}", short(m, m)),
-            None => status_text,
+            Some(m) => format!("{prefix}{}", short(m, m)),
+            None => prefix.trim_end().to_string(),
         },
         message,
         advice: advice.to_string(),
+    }
+}
+
+fn ok_advice(signing: Signing) -> &'static str {
+    match signing {
+        Signing::Unsigned => {
+            "the API answered an unsigned request: IAM authorization is NOT enforced on this method"
+        }
+        _ => "the request reached the integration",
+    }
+}
+
+/// API Gateway's own gateway-response messages (`{"message": "..."}` alone), other than the IAM
+/// ones above: (message, kind, what it means). A body-only requestor side with one of these is
+/// API Gateway refusing or failing, not the backend answering.
+const GATEWAY_MESSAGES: &[(&str, VerdictKind, &str)] = &[
+    (
+        "Forbidden",
+        VerdictKind::Forbidden,
+        "API Gateway refused the request (403 Forbidden: a private API, a WAF rule, a disabled endpoint or a resource policy)",
+    ),
+    (
+        "Unauthorized",
+        VerdictKind::ClientError,
+        "API Gateway refused the request (401: an authorizer did not accept it)",
+    ),
+    (
+        "Not Found",
+        VerdictKind::ClientError,
+        "API Gateway found no such resource (check the stage and path)",
+    ),
+    (
+        "Too Many Requests",
+        VerdictKind::ClientError,
+        "API Gateway throttled the request (429)",
+    ),
+    (
+        "Limit Exceeded",
+        VerdictKind::ClientError,
+        "API Gateway throttled the request (429: usage plan quota)",
+    ),
+    (
+        "Internal server error",
+        VerdictKind::ServerError,
+        "the API failed (500/502): check the integration, e.g. the backend Lambda's logs",
+    ),
+    (
+        "Endpoint request timed out",
+        VerdictKind::ServerError,
+        "the integration took longer than API Gateway waits (504)",
+    ),
+    (
+        "Network error communicating with endpoint",
+        VerdictKind::ServerError,
+        "API Gateway could not reach the integration (502)",
+    ),
+    (
+        "Execution failed due to configuration error",
+        VerdictKind::ServerError,
+        "the API's integration is misconfigured (500)",
+    ),
+];
+
+/// A side whose status the requestor did not record: decided by its body alone.
+fn judge_unrecorded_status(body: &Value, message: Option<String>, signing: Signing) -> Verdict {
+    let unrecorded = |kind, summary: String, advice: String, message| Verdict {
+        kind,
+        status: None,
+        message,
+        summary,
+        advice,
+    };
+    if is_nothing(body) {
+        return unrecorded(
+            VerdictKind::NotRecorded,
+            "nothing recorded: the requestor returned no answer for this request".into(),
+            "the requestor made no such call, or did not return what it got: have it return the status and body of each response".into(),
+            None,
+        );
+    }
+    if let Some(m) = gateway_message(body)
+        && let Some((_, kind, meaning)) = GATEWAY_MESSAGES
+            .iter()
+            .find(|(text, _, _)| m.eq_ignore_ascii_case(text))
+    {
+        return unrecorded(
+            *kind,
+            format!("{m} (status not recorded by the requestor)"),
+            meaning.to_string(),
+            message,
+        );
+    }
+    if let Some(failure) = caught_error(body) {
+        return unrecorded(
+            VerdictKind::RequestFailed,
+            format!(
+                "request failed ({}): the requestor did not reach the API",
+                failure.label
+            ),
+            failure.advice.to_string(),
+            Some(failure.message),
+        );
+    }
+    unrecorded(
+        VerdictKind::Ok,
+        "answered (status not recorded by the requestor)".into(),
+        format!(
+            "{}; the requestor returned the body without its HTTP status",
+            ok_advice(signing)
+        ),
+        message,
+    )
+}
+
+/// `null`, `{}`, `""` or `[]`: nothing recorded.
+fn is_nothing(body: &Value) -> bool {
+    match body {
+        Value::Null => true,
+        Value::Object(m) => m.is_empty(),
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        _ => false,
+    }
+}
+
+/// The message of an API Gateway gateway response: an object whose only field is `message` or
+/// `Message`.
+fn gateway_message(body: &Value) -> Option<&str> {
+    let m = body.as_object()?;
+    if m.len() != 1 {
+        return None;
+    }
+    m.get("message")
+        .or_else(|| m.get("Message"))
+        .and_then(Value::as_str)
+}
+
+/// An error the requestor caught, as it serialized it.
+struct CaughtError {
+    /// The code or name that says what failed (`ENOTFOUND`, `fetch failed`).
+    label: String,
+    message: String,
+    advice: &'static str,
+}
+
+/// Error codes of node (libuv, undici) and what each means for a requestor calling an API.
+const NETWORK_ERRORS: &[(&[&str], &str)] = &[
+    (
+        &["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "getaddrinfo"],
+        "the API's host name did not resolve from the function: check the URL (API id, region, stage); a function in a VPC needs DNS resolution, and a private API a VPC endpoint with private DNS",
+    ),
+    (
+        &[
+            "ETIMEDOUT",
+            "UND_ERR_CONNECT_TIMEOUT",
+            "UND_ERR_HEADERS_TIMEOUT",
+            "UND_ERR_BODY_TIMEOUT",
+            "ESOCKETTIMEDOUT",
+            "request-timeout",
+            "body-timeout",
+            "TimeoutError",
+            "AbortError",
+            "timed out",
+            "network timeout",
+        ],
+        "the connection timed out: a function in a VPC needs a NAT gateway or an execute-api VPC endpoint to reach the API (check its subnets' routes and security groups); also check the function's own timeout",
+    ),
+    (
+        &[
+            "ECONNREFUSED",
+            "ECONNRESET",
+            "EHOSTUNREACH",
+            "ENETUNREACH",
+            "EPIPE",
+            "UND_ERR_SOCKET",
+            "socket hang up",
+        ],
+        "the connection was refused or cut: check the endpoint URL and port, any proxy, and for a private API the VPC endpoint and its security group",
+    ),
+    (
+        &[
+            "CERT_",
+            "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            "SELF_SIGNED_CERT",
+            "ERR_TLS",
+        ],
+        "the TLS handshake failed: check the URL's host name (a custom domain needs its certificate) and any proxy that intercepts TLS",
+    ),
+];
+
+const GENERIC_FAILURE_ADVICE: &str = "the request never got an HTTP answer (node's fetch says only \"fetch failed\"; its cause names DNS, a timeout or a refusal): check the URL, DNS, and for a function in a VPC a NAT gateway or an execute-api VPC endpoint; `cdkx API probe` sends the same request from here";
+
+/// Recognizes an error object the requestor caught and returned (node's `TypeError: fetch
+/// failed`, node-fetch's FetchError, axios errors, Lambda-style `errorType`/`errorMessage`),
+/// looking into `cause` and `error` fields.
+fn caught_error(body: &Value) -> Option<CaughtError> {
+    let obj = body.as_object()?;
+    // Every string that may name the failure: codes, types, names, messages, nested causes.
+    let mut signs: Vec<&str> = Vec::new();
+    collect_signs(body, 0, &mut signs);
+    let str_field = |k: &str| obj.get(k).and_then(Value::as_str);
+    let message = str_field("message")
+        .or_else(|| str_field("errorMessage"))
+        .or_else(|| str_field("error"))
+        .or_else(|| {
+            obj.get("error")
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+        })
+        .unwrap_or_default()
+        .to_string();
+    let name = str_field("name").or_else(|| str_field("errorType"));
+    let network_sign = |s: &&str| {
+        NETWORK_ERRORS
+            .iter()
+            .any(|(codes, _)| codes.iter().any(|code| s.contains(code)))
+    };
+    let looks_like_error = message.eq_ignore_ascii_case("fetch failed")
+        || message.starts_with("request to ")
+        || name.is_some_and(|n| n.ends_with("Error"))
+        || obj.contains_key("errno")
+        || obj.contains_key("syscall")
+        || obj.contains_key("cause")
+        || str_field("type") == Some("system")
+        || signs.iter().any(network_sign);
+    if !looks_like_error {
+        return None;
+    }
+    // The most specific sign wins: a code in a cause says more than "fetch failed".
+    for (codes, advice) in NETWORK_ERRORS {
+        for sign in &signs {
+            if let Some(code) = codes.iter().find(|code| sign.contains(*code)) {
+                let label = if sign.len() <= 40 { sign } else { code };
+                return Some(CaughtError {
+                    label: crate::sanitize::line(label).into_owned(),
+                    message: if message.is_empty() {
+                        sign.to_string()
+                    } else {
+                        message
+                    },
+                    advice,
+                });
+            }
+        }
+    }
+    let label = if message.is_empty() {
+        name.unwrap_or("error").to_string()
+    } else {
+        short(&message, &message).to_string()
+    };
+    Some(CaughtError {
+        label: crate::sanitize::line(&label).into_owned(),
+        message,
+        advice: GENERIC_FAILURE_ADVICE,
+    })
+}
+
+/// The strings of an error object, its `cause` and `error` (two levels deep is enough for
+/// node's `TypeError: fetch failed` whose `cause` is the socket error).
+fn collect_signs<'a>(v: &'a Value, depth: usize, out: &mut Vec<&'a str>) {
+    let Some(obj) = v.as_object() else {
+        if let Some(s) = v.as_str() {
+            out.push(s);
+        }
+        return;
+    };
+    for k in ["code", "errno", "type", "name", "errorType"] {
+        if let Some(s) = obj.get(k).and_then(Value::as_str) {
+            out.push(s);
+        }
+    }
+    if depth < 3 {
+        for k in ["cause", "error", "reason", "errors"] {
+            match obj.get(k) {
+                Some(Value::Array(items)) => {
+                    for i in items.iter().take(8) {
+                        collect_signs(i, depth + 1, out);
+                    }
+                }
+                Some(inner) => collect_signs(inner, depth + 1, out),
+                None => {}
+            }
+        }
+    }
+    for k in ["message", "errorMessage"] {
+        if let Some(s) = obj.get(k).and_then(Value::as_str) {
+            out.push(s);
+        }
     }
 }
 
@@ -229,13 +525,20 @@ pub struct RequestorView {
 }
 
 impl RequestorView {
-    /// Recognizes the requestor pattern in a payload: an object with `without` and `with`.
+    /// Recognizes the requestor pattern in a payload: an object with `without` and `with`, or
+    /// with only one of them when it is the payload's only field and an object (a requestor
+    /// that recorded one call; the missing side is judged "nothing recorded").
     pub fn from_payload(payload: &Value) -> Option<RequestorView> {
         let obj = payload.as_object()?;
-        let (without, with) = (obj.get("without")?, obj.get("with")?);
+        let (without, with) = (obj.get("without"), obj.get("with"));
+        let one_side = |v: Option<&Value>| obj.len() == 1 && v.is_some_and(Value::is_object);
+        if !(without.is_some() && with.is_some() || one_side(without) || one_side(with)) {
+            return None;
+        }
+        let missing = Value::Null;
         Some(RequestorView {
-            without: side(without, Signing::Unsigned),
-            with: side(with, Signing::Signed),
+            without: side(without.unwrap_or(&missing), Signing::Unsigned),
+            with: side(with.unwrap_or(&missing), Signing::Signed),
         })
     }
 }
@@ -418,5 +721,329 @@ mod tests {
         assert_eq!(view.with.body, json!("plain"));
         assert!(RequestorView::from_payload(&json!({"with": 1})).is_none());
         assert!(RequestorView::from_payload(&json!([1])).is_none());
+        assert!(
+            RequestorView::from_payload(&json!({"with": {"a": 1}, "other": 2})).is_none(),
+            "one side among other fields is some other payload"
+        );
+    }
+
+    /// (what, signing, the side as returned, verdict kind, status, words the summary has).
+    type Case = (
+        &'static str,
+        Signing,
+        Value,
+        VerdictKind,
+        Option<u16>,
+        &'static str,
+    );
+
+    /// Every shape a requestor returns for one side, and how it is judged: (what, signing, the
+    /// side as returned, verdict kind, status, words the summary has).
+    #[test]
+    fn requestor_sides_in_every_shape_are_judged() {
+        use VerdictKind::*;
+        let fetch_failed_cause = json!({"name": "TypeError", "message": "fetch failed",
+            "cause": {"name": "ConnectTimeoutError", "code": "UND_ERR_CONNECT_TIMEOUT",
+                      "message": "Connect Timeout Error (attempted address: abc.execute-api.us-east-1.amazonaws.com:443, timeout: 10000ms)"}});
+        let table: Vec<Case> = vec![
+            // The original write-up's requestor: bodies only, no status.
+            (
+                "apigw body, unsigned",
+                Signing::Unsigned,
+                json!({"message": "Missing Authentication Token"}),
+                MissingAuthenticationToken,
+                None,
+                "Missing Authentication Token: the request was not signed",
+            ),
+            (
+                "backend body, signed",
+                Signing::Signed,
+                json!({"hello": "world"}),
+                Ok,
+                None,
+                "answered (status not recorded by the requestor)",
+            ),
+            (
+                "backend body, unsigned",
+                Signing::Unsigned,
+                json!({"hello": "world"}),
+                Ok,
+                None,
+                "answered",
+            ),
+            (
+                "Message (capital M)",
+                Signing::Signed,
+                json!({"Message": "User: arn:aws:sts::2:assumed-role/r/s is not authorized to perform: execute-api:Invoke on resource: arn:aws:execute-api:x with an explicit deny"}),
+                ExplicitDeny,
+                None,
+                "Not authorized (explicit deny)",
+            ),
+            (
+                "plain text apigw body",
+                Signing::Unsigned,
+                json!("Missing Authentication Token"),
+                MissingAuthenticationToken,
+                None,
+                "Missing Authentication Token",
+            ),
+            (
+                "plain text backend body",
+                Signing::Signed,
+                json!("hello world"),
+                Ok,
+                None,
+                "answered",
+            ),
+            (
+                "gateway error body",
+                Signing::Signed,
+                json!({"message": "Internal server error"}),
+                ServerError,
+                None,
+                "Internal server error (status not recorded by the requestor)",
+            ),
+            (
+                "gateway 403 body",
+                Signing::Signed,
+                json!({"message": "Forbidden"}),
+                Forbidden,
+                None,
+                "Forbidden",
+            ),
+            (
+                "gateway timeout body",
+                Signing::Signed,
+                json!({"message": "Endpoint request timed out"}),
+                ServerError,
+                None,
+                "Endpoint request timed out",
+            ),
+            // Nothing recorded.
+            (
+                "empty object",
+                Signing::Signed,
+                json!({}),
+                NotRecorded,
+                None,
+                "nothing recorded",
+            ),
+            (
+                "null",
+                Signing::Signed,
+                Value::Null,
+                NotRecorded,
+                None,
+                "nothing recorded",
+            ),
+            (
+                "empty string",
+                Signing::Unsigned,
+                json!(""),
+                NotRecorded,
+                None,
+                "nothing recorded",
+            ),
+            // Errors the requestor caught and serialized.
+            (
+                "node fetch failed",
+                Signing::Signed,
+                json!({"message": "fetch failed"}),
+                RequestFailed,
+                None,
+                "request failed (fetch failed)",
+            ),
+            (
+                "node fetch failed with cause",
+                Signing::Signed,
+                fetch_failed_cause,
+                RequestFailed,
+                None,
+                "request failed (UND_ERR_CONNECT_TIMEOUT)",
+            ),
+            (
+                "node-fetch FetchError",
+                Signing::Signed,
+                json!({"name": "FetchError", "message": "request to https://abc.execute-api.us-east-1.amazonaws.com/prod/ failed, reason: getaddrinfo ENOTFOUND abc.execute-api.us-east-1.amazonaws.com", "type": "system", "errno": "ENOTFOUND", "code": "ENOTFOUND"}),
+                RequestFailed,
+                None,
+                "request failed (ENOTFOUND)",
+            ),
+            (
+                "refused",
+                Signing::Signed,
+                json!({"code": "ECONNREFUSED", "errno": -111, "syscall": "connect"}),
+                RequestFailed,
+                None,
+                "request failed (ECONNREFUSED)",
+            ),
+            (
+                "timed out",
+                Signing::Signed,
+                json!({"message": "connect ETIMEDOUT 52.1.2.3:443", "code": "ETIMEDOUT"}),
+                RequestFailed,
+                None,
+                "request failed (ETIMEDOUT)",
+            ),
+            (
+                "lambda-style error",
+                Signing::Signed,
+                json!({"errorType": "TypeError", "errorMessage": "fetch failed"}),
+                RequestFailed,
+                None,
+                "request failed (fetch failed)",
+            ),
+            (
+                "wrapped error",
+                Signing::Signed,
+                json!({"error": {"message": "fetch failed", "cause": {"code": "EAI_AGAIN"}}}),
+                RequestFailed,
+                None,
+                "request failed (EAI_AGAIN)",
+            ),
+            // Full envelopes keep working.
+            (
+                "envelope, JSON text body",
+                Signing::Signed,
+                json!({"statusCode": 200, "headers": {"content-type": "application/json"}, "body": "{\"hello\":\"world\"}"}),
+                Ok,
+                Some(200),
+                "200 OK",
+            ),
+            (
+                "envelope 403",
+                Signing::Unsigned,
+                json!({"statusCode": 403, "body": "{\"message\":\"Missing Authentication Token\"}"}),
+                MissingAuthenticationToken,
+                Some(403),
+                "403 Missing Authentication Token",
+            ),
+            (
+                "envelope 502",
+                Signing::Signed,
+                json!({"status": 502, "body": {"message": "Internal server error"}}),
+                ServerError,
+                Some(502),
+                "502 Internal server error",
+            ),
+            (
+                "envelope, status only",
+                Signing::Signed,
+                json!({"statusCode": 204}),
+                Ok,
+                Some(204),
+                "204 OK",
+            ),
+            (
+                "a backend error body with a status",
+                Signing::Signed,
+                json!({"statusCode": 400, "body": {"error": "bad input"}}),
+                ClientError,
+                Some(400),
+                "400",
+            ),
+            (
+                "a backend error field without status",
+                Signing::Signed,
+                json!({"error": "bad input"}),
+                Ok,
+                None,
+                "answered",
+            ),
+        ];
+        for (what, signing, value, kind, status, words) in table {
+            let s = side(&value, signing);
+            assert_eq!(s.verdict.kind, kind, "{what}: {s:?}");
+            assert_eq!(s.status, status, "{what}");
+            assert!(
+                s.verdict.summary.contains(words),
+                "{what}: {:?} lacks {words:?}",
+                s.verdict.summary
+            );
+            assert!(
+                !s.verdict.summary.starts_with("no status"),
+                "{what}: {}",
+                s.verdict.summary
+            );
+            assert!(
+                !s.verdict.advice.contains("no HTTP answer was recorded"),
+                "{what}: {}",
+                s.verdict.advice
+            );
+            assert!(!s.verdict.advice.is_empty(), "{what}");
+        }
+    }
+
+    #[test]
+    fn the_original_requestor_payload_is_judged_right() {
+        let view = RequestorView::from_payload(
+            &json!({"without": {"message": "Missing Authentication Token"}, "with": {"hello": "world"}}),
+        )
+        .unwrap();
+        assert_eq!(
+            view.without.verdict.kind,
+            VerdictKind::MissingAuthenticationToken
+        );
+        assert_eq!(
+            view.without.verdict.summary,
+            "Missing Authentication Token: the request was not signed"
+        );
+        assert_eq!(view.with.verdict.kind, VerdictKind::Ok);
+        assert_eq!(view.with.status, None);
+        assert!(view.with.verdict.advice.contains("reached the integration"));
+        assert!(view.with.verdict.advice.contains("without its HTTP status"));
+        // One side recorded, the other missing or empty: never "ok" for the missing one.
+        for payload in [
+            json!({"with": {"hello": "world"}}),
+            json!({"without": {}, "with": {"hello": "world"}}),
+            json!({"without": null, "with": {"hello": "world"}}),
+        ] {
+            let view = RequestorView::from_payload(&payload).unwrap();
+            assert_eq!(
+                view.without.verdict.kind,
+                VerdictKind::NotRecorded,
+                "{payload}"
+            );
+            assert_eq!(view.with.verdict.kind, VerdictKind::Ok, "{payload}");
+        }
+        let view =
+            RequestorView::from_payload(&json!({"without": {"message": "fetch failed"}})).unwrap();
+        assert_eq!(view.without.verdict.kind, VerdictKind::RequestFailed);
+        assert!(
+            view.without.verdict.advice.contains("NAT"),
+            "{:?}",
+            view.without.verdict
+        );
+        assert_eq!(view.with.verdict.kind, VerdictKind::NotRecorded);
+    }
+
+    #[test]
+    fn failure_advice_names_the_cause() {
+        let advice = |v: Value| side(&v, Signing::Signed).verdict.advice;
+        assert!(
+            advice(json!({"code": "ENOTFOUND", "message": "getaddrinfo ENOTFOUND x"}))
+                .contains("did not resolve")
+        );
+        assert!(
+            advice(
+                json!({"message": "fetch failed", "cause": {"code": "UND_ERR_CONNECT_TIMEOUT"}})
+            )
+            .contains("NAT gateway")
+        );
+        assert!(
+            advice(json!({"message": "fetch failed", "cause": {"code": "ECONNREFUSED"}}))
+                .contains("refused")
+        );
+        assert!(advice(json!({"message": "fetch failed"})).contains("cdkx API probe"));
+        // Control characters in a caught error never reach the summary.
+        let s = side(
+            &json!({"message": "fetch failed", "code": "ECONNREFUSED\u{1b}[31m"}),
+            Signing::Signed,
+        );
+        assert!(
+            !s.verdict.summary.contains('\u{1b}'),
+            "{}",
+            s.verdict.summary
+        );
     }
 }

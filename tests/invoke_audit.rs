@@ -110,6 +110,97 @@ fn requestor_result_is_shown_side_by_side_with_verdicts() {
     assert_eq!(v["functionError"], Value::Null);
 }
 
+/// The original write-up's requestor returns the parsed bodies only, without statuses.
+#[test]
+fn a_requestor_that_returns_bodies_only_is_judged_right() {
+    let s = Setup::new();
+    let blog =
+        json!({"without": {"message": "Missing Authentication Token"}, "with": {"hello": "world"}});
+    s.queue(json!({"payload": blog}));
+    let out = s.cdkx(&["requestorFn", "invoke", "-o", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (without, with) = (&v["requestor"]["without"], &v["requestor"]["with"]);
+    assert_eq!(
+        without["verdict"]["kind"], "missing-authentication-token",
+        "{v}"
+    );
+    assert_eq!(
+        without["verdict"]["summary"],
+        "Missing Authentication Token: the request was not signed"
+    );
+    assert_eq!(with["verdict"]["kind"], "ok", "{v}");
+    assert_eq!(with["status"], Value::Null);
+    assert_eq!(with["body"], json!({"hello": "world"}));
+    assert!(
+        with["verdict"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("status not recorded by the requestor"),
+        "{v}"
+    );
+
+    s.queue(json!({"payload": blog}));
+    let text = stdout(&s.cdkx(&["requestorFn", "invoke"]));
+    assert!(
+        text.contains("Missing Authentication Token: the request was not signed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("answered (status not recorded by the"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no status") && !text.contains("no HTTP answer"),
+        "{text}"
+    );
+    s.queue(json!({"payload": blog}));
+    let text = stdout(&s.cdkx(&["requestorFn", "invoke", "-o", "text"]));
+    assert!(
+        text.contains(
+            "without signature: Missing Authentication Token: the request was not signed"
+        ) && text
+            .contains("with signature (SigV4): answered (status not recorded by the requestor)"),
+        "{text}"
+    );
+
+    // A side the requestor did not record, and a request that never reached the API.
+    let cases = [
+        (
+            json!({"without": {}, "with": {"hello": "world"}}),
+            "not-recorded",
+            "ok",
+        ),
+        (
+            json!({"without": {"message": "Missing Authentication Token"}, "with": null}),
+            "missing-authentication-token",
+            "not-recorded",
+        ),
+        (
+            json!({"without": {"message": "fetch failed"},
+                   "with": {"name": "TypeError", "message": "fetch failed", "cause": {"code": "ENOTFOUND", "syscall": "getaddrinfo"}}}),
+            "request-failed",
+            "request-failed",
+        ),
+    ];
+    for (payload, without_kind, with_kind) in cases {
+        s.queue(json!({"payload": payload}));
+        let out = s.cdkx(&["requestorFn", "invoke", "-o", "json"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            v["requestor"]["without"]["verdict"]["kind"], without_kind,
+            "{v}"
+        );
+        assert_eq!(v["requestor"]["with"]["verdict"]["kind"], with_kind, "{v}");
+        if with_kind == "request-failed" {
+            let advice = v["requestor"]["with"]["verdict"]["advice"]
+                .as_str()
+                .unwrap();
+            assert!(advice.contains("did not resolve"), "{advice}");
+        }
+    }
+}
+
 #[test]
 fn function_errors_show_the_error_and_log_and_exit_3() {
     let s = Setup::new();

@@ -105,6 +105,33 @@ fn requestor_split_view() {
     snap("invoke_requestor", &app);
 }
 
+/// The original write-up's requestor: bodies only, no status. The signed side is an answer
+/// (ok, status not recorded), never "no HTTP answer".
+#[test]
+fn requestor_bodies_only_view() {
+    let payload =
+        json!({"without": {"message": "Missing Authentication Token"}, "with": {"hello": "world"}});
+    let mut r = requestor_result("IamApigatewayLambdaStack-requestorFn15B8813B-ABC123");
+    r.payload_bytes = payload.to_string().len();
+    r.requestor = crate::verdict::RequestorView::from_payload(&payload);
+    r.payload = crate::actions::invoke::Payload::Json(payload);
+    let app = invoked(r, false);
+    let text = screen(&app, 160, 48);
+    assert!(
+        text.contains("answered (status not recorded by the requestor)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Missing Authentication Token: the request was not signed"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("no status") && !text.contains("no HTTP answer"),
+        "{text}"
+    );
+    snap("invoke_requestor_bodies_only", &app);
+}
+
 #[test]
 fn invoke_function_error() {
     let app = invoked(
