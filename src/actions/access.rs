@@ -1,14 +1,31 @@
-//! Who may call an IAM-authorized REST API: the principals its resource policy allows and denies,
-//! the roles of the app whose identity policies allow `execute-api:Invoke` on it, and whether a
-//! caller is covered as API Gateway's rule requires (one account: either policy suffices; across
-//! accounts: both must allow). Read from the template, and from the live policy when known.
+//! Who may call an IAM-authorized REST API, judged by IAM's rules: the principals its resource
+//! policy allows and denies, the app's roles allowed to invoke it, and for a caller the outcome
+//! (`allow`, `deny`, `unknown`, `conditional`) with its reason. The caller's identity side comes
+//! from AWS's policy simulator, else the caller's policy documents, else the app's template
+//! (for its own roles); all three are evaluated by the one evaluator here.
+//!
+//! The rules (IAM User Guide, "Policy evaluation logic", "Cross-account policy evaluation
+//! logic" and "Principal"; API Gateway Developer Guide, "How API Gateway resource policies
+//! affect authorization workflow", tables A and B):
+//! - an explicit Deny in the resource policy or an identity policy wins;
+//! - one account: allowed when the resource policy names the caller itself (its user ARN, its
+//!   role's ARN or its session's ARN, or `*`) or when an identity policy allows. A resource
+//!   policy that names the account (`123456789012`, `arn:aws:iam::123456789012:root`) delegates
+//!   to the account: the caller's identity policy must still allow;
+//! - across accounts: the resource policy must name the caller or its account, and an identity
+//!   policy must allow; without a resource policy no other account may call;
+//! - a statement with a `Condition` applies only when its condition holds: cdkx cannot tell, so
+//!   when the outcome depends on one it is `conditional`, naming the condition keys.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::Subject;
-use crate::aws::CallerIdentity;
+use crate::aws::{Aws, CallerIdentity, IamPrincipal};
 use crate::model::App;
+
+/// The action every check is about.
+pub const INVOKE: &str = "execute-api:Invoke";
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -20,7 +37,8 @@ pub struct AccessAnalysis {
     pub has_resource_policy: bool,
     /// Roles of this app whose policies allow invoking this API.
     pub app_roles: Vec<AppRole>,
-    pub caller: Option<CallerCoverage>,
+    /// Boxed: most descriptions have none, and it is large.
+    pub caller: Option<Box<CallerCoverage>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -32,23 +50,534 @@ pub struct AppRole {
     pub granted_by: String,
 }
 
+/// What cdkx concludes for one caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Allow,
+    Deny,
+    /// The caller's identity policies decide and cdkx could not read them.
+    Unknown,
+    /// It depends on a `Condition` cdkx cannot evaluate.
+    Conditional,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Allow => "allow",
+            Outcome::Deny => "deny",
+            Outcome::Unknown => "unknown",
+            Outcome::Conditional => "conditional",
+        }
+    }
+}
+
+/// Where the caller's identity side came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IdentitySource {
+    /// iam:SimulatePrincipalPolicy (AWS's own engine; permission boundaries included).
+    Simulate,
+    /// The caller's inline and attached policies, read and evaluated by cdkx.
+    Policies,
+    /// The app's synthesized template (the caller is one of the app's roles).
+    Template,
+    /// The account's root user: every identity permission.
+    Root,
+    /// Nothing could be read.
+    None,
+}
+
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CallerCoverage {
     pub account: String,
     pub arn: String,
     pub same_account: bool,
-    /// Whether the resource policy lets the caller in (`None`: the API has no resource policy).
+    /// Whether the resource policy allows the caller, itself or through its account, for the
+    /// request (`None`: the API has no resource policy; `false` also when it denies).
     pub resource_policy_allows: Option<bool>,
-    /// Whether the caller's identity policy allows it, when cdkx can tell (one of the app's roles).
+    /// Whether the caller's identity policies allow it (`None`: unknown or conditional).
     pub identity_policy_allows: Option<bool>,
-    /// One sentence on what that means.
+    /// `allow | deny | unknown | conditional`.
+    pub outcome: Outcome,
+    /// Why: what the resource policy and the identity policies say.
+    pub reason: String,
+    /// `simulate | policies | template | root | none`.
+    pub identity_source: IdentitySource,
+    /// What the identity source said, or why it could not be read.
+    pub identity_detail: String,
+    /// The permission that would let cdkx find out, when the outcome is unknown for want of it.
+    pub missing_permission: Option<String>,
+    /// The condition keys the outcome depends on (`conditional`).
+    pub condition_keys: Vec<String>,
+    /// The request evaluated: `arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH`.
+    pub resource: Option<String>,
+    /// The outcome and what it means, one sentence (`deny: same account: the call will be
+    /// refused ...`).
     pub conclusion: String,
+}
+
+/// The request an analysis is about: the method ARN's stage, method and path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRequest {
+    pub stage: String,
+    pub method: String,
+    /// The resource path, `/` or `/items/1` (no query).
+    pub path: String,
+}
+
+impl AccessRequest {
+    /// The method ARN of this request on the API `subject`, when its id, region and account are
+    /// known.
+    pub fn method_arn(&self, subject: &Subject) -> Option<String> {
+        let (id, region, account) = (
+            subject.physical_id.as_deref()?,
+            subject.region.as_deref()?,
+            subject.account.as_deref()?,
+        );
+        let path = self.path.split(['?', '#']).next().unwrap_or_default();
+        Some(format!(
+            "arn:{}:execute-api:{region}:{account}:{id}/{}/{}/{}",
+            subject.partition,
+            self.stage,
+            self.method.to_ascii_uppercase(),
+            path.trim_start_matches('/')
+        ))
+    }
+}
+
+/// Whether a condition on a grant holds: never, always, or when the named keys match.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Cond {
+    #[default]
+    No,
+    Yes,
+    If(Vec<String>),
+}
+
+impl Cond {
+    fn or(self, other: Cond) -> Cond {
+        match (self, other) {
+            (Cond::Yes, _) | (_, Cond::Yes) => Cond::Yes,
+            (Cond::If(mut a), Cond::If(b)) => {
+                for k in b {
+                    if !a.contains(&k) {
+                        a.push(k);
+                    }
+                }
+                Cond::If(a)
+            }
+            (Cond::If(a), Cond::No) | (Cond::No, Cond::If(a)) => Cond::If(a),
+            (Cond::No, Cond::No) => Cond::No,
+        }
+    }
+
+    fn holds(&self, conditions_hold: bool) -> bool {
+        match self {
+            Cond::Yes => true,
+            Cond::If(_) => conditions_hold,
+            Cond::No => false,
+        }
+    }
+
+    fn keys(&self) -> &[String] {
+        match self {
+            Cond::If(k) => k,
+            _ => &[],
+        }
+    }
+}
+
+/// What a set of identity policies says about the request.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grant {
+    pub allow: Cond,
+    pub deny: Cond,
+}
+
+impl Grant {
+    pub const ALLOW: Grant = Grant {
+        allow: Cond::Yes,
+        deny: Cond::No,
+    };
+    pub const NONE: Grant = Grant {
+        allow: Cond::No,
+        deny: Cond::No,
+    };
+}
+
+/// The caller's identity side, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdentityEvidence {
+    pub source: IdentitySource,
+    /// `None`: not known.
+    pub grant: Option<Grant>,
+    pub detail: String,
+    pub missing_permission: Option<String>,
+}
+
+impl IdentityEvidence {
+    fn unknown(detail: String, missing_permission: Option<String>) -> IdentityEvidence {
+        IdentityEvidence {
+            source: IdentitySource::None,
+            grant: None,
+            detail,
+            missing_permission,
+        }
+    }
+}
+
+/// The caller, as policies name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum CallerKind {
+    Root,
+    User,
+    /// An assumed-role session (`arn:...:sts::A:assumed-role/ROLE/SESSION`) or the role itself.
+    Role(String),
+    Other,
+}
+
+fn caller_kind(arn: &str) -> CallerKind {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let mut parts = resource.split('/');
+    match parts.next().unwrap_or_default() {
+        "root" => CallerKind::Root,
+        "user" => CallerKind::User,
+        "assumed-role" => parts
+            .next()
+            .map_or(CallerKind::Other, |r| CallerKind::Role(r.to_string())),
+        // A role ARN may have a path: the name is the last part.
+        "role" => resource
+            .rsplit('/')
+            .next()
+            .map_or(CallerKind::Other, |r| CallerKind::Role(r.to_string())),
+        _ => CallerKind::Other,
+    }
+}
+
+/// How a resource policy's principal names the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Names {
+    No,
+    /// The caller itself: `*`, its user ARN, its role's ARN, its session's ARN, or (for the
+    /// root user) its account.
+    Caller,
+    /// Only its account: a delegation to the account's own IAM policies.
+    Account,
+}
+
+fn names(principal: &str, caller: &CallerIdentity) -> Names {
+    if principal == "*" {
+        return Names::Caller;
+    }
+    let kind = caller_kind(&caller.arn);
+    if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        return match (principal == caller.account, &kind) {
+            (true, CallerKind::Root) => Names::Caller,
+            (true, _) => Names::Account,
+            _ => Names::No,
+        };
+    }
+    let parts: Vec<&str> = principal.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" || parts[4] != caller.account {
+        return Names::No;
+    }
+    let resource = parts[5];
+    if resource == "root" {
+        return if kind == CallerKind::Root {
+            Names::Caller
+        } else {
+            Names::Account
+        };
+    }
+    if principal == caller.arn {
+        return Names::Caller;
+    }
+    match (resource.split('/').next(), &kind) {
+        // A role ARN (any path) names every session of that role.
+        (Some("role"), CallerKind::Role(name)) if resource.rsplit('/').next() == Some(name) => {
+            Names::Caller
+        }
+        // A user ARN from an emulator's `sts` caller identity (`arn:aws:sts::A:user/x`).
+        (Some("user"), CallerKind::User) => {
+            let tail = |a: &str| a.splitn(6, ':').nth(5).map(str::to_string);
+            if tail(principal) == tail(&caller.arn) {
+                Names::Caller
+            } else {
+                Names::No
+            }
+        }
+        _ => Names::No,
+    }
+}
+
+/// `*` and `?` wildcards, as IAM matches actions (any case) and resources (exact case).
+pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
+    let fold = |s: &str| {
+        if ignore_case {
+            s.to_ascii_lowercase()
+        } else {
+            s.to_string()
+        }
+    };
+    let (p, v): (Vec<char>, Vec<char>) = (
+        fold(pattern).chars().collect(),
+        fold(value).chars().collect(),
+    );
+    let (mut pi, mut vi, mut star, mut mark) = (0, 0, None, 0);
+    while vi < v.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == v[vi]) {
+            pi += 1;
+            vi += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = vi;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            vi = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+/// Whether a statement is about execute-api:Invoke on `resource` (`Action`/`NotAction`,
+/// `Resource`/`NotResource`; in a resource policy `execute-api:/...` is short for this API's
+/// ARN). A statement without any resource element applies to the resource it is attached to.
+fn applies(st: &Value, resource: &str, api_prefix: Option<&str>, resource_policy: bool) -> bool {
+    let texts = |k: &str| -> Vec<String> {
+        strings(st.get(k))
+            .into_iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect()
+    };
+    let action_ok = if st.get("NotAction").is_some() {
+        !texts("NotAction").iter().any(|a| wildcard(a, INVOKE, true))
+    } else {
+        texts("Action").iter().any(|a| wildcard(a, INVOKE, true))
+    };
+    let expand = |r: &String| match (api_prefix, r.strip_prefix("execute-api:")) {
+        (Some(prefix), Some(rest)) if rest.starts_with('/') => format!("{prefix}{rest}"),
+        _ => r.clone(),
+    };
+    let resource_ok = if st.get("NotResource").is_some() {
+        !texts("NotResource")
+            .iter()
+            .any(|r| wildcard(&expand(r), resource, false))
+    } else if st.get("Resource").is_none() {
+        resource_policy
+    } else {
+        texts("Resource")
+            .iter()
+            .any(|r| wildcard(&expand(r), resource, false))
+    };
+    action_ok && resource_ok
+}
+
+/// The condition keys of a statement (`{"IpAddress": {"aws:SourceIp": ...}}` -> aws:SourceIp).
+fn condition_keys(st: &Value) -> Vec<String> {
+    let mut keys: Vec<String> = st
+        .get("Condition")
+        .and_then(Value::as_object)
+        .map(|ops| {
+            ops.values()
+                .filter_map(Value::as_object)
+                .flat_map(|m| m.keys().cloned())
+                .collect()
+        })
+        .unwrap_or_default();
+    keys.dedup();
+    keys
+}
+
+fn effect(st: &Value) -> Option<bool> {
+    match st.get("Effect").and_then(Value::as_str) {
+        Some(e) if e.eq_ignore_ascii_case("allow") => Some(true),
+        Some(e) if e.eq_ignore_ascii_case("deny") => Some(false),
+        _ => None,
+    }
+}
+
+fn cond_of(st: &Value) -> Cond {
+    let keys = condition_keys(st);
+    if st
+        .get("Condition")
+        .is_some_and(|c| c.as_object().is_none_or(|m| !m.is_empty()))
+    {
+        Cond::If(if keys.is_empty() {
+            vec!["(a condition)".into()]
+        } else {
+            keys
+        })
+    } else {
+        Cond::Yes
+    }
+}
+
+/// Evaluates identity policy documents for execute-api:Invoke on `resource`.
+pub fn evaluate_identity(docs: &[Value], resource: &str) -> Grant {
+    let mut g = Grant::default();
+    for doc in docs {
+        for st in statements(doc) {
+            if !applies(st, resource, None, false) {
+                continue;
+            }
+            match effect(st) {
+                Some(true) => g.allow = std::mem::take(&mut g.allow).or(cond_of(st)),
+                Some(false) => g.deny = std::mem::take(&mut g.deny).or(cond_of(st)),
+                None => {}
+            }
+        }
+    }
+    g
+}
+
+/// What the resource policy says about one caller and request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct ResourceGrant {
+    /// Allow statements naming the caller itself (or `*`).
+    caller: Cond,
+    /// Allow statements naming only its account.
+    account: Cond,
+    deny: Cond,
+    /// Notes on elements cdkx reads in a particular way (NotPrincipal).
+    notes: Vec<String>,
+}
+
+/// The principals of a statement, rendered (`*` for `"Principal": "*"`; service and federated
+/// principals as `service:NAME`, `federated:NAME`, which never name an IAM caller).
+fn principal_list(p: Option<&Value>, render: &dyn Fn(&Value) -> String) -> Vec<String> {
+    match p {
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Object(m)) => {
+            let mut out = Vec::new();
+            for (kind, v) in m {
+                for item in strings(Some(v)) {
+                    let text = render(item);
+                    out.push(match kind.as_str() {
+                        "AWS" => text,
+                        "Service" => format!("service:{text}"),
+                        "Federated" => format!("federated:{text}"),
+                        other => format!("{}:{text}", other.to_ascii_lowercase()),
+                    });
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn evaluate_resource_policy(
+    policy: &Value,
+    caller: &CallerIdentity,
+    resource: &str,
+    api_prefix: &str,
+    render: &dyn Fn(&Value) -> String,
+) -> ResourceGrant {
+    let mut g = ResourceGrant::default();
+    for st in statements(policy) {
+        if !applies(st, resource, Some(api_prefix), true) {
+            continue;
+        }
+        let named = if let Some(np) = st.get("NotPrincipal") {
+            // Every principal except those listed; a listed account or role excludes its
+            // sessions too.
+            let excluded = principal_list(Some(np), render)
+                .iter()
+                .any(|p| names(p, caller) != Names::No);
+            g.notes.push(format!(
+                "a NotPrincipal statement applies to everyone except {}",
+                principal_list(Some(np), render).join(", ")
+            ));
+            if excluded { Names::No } else { Names::Caller }
+        } else {
+            principal_list(st.get("Principal"), render)
+                .iter()
+                .map(|p| names(p, caller))
+                .fold(Names::No, |best, n| match (best, n) {
+                    (Names::Caller, _) | (_, Names::Caller) => Names::Caller,
+                    (Names::Account, _) | (_, Names::Account) => Names::Account,
+                    _ => Names::No,
+                })
+        };
+        let cond = cond_of(st);
+        match (effect(st), named) {
+            (_, Names::No) | (None, _) => {}
+            // A Deny that names the account applies to every principal in it.
+            (Some(false), _) => g.deny = std::mem::take(&mut g.deny).or(cond),
+            (Some(true), Names::Caller) => g.caller = std::mem::take(&mut g.caller).or(cond),
+            (Some(true), Names::Account) => g.account = std::mem::take(&mut g.account).or(cond),
+        }
+    }
+    g
+}
+
+/// The decision under one assumption about conditions and one identity side.
+fn allowed(
+    rp: Option<&ResourceGrant>,
+    identity: &Grant,
+    same_account: bool,
+    conditions_hold: bool,
+) -> bool {
+    let h = |c: &Cond| c.holds(conditions_hold);
+    if rp.is_some_and(|r| h(&r.deny)) || h(&identity.deny) {
+        return false;
+    }
+    let id = h(&identity.allow);
+    match rp {
+        None => same_account && id,
+        Some(r) if same_account => h(&r.caller) || id,
+        Some(r) => (h(&r.caller) || h(&r.account)) && id,
+    }
+}
+
+/// The outcome: the decision when it is the same whatever cdkx does not know, else `unknown`
+/// (the identity side is not known and matters) or `conditional` (a condition matters).
+fn decide(rp: Option<&ResourceGrant>, identity: Option<&Grant>, same_account: bool) -> Outcome {
+    let sides: Vec<&Grant> = match identity {
+        Some(g) => vec![g],
+        None => vec![&Grant::ALLOW, &Grant::NONE],
+    };
+    let results: Vec<(bool, bool)> = [false, true]
+        .iter()
+        .flat_map(|&c| {
+            sides
+                .iter()
+                .map(move |g| (c, allowed(rp, g, same_account, c)))
+        })
+        .collect();
+    let all = |v: bool| results.iter().all(|&(_, r)| r == v);
+    if all(true) {
+        return Outcome::Allow;
+    }
+    if all(false) {
+        return Outcome::Deny;
+    }
+    // Does the identity side alone change it, with conditions fixed either way?
+    let identity_matters = [false, true].iter().any(|&c| {
+        let rs: Vec<bool> = results.iter().filter(|r| r.0 == c).map(|r| r.1).collect();
+        rs.iter().any(|&r| r) && rs.iter().any(|&r| !r)
+    });
+    if identity_matters {
+        Outcome::Unknown
+    } else {
+        Outcome::Conditional
+    }
 }
 
 impl AccessAnalysis {
     /// The analysis as lines for people, control characters stripped (describe and probe show
-    /// them, in the CLI and the TUI).
+    /// them, in the CLI and the TUI). The line about the caller starts with `you (`.
     pub fn lines(&self) -> Vec<String> {
         use crate::sanitize::line;
         let list = |v: &[String]| {
@@ -92,6 +621,12 @@ impl AccessAnalysis {
                 line(&c.account),
                 line(&c.conclusion)
             ));
+            out.push(format!("why: {}", line(&c.reason)));
+            out.push(format!(
+                "your identity policies: {} ({})",
+                source_words(c.identity_source),
+                line(&c.identity_detail)
+            ));
         }
         out
     }
@@ -106,43 +641,65 @@ impl AccessAnalysis {
     }
 }
 
-/// Analyzes the REST API `subject` with its resource `policy` (live, else the template's).
+fn source_words(s: IdentitySource) -> &'static str {
+    match s {
+        IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
+        IdentitySource::Policies => "from your policy documents",
+        IdentitySource::Template => "from the app's template",
+        IdentitySource::Root => "the root user has every identity permission",
+        IdentitySource::None => "not known",
+    }
+}
+
+/// Analyzes the REST API `subject` with its resource `policy` (live, else the template's) for
+/// `caller` making `request`, with what is known of the caller's identity policies.
 pub fn analyze(
     app: &App,
     subject: &Subject,
     policy: Option<&Value>,
     caller: Option<&CallerIdentity>,
+    identity: Option<&IdentityEvidence>,
+    request: &AccessRequest,
 ) -> AccessAnalysis {
     let account = subject.account.clone();
-    let render = |v: &Value| render_intrinsic(v, account.as_deref(), &subject.partition);
+    let render_raw = |v: &Value| render_intrinsic(v, account.as_deref(), &subject.partition);
+    let render = |v: &Value| resolve_refs(&render_raw(v), subject);
     let mut allowed = Vec::new();
     let mut denied = Vec::new();
     if let Some(p) = policy {
         for st in statements(p) {
-            if !actions_of(st).iter().any(|a| invokes(a)) {
+            let invoke = if st.get("NotAction").is_some() {
+                true
+            } else {
+                actions_of(st).iter().any(|a| wildcard(a, INVOKE, true))
+            };
+            if !invoke {
                 continue;
             }
-            let principals = principals_of(st, &render);
-            match st.get("Effect").and_then(Value::as_str) {
-                Some("Allow") => allowed.extend(principals),
-                Some("Deny") => denied.extend(principals),
-                _ => {}
+            let principals = principal_list(st.get("Principal"), &render);
+            match effect(st) {
+                Some(true) => allowed.extend(principals),
+                Some(false) => denied.extend(principals),
+                None => {}
             }
         }
     }
     allowed.dedup();
     denied.dedup();
-    let app_roles = roles_allowing(app, subject, &render);
+    let app_roles = roles_allowing(app, subject, &render_raw);
     let caller = caller.map(|c| {
-        coverage(
-            c,
-            account.as_deref(),
-            policy.is_some(),
-            &allowed,
-            &denied,
-            &app_roles,
-            app,
-        )
+        let evidence = match identity {
+            Some(e) if e.grant.is_some() => e.clone(),
+            other => template_identity(app, subject, c, request, &render).unwrap_or_else(|| {
+                other.cloned().unwrap_or_else(|| {
+                    IdentityEvidence::unknown(
+                        "not looked up".into(),
+                        Some("iam:SimulatePrincipalPolicy".into()),
+                    )
+                })
+            }),
+        };
+        Box::new(coverage(c, subject, policy, &evidence, request, &render))
     });
     AccessAnalysis {
         api_account: account,
@@ -154,91 +711,405 @@ pub fn analyze(
     }
 }
 
+/// `${ApiLogicalId}` and `${AWS::Region}` in a rendered template string, made concrete.
+fn resolve_refs(text: &str, subject: &Subject) -> String {
+    let mut out = text.to_string();
+    if let (Some(l), Some(id)) = (
+        subject.logical_id.as_deref(),
+        subject.physical_id.as_deref(),
+    ) {
+        out = out.replace(&format!("${{{l}}}"), id);
+    }
+    if let Some(r) = subject.region.as_deref() {
+        out = out.replace("${AWS::Region}", r);
+    }
+    out
+}
+
 fn coverage(
     c: &CallerIdentity,
-    api_account: Option<&str>,
-    has_policy: bool,
-    allowed: &[String],
-    denied: &[String],
-    roles: &[AppRole],
-    app: &App,
+    subject: &Subject,
+    policy: Option<&Value>,
+    evidence: &IdentityEvidence,
+    request: &AccessRequest,
+    render: &dyn Fn(&Value) -> String,
 ) -> CallerCoverage {
+    let api_account = subject.account.as_deref();
     let same_account = api_account.is_none_or(|a| a == c.account);
-    let names_caller = |p: &String| {
-        p == "*"
-            || principal_account(p).as_deref() == Some(c.account.as_str()) && !p.contains(":role/")
-            || *p == c.arn
-            || role_matches(p, &c.arn)
+    let resource = request.method_arn(subject);
+    let arn_for_match = resource.clone().unwrap_or_default();
+    let api_prefix = match (
+        subject.region.as_deref(),
+        api_account,
+        subject.physical_id.as_deref(),
+    ) {
+        (Some(r), Some(a), Some(id)) => {
+            format!("arn:{}:execute-api:{r}:{a}:{id}", subject.partition)
+        }
+        _ => String::new(),
     };
-    let resource_policy_allows =
-        has_policy.then(|| allowed.iter().any(names_caller) && !denied.iter().any(names_caller));
-    // The caller's own policies are known only when it is one of this app's roles.
-    let identity_policy_allows = role_name_of(&c.arn).and_then(|name| {
-        let app_role = app
-            .resources
+    let rp = policy.map(|p| evaluate_resource_policy(p, c, &arn_for_match, &api_prefix, render));
+    let outcome = decide(rp.as_ref(), evidence.grant.as_ref(), same_account);
+    let mut keys: Vec<String> = Vec::new();
+    if let Some(r) = &rp {
+        for k in [&r.caller, &r.account, &r.deny]
             .iter()
-            .filter(|r| r.cfn_type == "AWS::IAM::Role")
-            .any(|r| name.contains(&r.logical_id.0));
-        app_role.then(|| roles.iter().any(|r| name.contains(&r.logical_id)))
-    });
-    let conclusion = match (same_account, resource_policy_allows, identity_policy_allows) {
-        (false, Some(false), _) => format!(
-            "the API's resource policy does not allow account {}: a cross-account call will be refused (User: anonymous ...)",
-            c.account
-        ),
-        (false, None, _) => "the API has no resource policy, so no other account may call it".to_string(),
-        (false, Some(true), Some(false)) => {
-            "the resource policy allows your account, but your role's policy does not allow execute-api:Invoke on this API".to_string()
+            .flat_map(|c| c.keys())
+        {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
         }
-        (false, Some(true), _) => {
-            "the resource policy allows your account; across accounts your own identity policy must also allow execute-api:Invoke on this API".to_string()
+    }
+    if let Some(g) = &evidence.grant {
+        for k in g.allow.keys().iter().chain(g.deny.keys()) {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
         }
-        (true, Some(true), _) | (true, _, Some(true)) => {
-            "same account: the resource policy or your identity policy suffices, and one allows you".to_string()
-        }
-        (true, _, Some(false)) => "same account: neither the resource policy nor your role's policy allows you".to_string(),
-        (true, Some(false), None) => {
-            "same account: the resource policy does not name you, so your identity policy must allow execute-api:Invoke".to_string()
-        }
-        (true, None, None) => {
-            "same account and no resource policy: your identity policy must allow execute-api:Invoke on this API".to_string()
-        }
+    }
+    let (meaning, reason) = reason(c, same_account, rp.as_ref(), evidence, outcome, &keys);
+    let resource_policy_allows = rp
+        .as_ref()
+        .map(|r| r.deny != Cond::Yes && (r.caller == Cond::Yes || r.account == Cond::Yes));
+    let identity_policy_allows = match &evidence.grant {
+        Some(g) if g.deny == Cond::Yes => Some(false),
+        Some(g) if g.allow == Cond::Yes => Some(true),
+        Some(g) if g.allow == Cond::No && g.deny == Cond::No => Some(false),
+        _ => None,
     };
+    let conclusion = format!("{}: {meaning}", outcome.as_str());
     CallerCoverage {
         account: c.account.clone(),
         arn: c.arn.clone(),
         same_account,
         resource_policy_allows,
         identity_policy_allows,
+        outcome,
+        reason,
+        identity_source: evidence.source,
+        identity_detail: evidence.detail.clone(),
+        missing_permission: if outcome == Outcome::Unknown {
+            evidence.missing_permission.clone()
+        } else {
+            None
+        },
+        condition_keys: if outcome == Outcome::Conditional {
+            keys
+        } else {
+            Vec::new()
+        },
+        resource,
         conclusion,
     }
 }
 
-/// `arn:aws:sts::1:assumed-role/NAME/session` or `arn:aws:iam::1:role/NAME` -> NAME.
-fn role_name_of(arn: &str) -> Option<String> {
-    let res = arn.split(':').nth(5)?;
-    let mut parts = res.split('/');
-    match parts.next()? {
-        "assumed-role" | "role" => parts.next().map(str::to_string),
-        _ => None,
-    }
-}
-
-fn role_matches(principal: &str, caller_arn: &str) -> bool {
-    match (role_name_of(principal), role_name_of(caller_arn)) {
-        (Some(a), Some(b)) => {
-            a == b && principal_account(principal) == principal_account(caller_arn)
+/// What the outcome means (`same account: the call will be refused ...`) and why (what the
+/// resource policy and the identity policies say).
+fn reason(
+    c: &CallerIdentity,
+    same_account: bool,
+    rp: Option<&ResourceGrant>,
+    evidence: &IdentityEvidence,
+    outcome: Outcome,
+    keys: &[String],
+) -> (String, String) {
+    let scope = if same_account {
+        "same account".to_string()
+    } else {
+        format!("cross-account (your account {})", c.account)
+    };
+    let rp_words = match rp {
+        None => "the API has no resource policy".to_string(),
+        Some(r) if r.deny == Cond::Yes => "the resource policy explicitly denies you".to_string(),
+        Some(r) if r.caller == Cond::Yes => "the resource policy names you".to_string(),
+        Some(r) if r.account == Cond::Yes && same_account => format!(
+            "the resource policy names only your account ({}), which leaves the decision to your own identity policies",
+            c.account
+        ),
+        Some(r) if r.account == Cond::Yes => "the resource policy allows your account".to_string(),
+        Some(r) if r.caller != Cond::No || r.account != Cond::No => {
+            "the resource policy allows you only under a condition".to_string()
         }
-        _ => false,
+        Some(_) if same_account => {
+            "the resource policy does not name you or your account".to_string()
+        }
+        Some(_) => format!("the resource policy does not allow account {}", c.account),
+    };
+    let id_words = match (&evidence.grant, evidence.source) {
+        (_, IdentitySource::Root) => {
+            "as the root user you have every identity permission".to_string()
+        }
+        (None, _) => format!(
+            "cdkx could not read your identity policies{}",
+            evidence
+                .missing_permission
+                .as_ref()
+                .map(|p| format!("; {p} would let it find out"))
+                .unwrap_or_default()
+        ),
+        (Some(g), _) if g.deny == Cond::Yes => {
+            "your identity policies explicitly deny execute-api:Invoke".to_string()
+        }
+        (Some(g), _) if g.allow == Cond::Yes => {
+            "your identity policies allow execute-api:Invoke on it".to_string()
+        }
+        (Some(g), _) if g.allow != Cond::No || g.deny != Cond::No => {
+            "your identity policies allow it only under a condition".to_string()
+        }
+        (Some(_), _) => {
+            "no identity-based policy of yours allows execute-api:Invoke on it".to_string()
+        }
+    };
+    let tail = match outcome {
+        Outcome::Allow => "the call is allowed",
+        Outcome::Deny
+            if !same_account
+                && rp.is_some_and(|r| {
+                    r.caller == Cond::No && r.account == Cond::No && r.deny == Cond::No
+                }) =>
+        {
+            "the call will be refused (User: anonymous ...): add your account to the resource policy, and execute-api:Invoke to your identity policy"
+        }
+        Outcome::Deny
+            if evidence
+                .grant
+                .as_ref()
+                .is_some_and(|g| g.allow == Cond::No && g.deny == Cond::No) =>
+        {
+            "the call will be refused (no identity-based policy allows): add execute-api:Invoke on the API's ARN to your role or user"
+        }
+        Outcome::Deny => "the call will be refused",
+        Outcome::Unknown => "whether the call is allowed depends on your identity policies",
+        Outcome::Conditional => "",
+    };
+    let tail = if outcome == Outcome::Conditional {
+        format!(
+            "it depends on conditions cdkx cannot evaluate: {}",
+            keys.join(", ")
+        )
+    } else {
+        tail.to_string()
+    };
+    (
+        format!("{scope}: {tail}"),
+        format!("{rp_words}; {id_words}"),
+    )
+}
+
+/// The caller's identity side from the app's template, when the caller is one of the app's
+/// roles (its physical name embeds the role's logical id, as CloudFormation names roles).
+/// AWS managed policies attached to it are not in the template and are not counted.
+fn template_identity(
+    app: &App,
+    subject: &Subject,
+    caller: &CallerIdentity,
+    request: &AccessRequest,
+    render: &dyn Fn(&Value) -> String,
+) -> Option<IdentityEvidence> {
+    let CallerKind::Role(name) = caller_kind(&caller.arn) else {
+        return None;
+    };
+    let role = app.resources.iter().find(|r| {
+        r.stack == subject.stack && r.cfn_type == "AWS::IAM::Role" && name.contains(&r.logical_id.0)
+    })?;
+    let resource = request.method_arn(subject)?;
+    let mut docs: Vec<Value> = Vec::new();
+    let refers =
+        |v: &Value| v.get("Ref").and_then(Value::as_str) == Some(role.logical_id.0.as_str());
+    for r in app.resources.iter().filter(|r| r.stack == subject.stack) {
+        let Some(props) = &r.properties else { continue };
+        let found: Vec<&Value> = match r.cfn_type.as_str() {
+            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy"
+                if strings(props.get("Roles")).into_iter().any(refers) =>
+            {
+                props.get("PolicyDocument").into_iter().collect()
+            }
+            "AWS::IAM::Role" if r.logical_id == role.logical_id => strings(props.get("Policies"))
+                .into_iter()
+                .filter_map(|p| p.get("PolicyDocument"))
+                .collect(),
+            _ => Vec::new(),
+        };
+        docs.extend(found.into_iter().map(|d| render_document(d, render)));
+    }
+    let grant = evaluate_identity(&docs, &resource);
+    Some(IdentityEvidence {
+        source: IdentitySource::Template,
+        grant: Some(grant),
+        detail: format!(
+            "the template's policies of {} (AWS managed policies and permission boundaries not counted)",
+            role.construct_path
+        ),
+        missing_permission: None,
+    })
+}
+
+/// A template policy document with its intrinsics rendered to text.
+fn render_document(doc: &Value, render: &dyn Fn(&Value) -> String) -> Value {
+    let mut doc = doc.clone();
+    if let Some(Value::Array(sts)) = doc.get_mut("Statement") {
+        for st in sts {
+            for k in ["Resource", "NotResource"] {
+                if let Some(v) = st.get(k) {
+                    let rendered: Vec<Value> = strings(Some(v))
+                        .into_iter()
+                        .map(|r| Value::String(render(r)))
+                        .collect();
+                    st[k] = Value::Array(rendered);
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// The caller's identity side from AWS: iam:SimulatePrincipalPolicy with `aws` (credentials of
+/// the caller's own account), else its policies read and evaluated; `None` in the evidence's
+/// grant when neither could be read (the reason and the permission that would help are given).
+pub async fn identity_evidence(
+    aws: &Aws,
+    region: &str,
+    caller: &CallerIdentity,
+    resource: &str,
+) -> IdentityEvidence {
+    let partition = caller.arn.split(':').nth(1).unwrap_or("aws");
+    let resource_name = caller.arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let principal = match caller_kind(&caller.arn) {
+        CallerKind::Root => {
+            return IdentityEvidence {
+                source: IdentitySource::Root,
+                grant: Some(Grant::ALLOW),
+                detail: "the account's root user".into(),
+                missing_permission: None,
+            };
+        }
+        CallerKind::User => IamPrincipal::User {
+            name: resource_name
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            arn: format!("arn:{partition}:iam::{}:{resource_name}", caller.account),
+        },
+        CallerKind::Role(name) => IamPrincipal::Role {
+            arn: format!("arn:{partition}:iam::{}:role/{name}", caller.account),
+            name,
+        },
+        CallerKind::Other => {
+            return IdentityEvidence::unknown(
+                format!("cdkx cannot look up the policies of {}", caller.arn),
+                None,
+            );
+        }
+    };
+    let simulated = match aws
+        .simulate_principal_policy(region, principal.arn(), INVOKE, resource)
+        .await
+    {
+        // A role with a path: its ARN is not the session's role/NAME.
+        Err(e) if e.to_string().contains("NoSuchEntity") => match &principal {
+            IamPrincipal::Role { name, .. } => match aws.role_arn(region, name).await {
+                Ok(arn) if arn != principal.arn() => {
+                    aws.simulate_principal_policy(region, &arn, INVOKE, resource)
+                        .await
+                }
+                _ => Err(e),
+            },
+            _ => Err(e),
+        },
+        other => other,
+    };
+    let sim_error = match simulated {
+        Ok(s) => {
+            let keys = s.missing_context.clone();
+            let grant = match s.decision.as_str() {
+                "allowed" => Grant::ALLOW,
+                "explicitDeny" => Grant {
+                    allow: Cond::No,
+                    deny: Cond::Yes,
+                },
+                _ if !keys.is_empty() => Grant {
+                    allow: Cond::If(keys),
+                    deny: Cond::No,
+                },
+                _ => Grant::NONE,
+            };
+            let matched = if s.matched.is_empty() {
+                String::new()
+            } else {
+                format!(", by {}", s.matched.join(", "))
+            };
+            return IdentityEvidence {
+                source: IdentitySource::Simulate,
+                grant: Some(grant),
+                detail: format!(
+                    "iam:SimulatePrincipalPolicy for {}: {}{matched}",
+                    principal.arn(),
+                    s.decision
+                ),
+                missing_permission: None,
+            };
+        }
+        Err(e) => e,
+    };
+    match aws.identity_policies(region, &principal).await {
+        Ok(policies) => {
+            let docs: Vec<Value> = policies.iter().map(|p| p.document.clone()).collect();
+            let grant = evaluate_identity(&docs, resource);
+            let names: Vec<&str> = policies.iter().map(|p| p.origin.as_str()).collect();
+            IdentityEvidence {
+                source: IdentitySource::Policies,
+                grant: Some(grant),
+                detail: format!(
+                    "{} policies of {} read and evaluated ({}); permission boundaries and session policies not counted",
+                    policies.len(),
+                    principal.arn(),
+                    if names.is_empty() {
+                        "none".to_string()
+                    } else {
+                        names.join("; ")
+                    }
+                ),
+                missing_permission: None,
+            }
+        }
+        Err(read_error) => {
+            let (list, get) = match principal {
+                IamPrincipal::Role { .. } => ("iam:ListRolePolicies", "iam:GetRolePolicy"),
+                IamPrincipal::User { .. } => ("iam:ListUserPolicies", "iam:GetUserPolicy"),
+            };
+            IdentityEvidence::unknown(
+                format!("{sim_error}; {read_error}"),
+                Some(format!(
+                    "iam:SimulatePrincipalPolicy on {} (or {list}, {get}, iam:ListAttached*Policies, iam:GetPolicy and iam:GetPolicyVersion)",
+                    principal.arn()
+                )),
+            )
+        }
     }
 }
 
-/// The account a principal names: an account id, `arn:...:iam::ACCOUNT:root`, or any ARN's account.
-fn principal_account(p: &str) -> Option<String> {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(p.to_string());
-    }
-    crate::console::account_from_arn(p).map(str::to_string)
+/// Looks up the caller's identity side with `aws` and analyzes: what `describe` and `probe` run.
+#[allow(clippy::too_many_arguments)]
+pub async fn analyze_with_lookup(
+    app: &App,
+    aws: &Aws,
+    subject: &Subject,
+    policy: Option<&Value>,
+    caller: Option<&CallerIdentity>,
+    request: &AccessRequest,
+) -> AccessAnalysis {
+    let region = subject
+        .region
+        .clone()
+        .or_else(|| aws.default_region())
+        .unwrap_or_else(|| "us-east-1".into());
+    let evidence = match (caller, request.method_arn(subject)) {
+        (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
+        _ => None,
+    };
+    analyze(app, subject, policy, caller, evidence.as_ref(), request)
 }
 
 fn statements(policy: &Value) -> Vec<&Value> {
@@ -266,19 +1137,7 @@ fn actions_of(st: &Value) -> Vec<String> {
 }
 
 fn invokes(action: &str) -> bool {
-    matches!(action, "*" | "execute-api:*" | "execute-api:Invoke")
-        || action.eq_ignore_ascii_case("execute-api:invoke")
-}
-
-fn principals_of(st: &Value, render: &dyn Fn(&Value) -> String) -> Vec<String> {
-    match st.get("Principal") {
-        Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Object(m)) => m
-            .get("AWS")
-            .map(|v| strings(Some(v)).into_iter().map(render).collect())
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    }
+    wildcard(action, INVOKE, true)
 }
 
 /// Renders CloudFormation intrinsics to text: `Ref` to pseudo parameters become their values
@@ -390,6 +1249,557 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    const API: &str = "123456789012";
+    const OTHER: &str = "222222222222";
+
+    fn app() -> App {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-api/cdk.out");
+        App::from_assembly(crate::assembly::read(&dir).expect("the iam-api fixture"))
+    }
+
+    fn subject(app: &App) -> Subject {
+        let r = app
+            .resources
+            .iter()
+            .find(|r| r.cfn_type == "AWS::ApiGateway::RestApi")
+            .unwrap();
+        Subject {
+            construct_path: r.construct_path.clone(),
+            construct_id: "iam-backed-api".into(),
+            fqn: None,
+            cfn_type: r.cfn_type.clone(),
+            logical_id: Some(r.logical_id.0.clone()),
+            stack: r.stack,
+            stack_name: "IamApigatewayLambdaStack".into(),
+            physical_id: Some("abc123".into()),
+            physical_state: "deployed".into(),
+            region: Some("us-east-1".into()),
+            account: Some(API.into()),
+            partition: "aws".into(),
+        }
+    }
+
+    fn get() -> AccessRequest {
+        AccessRequest {
+            stage: "prod".into(),
+            method: "GET".into(),
+            path: "/".into(),
+        }
+    }
+
+    fn rp(principal: Value) -> Value {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": principal,
+            "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})
+    }
+
+    fn known(grant: Grant) -> IdentityEvidence {
+        IdentityEvidence {
+            source: IdentitySource::Simulate,
+            grant: Some(grant),
+            detail: "test".into(),
+            missing_permission: None,
+        }
+    }
+
+    fn caller(arn: &str) -> CallerIdentity {
+        CallerIdentity {
+            account: arn.split(':').nth(4).unwrap().into(),
+            arn: arn.into(),
+        }
+    }
+
+    fn id_allow() -> IdentityEvidence {
+        known(Grant::ALLOW)
+    }
+    fn id_none() -> IdentityEvidence {
+        known(Grant::NONE)
+    }
+    fn id_deny() -> IdentityEvidence {
+        known(Grant {
+            allow: Cond::Yes,
+            deny: Cond::Yes,
+        })
+    }
+    fn id_unknown() -> IdentityEvidence {
+        IdentityEvidence::unknown(
+            "AccessDenied".into(),
+            Some("iam:SimulatePrincipalPolicy".into()),
+        )
+    }
+
+    /// (what, resource policy, caller ARN, identity side) -> outcome. The rows of API Gateway's
+    /// tables A (same account) and B (cross account) in "How API Gateway resource policies affect
+    /// authorization workflow", with IAM's rule on account principals (IAM User Guide,
+    /// "Principal": naming an account delegates to it) and on conditions.
+    #[test]
+    fn the_iam_evaluation_table() {
+        use Outcome::*;
+        let user = format!("arn:aws:iam::{API}:user/bob");
+        let session = format!("arn:aws:sts::{API}:assumed-role/caller/s1");
+        let role = format!("arn:aws:iam::{API}:role/caller");
+        let other_session = format!("arn:aws:sts::{OTHER}:assumed-role/caller/s1");
+        let root = format!("arn:aws:iam::{API}:root");
+        let deny_stmt = |principal: Value| {
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{API}:root")}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "Principal": principal, "Action": "execute-api:Invoke", "Resource": "execute-api:/*/GET/*"}]})
+        };
+        let conditional = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*",
+            "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+            "Condition": {"IpAddress": {"aws:SourceIp": ["192.0.2.0/24"]}}}]});
+        let rows: Vec<(&str, Option<Value>, &str, IdentityEvidence, Outcome)> = vec![
+            // Same account (table A).
+            (
+                "rp names the role ARN, no identity policy",
+                Some(rp(json!({"AWS": role}))),
+                &session,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp names the session ARN",
+                Some(rp(json!({"AWS": session}))),
+                &session,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp names the user ARN",
+                Some(rp(json!({"AWS": user}))),
+                &user,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp names another user",
+                Some(rp(json!({"AWS": format!("arn:aws:iam::{API}:user/alice")}))),
+                &user,
+                id_none(),
+                Deny,
+            ),
+            (
+                "rp names the account root only, no identity policy",
+                Some(rp(json!({"AWS": format!("arn:aws:iam::{API}:root")}))),
+                &user,
+                id_none(),
+                Deny,
+            ),
+            (
+                "rp names the account id only, no identity policy",
+                Some(rp(json!({"AWS": API}))),
+                &session,
+                id_none(),
+                Deny,
+            ),
+            (
+                "rp names the account, identity allows",
+                Some(rp(json!({"AWS": API}))),
+                &session,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "rp names the account, identity unknown",
+                Some(rp(json!({"AWS": API}))),
+                &user,
+                id_unknown(),
+                Unknown,
+            ),
+            ("no rp, identity allows", None, &user, id_allow(), Allow),
+            ("no rp, no identity policy", None, &user, id_none(), Deny),
+            (
+                "rp names someone else, identity allows",
+                Some(rp(json!({"AWS": format!("arn:aws:iam::{API}:role/other")}))),
+                &session,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "rp * principal, no identity policy",
+                Some(rp(json!("*"))),
+                &user,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp {AWS: *}, identity unknown",
+                Some(rp(json!({"AWS": "*"}))),
+                &user,
+                id_unknown(),
+                Allow,
+            ),
+            (
+                "explicit deny in identity",
+                Some(rp(json!({"AWS": role}))),
+                &session,
+                id_deny(),
+                Deny,
+            ),
+            (
+                "explicit deny in rp (account)",
+                Some(deny_stmt(json!({"AWS": API}))),
+                &session,
+                id_allow(),
+                Deny,
+            ),
+            (
+                "explicit deny in rp (*)",
+                Some(deny_stmt(json!("*"))),
+                &user,
+                id_allow(),
+                Deny,
+            ),
+            (
+                "rp names the role, identity unknown",
+                Some(rp(json!({"AWS": role}))),
+                &session,
+                id_unknown(),
+                Allow,
+            ),
+            (
+                "service principal never names a caller",
+                Some(rp(json!({"Service": "lambda.amazonaws.com"}))),
+                &user,
+                id_none(),
+                Deny,
+            ),
+            (
+                "root caller, rp names the account",
+                Some(rp(json!({"AWS": API}))),
+                &root,
+                known(Grant::ALLOW),
+                Allow,
+            ),
+            // Cross account (table B).
+            (
+                "both allow",
+                Some(rp(json!({"AWS": OTHER}))),
+                &other_session,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "rp names the cross-account role, identity allows",
+                Some(rp(
+                    json!({"AWS": format!("arn:aws:iam::{OTHER}:role/caller")}),
+                )),
+                &other_session,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "only the resource policy allows",
+                Some(rp(json!({"AWS": format!("arn:aws:iam::{OTHER}:root")}))),
+                &other_session,
+                id_none(),
+                Deny,
+            ),
+            (
+                "only the identity policy allows",
+                Some(rp(json!({"AWS": API}))),
+                &other_session,
+                id_allow(),
+                Deny,
+            ),
+            (
+                "neither",
+                Some(rp(json!({"AWS": API}))),
+                &other_session,
+                id_none(),
+                Deny,
+            ),
+            (
+                "no rp across accounts",
+                None,
+                &other_session,
+                id_allow(),
+                Deny,
+            ),
+            (
+                "rp * across accounts, identity allows",
+                Some(rp(json!("*"))),
+                &other_session,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "rp * across accounts, no identity policy",
+                Some(rp(json!("*"))),
+                &other_session,
+                id_none(),
+                Deny,
+            ),
+            (
+                "rp allows the account, identity unknown",
+                Some(rp(json!({"AWS": OTHER}))),
+                &other_session,
+                id_unknown(),
+                Unknown,
+            ),
+            (
+                "rp does not allow the account, identity unknown",
+                Some(rp(json!({"AWS": API}))),
+                &other_session,
+                id_unknown(),
+                Deny,
+            ),
+            (
+                "cross-account explicit deny",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "Principal": {"AWS": format!("arn:aws:iam::{OTHER}:role/caller")}, "Action": "execute-api:*", "Resource": "*"}]})),
+                &other_session,
+                id_allow(),
+                Deny,
+            ),
+            // Conditions.
+            (
+                "rp * with a condition, no identity policy",
+                Some(conditional.clone()),
+                &user,
+                id_none(),
+                Conditional,
+            ),
+            (
+                "rp * with a condition, identity allows (same account)",
+                Some(conditional.clone()),
+                &user,
+                id_allow(),
+                Allow,
+            ),
+            (
+                "identity allows under a condition",
+                Some(rp(json!({"AWS": API}))),
+                &user,
+                known(Grant {
+                    allow: Cond::If(vec!["aws:SourceVpce".into()]),
+                    deny: Cond::No,
+                }),
+                Conditional,
+            ),
+            (
+                "a conditional deny in the rp",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+                 "Condition": {"StringNotEquals": {"aws:SourceVpce": "vpce-1"}}}]})),
+                &user,
+                id_allow(),
+                Conditional,
+            ),
+            // NotPrincipal, NotAction, resources.
+            (
+                "Deny NotPrincipal excludes the caller's role",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "NotPrincipal": {"AWS": role}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})),
+                &session,
+                id_none(),
+                Allow,
+            ),
+            (
+                "Deny NotPrincipal hits everyone else",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "NotPrincipal": {"AWS": role}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})),
+                &user,
+                id_allow(),
+                Deny,
+            ),
+            (
+                "Deny NotAction on another action",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "execute-api:Invoke", "Resource": "execute-api:/*"},
+                {"Effect": "Deny", "Principal": "*", "NotAction": "execute-api:Invoke", "Resource": "*"}]})),
+                &user,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp allows another method only",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "execute-api:Invoke", "Resource": "execute-api:/prod/POST/*"}]})),
+                &user,
+                id_none(),
+                Deny,
+            ),
+            (
+                "rp allows this method by full ARN",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/"}]})),
+                &user,
+                id_none(),
+                Allow,
+            ),
+            (
+                "rp allows another API",
+                Some(json!({"Statement": [
+                {"Effect": "Allow", "Principal": {"AWS": user}, "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:zzz/*"}]})),
+                &user,
+                id_none(),
+                Deny,
+            ),
+        ];
+        let app = app();
+        let s = subject(&app);
+        for (what, policy, arn, identity, expected) in rows {
+            let c = caller(arn);
+            let a = analyze(&app, &s, policy.as_ref(), Some(&c), Some(&identity), &get());
+            let cov = a.caller.unwrap();
+            assert_eq!(cov.outcome, expected, "{what}: {}", cov.reason);
+            assert!(!cov.reason.is_empty());
+            if expected == Conditional {
+                assert!(!cov.condition_keys.is_empty(), "{what}");
+                assert!(
+                    cov.conclusion.contains(&cov.condition_keys[0]),
+                    "{what}: {}",
+                    cov.conclusion
+                );
+            }
+            if expected == Unknown {
+                assert_eq!(
+                    cov.missing_permission.as_deref(),
+                    Some("iam:SimulatePrincipalPolicy"),
+                    "{what}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_example_app_from_its_own_account() {
+        let app = app();
+        let s = subject(&app);
+        let policy = rp(json!({"AWS": format!("arn:aws:iam::{API}:root")}));
+        // An IAM user without identity policy: the account principal does not let it in.
+        let c = caller(&format!("arn:aws:iam::{API}:user/bob"));
+        let a = analyze(&app, &s, Some(&policy), Some(&c), Some(&id_none()), &get());
+        let cov = a.caller.as_ref().unwrap();
+        assert_eq!(cov.outcome, Outcome::Deny);
+        assert_eq!(cov.resource_policy_allows, Some(true));
+        assert_eq!(cov.identity_policy_allows, Some(false));
+        assert!(
+            cov.reason.contains("names only your account"),
+            "{}",
+            cov.reason
+        );
+        assert!(
+            cov.conclusion.starts_with(
+                "deny: same account: the call will be refused (no identity-based policy allows)"
+            ),
+            "{}",
+            cov.conclusion
+        );
+        assert_eq!(
+            cov.resource.as_deref(),
+            Some("arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/")
+        );
+        let text = a.text();
+        assert!(
+            text.contains("you (arn:aws:iam::123456789012:user/bob, account 123456789012): deny:"),
+            "{text}"
+        );
+        // The requestor's role, nothing read from AWS: the template says its policy allows.
+        let c = caller(&format!(
+            "arn:aws:sts::{API}:assumed-role/IamApigatewayLambdaStack-requestorFnServiceRole23F4EF59-NVG5Y3820Y7I/fn"
+        ));
+        let a = analyze(
+            &app,
+            &s,
+            Some(&policy),
+            Some(&c),
+            Some(&id_unknown()),
+            &get(),
+        );
+        let cov = a.caller.unwrap();
+        assert_eq!(cov.identity_source, IdentitySource::Template);
+        assert_eq!(cov.outcome, Outcome::Allow, "{}", cov.reason);
+        // The API's other role: its template has no execute-api policy.
+        let c = caller(&format!(
+            "arn:aws:sts::{API}:assumed-role/IamApigatewayLambdaStack-iamApiFnServiceRole0BAD0A67-X/fn"
+        ));
+        let a = analyze(&app, &s, Some(&policy), Some(&c), None, &get());
+        let cov = a.caller.unwrap();
+        assert_eq!(cov.identity_source, IdentitySource::Template);
+        assert_eq!(cov.outcome, Outcome::Deny, "{}", cov.reason);
+        // A caller cdkx knows nothing of: unknown, and says what would help.
+        let c = caller(&format!("arn:aws:iam::{API}:user/carol"));
+        let a = analyze(
+            &app,
+            &s,
+            Some(&policy),
+            Some(&c),
+            Some(&id_unknown()),
+            &get(),
+        );
+        let cov = a.caller.unwrap();
+        assert_eq!(cov.outcome, Outcome::Unknown);
+        assert_eq!(cov.identity_source, IdentitySource::None);
+        assert!(
+            cov.reason.contains("iam:SimulatePrincipalPolicy"),
+            "{}",
+            cov.reason
+        );
+        assert!(
+            cov.conclusion.starts_with("unknown: same account"),
+            "{}",
+            cov.conclusion
+        );
+        let v = serde_json::to_value(&cov).unwrap();
+        assert_eq!(v["outcome"], "unknown");
+        assert_eq!(v["identitySource"], "none");
+    }
+
+    #[test]
+    fn identity_documents_are_evaluated_like_iam() {
+        let arn = "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/";
+        let doc = |st: Value| vec![json!({"Version": "2012-10-17", "Statement": [st]})];
+        let g = evaluate_identity(
+            &doc(
+                json!({"Effect": "Allow", "Action": "execute-api:*", "Resource": "arn:aws:execute-api:*:*:abc123/*"}),
+            ),
+            arn,
+        );
+        assert_eq!(g, Grant::ALLOW);
+        let g = evaluate_identity(
+            &doc(json!({"Effect": "Allow", "Action": ["s3:*"], "Resource": "*"})),
+            arn,
+        );
+        assert_eq!(g, Grant::NONE);
+        let g = evaluate_identity(
+            &doc(json!({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"})),
+            arn,
+        );
+        assert_eq!(g, Grant::ALLOW);
+        let g = evaluate_identity(
+            &doc(
+                json!({"Effect": "Allow", "Action": "EXECUTE-API:invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:abc123/prod/G?T/"}),
+            ),
+            arn,
+        );
+        assert_eq!(
+            g,
+            Grant::ALLOW,
+            "actions ignore case, ? matches one character"
+        );
+        let g = evaluate_identity(
+            &doc(json!({"Effect": "Deny", "Action": "*", "NotResource": "arn:aws:s3:::*"})),
+            arn,
+        );
+        assert_eq!(g.deny, Cond::Yes);
+        let g = evaluate_identity(
+            &doc(
+                json!({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}),
+            ),
+            arn,
+        );
+        assert_eq!(g.allow, Cond::If(vec!["aws:MultiFactorAuthPresent".into()]));
+        assert!(wildcard("a*b*c", "axxbyyc", false));
+        assert!(!wildcard("a*b", "axxbc", false));
+        assert!(!wildcard("ABC", "abc", false));
+    }
+
     #[test]
     fn intrinsics_render_to_readable_text() {
         let arn = json!({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]});
@@ -406,29 +1816,5 @@ mod tests {
             render_intrinsic(&api, None, "aws"),
             "arn:aws:execute-api:us-east-1:1:${Api1234}/*/*/*"
         );
-    }
-
-    #[test]
-    fn principals_and_accounts() {
-        assert_eq!(
-            principal_account("arn:aws:iam::222222222222:root").as_deref(),
-            Some("222222222222")
-        );
-        assert_eq!(
-            principal_account("222222222222").as_deref(),
-            Some("222222222222")
-        );
-        assert_eq!(
-            role_name_of("arn:aws:sts::1:assumed-role/caller/s").as_deref(),
-            Some("caller")
-        );
-        assert!(role_matches(
-            "arn:aws:iam::1:role/caller",
-            "arn:aws:sts::1:assumed-role/caller/cdkx"
-        ));
-        assert!(!role_matches(
-            "arn:aws:iam::2:role/caller",
-            "arn:aws:sts::1:assumed-role/caller/cdkx"
-        ));
     }
 }

@@ -233,11 +233,31 @@ async fn describe_rest_api(
     region: String,
 ) -> Result<Description, ActionError> {
     let id = subject.require_physical_id()?;
-    let (api, stages, methods) = tokio::try_join!(
+    let (api, stages, methods, caller) = tokio::join!(
         aws.get_rest_api(&region, id),
         aws.get_stages(&region, id),
-        aws.get_methods(&region, id)
-    )?;
+        aws.get_methods(&region, id),
+        aws.caller_identity(&region)
+    );
+    let (api, stages, methods) = (api?, stages?, methods?);
+    // Who may call it is judged for the credentials describe runs with, on the API's first
+    // IAM-authorized method of its first stage (GET / when there is none).
+    let request = super::access::AccessRequest {
+        stage: stages
+            .first()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "prod".into()),
+        method: methods
+            .iter()
+            .find(|m| m.authorization_type.as_deref() == Some("AWS_IAM"))
+            .map(|m| m.http_method.clone())
+            .unwrap_or_else(|| "GET".into()),
+        path: methods
+            .iter()
+            .find(|m| m.authorization_type.as_deref() == Some("AWS_IAM"))
+            .map(|m| m.path.clone())
+            .unwrap_or_else(|| "/".into()),
+    };
     let partition = Partition::from_name(&subject.partition);
     let mut d = rest_api_description(
         subject,
@@ -248,7 +268,15 @@ async fn describe_rest_api(
         methods,
         template_properties(app, subject),
     );
-    d.access = super::access::analyze(app, subject, d.policy.as_ref(), None);
+    d.access = super::access::analyze_with_lookup(
+        app,
+        aws,
+        subject,
+        d.policy.as_ref(),
+        caller.ok().as_ref(),
+        &request,
+    )
+    .await;
     Ok(Description::RestApi(d))
 }
 

@@ -305,11 +305,34 @@ pub async fn probe_construct(
         super::describe::current_resource_policy(app, owner, subject),
         probe_as(signer, &target, req)
     );
-    let access = super::access::analyze(app, subject, policy.as_ref(), result.signer.as_ref());
+    // The caller's identity side is read with the signer's own credentials: its account's IAM.
+    let request = super::access::AccessRequest {
+        stage: stage_of(&target.url),
+        method: req.method.clone(),
+        path: req.path.clone(),
+    };
+    let access = super::access::analyze_with_lookup(
+        app,
+        signer,
+        subject,
+        policy.as_ref(),
+        result.signer.as_ref(),
+        &request,
+    )
+    .await;
     Ok(ProbeResult {
         access: Some(access),
         ..result
     })
+}
+
+/// The stage of an execute-api URL: its path's first segment.
+fn stage_of(url: &str) -> String {
+    url.splitn(4, '/')
+        .nth(3)
+        .and_then(|p| p.split(['/', '?']).next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Where execute-api requests go when not to the API's own host: `CDKX_EXECUTE_API_ENDPOINT`,
@@ -399,5 +422,7 @@ mod tests {
             join_path("https://h/prod/", "items"),
             "https://h/prod/items"
         );
+        assert_eq!(stage_of("https://h/prod/items?x=1"), "prod");
+        assert_eq!(stage_of("https://h/dev"), "dev");
     }
 }

@@ -188,11 +188,8 @@ impl ProbeView {
                     continue;
                 }
                 let style = if about_you {
-                    match a.caller.as_ref().map(|c| {
-                        c.resource_policy_allows != Some(false)
-                            && c.identity_policy_allows != Some(false)
-                    }) {
-                        Some(true) => theme.ok(),
+                    match a.caller.as_ref().map(|c| c.outcome) {
+                        Some(crate::actions::access::Outcome::Allow) => theme.ok(),
                         _ => theme.warn(),
                     }
                 } else {

@@ -256,6 +256,17 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
                 "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
                 "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}]})),
             Some(&caller),
+            Some(&crate::actions::access::IdentityEvidence {
+                source: crate::actions::access::IdentitySource::Simulate,
+                grant: Some(crate::actions::access::Grant::ALLOW),
+                detail: format!("iam:SimulatePrincipalPolicy for arn:aws:iam::{ACCOUNT}:user/dev: allowed"),
+                missing_permission: None,
+            }),
+            &crate::actions::access::AccessRequest {
+                stage: "prod".into(),
+                method: "GET".into(),
+                path: "/".into(),
+            },
         )),
         signer: Some(caller),
         signer_source: "environment keys".into(),
