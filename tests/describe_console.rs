@@ -187,8 +187,29 @@ fn describe_rest_api_shows_stages_methods_and_resource_policy() {
     assert_eq!(v["policySource"], "api");
     assert_eq!(v["policy"]["Statement"][0]["Action"], "execute-api:Invoke");
     assert_eq!(v["policy"]["Statement"][0]["Effect"], "Allow");
+    // Who may call it, judged for the credentials describe runs with, on GET / of prod. The
+    // test's keys are no IAM user the emulator knows and the policy names only the account:
+    // the identity side decides and cannot be read.
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["outcome"], "unknown", "{caller}");
+    assert_eq!(caller["identitySource"], "none", "{caller}");
+    assert_eq!(
+        caller["resource"],
+        format!("arn:aws:execute-api:us-east-1:123456789012:{id}/prod/GET/")
+    );
+    assert!(
+        caller["missingPermission"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("iam:SimulatePrincipalPolicy")),
+        "{caller}"
+    );
 
     let text = ok(c, "iam-api", &["iam-backed-api", "describe"]);
+    assert!(
+        text.lines()
+            .any(|l| l.trim_start().starts_with("you (") && l.contains("): unknown: same account")),
+        "{text}"
+    );
     assert!(
         text.starts_with("IamApigatewayLambdaStack/iam-backed-api (REST API)\n"),
         "{text}"

@@ -195,8 +195,12 @@ iam.put_role_policy(RoleName='caller', PolicyName='invoke', PolicyDocument=json.
     // The access analysis said so before the answer did.
     assert_eq!(v["access"]["caller"]["sameAccount"], false);
     assert_eq!(v["access"]["caller"]["resourcePolicyAllows"], false);
+    assert_eq!(v["access"]["caller"]["outcome"], "deny", "{v}");
+    // Its identity side came from IAM's simulator, read with the role's own credentials.
+    assert_eq!(v["access"]["caller"]["identitySource"], "simulate", "{v}");
+    assert_eq!(v["access"]["caller"]["identityPolicyAllows"], true, "{v}");
     assert!(
-        v["access"]["caller"]["conclusion"]
+        v["access"]["caller"]["reason"]
             .as_str()
             .unwrap()
             .contains("does not allow account 222222222222")
@@ -230,6 +234,7 @@ client('apigateway').update_rest_api(restApiId='{}', patchOperations=[{{'op': 'r
         "--show-signed",
     ]);
     assert_eq!(verdict(&v, "signed"), "ok", "{v}");
+    assert_eq!(v["access"]["caller"]["outcome"], "allow", "{v}");
     let headers = v["signedRequest"]["headers"].as_array().unwrap();
     let token = headers
         .iter()
@@ -258,6 +263,8 @@ client('apigateway').update_rest_api(restApiId='{}', patchOperations=[{{'op': 'r
         "arn:aws:iam::222222222222:role/bare",
     ]);
     assert_eq!(verdict(&v, "signed"), "no-identity-policy", "{v}");
+    assert_eq!(v["access"]["caller"]["outcome"], "deny", "{v}");
+    assert_eq!(v["access"]["caller"]["identityPolicyAllows"], false, "{v}");
     assert!(
         v["signed"]["verdict"]["advice"]
             .as_str()
@@ -388,6 +395,199 @@ fn probe_input_errors_are_clear() {
     assert_eq!(v["signed"]["status"], 403, "unknown stage: {v}");
 }
 
+/// An IAM user of the API's account and its keys.
+struct User {
+    arn: String,
+    key: String,
+    secret: String,
+}
+
+impl Setup {
+    /// Creates IAM user `name` in 123456789012 (with `policies`: name -> document) and its keys.
+    fn user(&self, name: &str, policies: &[(&str, Value)]) -> User {
+        let puts: String = policies
+            .iter()
+            .map(|(p, doc)| {
+                format!(
+                    "iam.put_user_policy(UserName='{name}', PolicyName='{p}', PolicyDocument=json.dumps({doc}))\n"
+                )
+            })
+            .collect();
+        let out = self.emu.python(&format!(
+            "iam = client('iam')\niam.create_user(UserName='{name}')\n{puts}k = iam.create_access_key(UserName='{name}')['AccessKey']\nprint(k['AccessKeyId'], k['SecretAccessKey'])\n"
+        ));
+        let mut words = out.split_whitespace();
+        User {
+            arn: format!("arn:aws:iam::123456789012:user/{name}"),
+            key: words.next().unwrap().to_string(),
+            secret: words.next().unwrap().to_string(),
+        }
+    }
+
+    /// `cdkx ARGS -o json` with `user`'s keys; the exit code and the document.
+    fn json_as(&self, user: &User, args: &[&str]) -> (Option<i32>, Value) {
+        let mut all = args.to_vec();
+        all.extend(["-o", "json"]);
+        let out = self
+            .cdkx(&all)
+            .env("AWS_ACCESS_KEY_ID", &user.key)
+            .env("AWS_SECRET_ACCESS_KEY", &user.secret)
+            .output()
+            .unwrap();
+        assert_secrets_kept(&out);
+        for text in [stdout(&out), stderr(&out)] {
+            assert!(!text.contains(&user.secret), "secret key leaked: {text}");
+        }
+        let v =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        (out.status.code(), v)
+    }
+}
+
+fn invoke_policy() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "arn:aws:execute-api:us-east-1:123456789012:*/*/GET/*"}]})
+}
+
+/// The example API's resource policy names the account (`arn:aws:iam::123456789012:root`): a
+/// user of that account with no identity policy is refused, and cdkx says so before the call,
+/// from IAM's own simulator.
+#[test]
+fn a_same_account_user_needs_an_identity_policy() {
+    let s = Setup::new();
+    let bob = s.user("bob", &[]);
+    let (code, v) = s.json_as(&bob, &["iam-backed-api", "probe"]);
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["arn"], bob.arn.as_str(), "{v}");
+    assert_eq!(caller["outcome"], "deny", "{caller}");
+    assert_eq!(caller["identitySource"], "simulate", "{caller}");
+    assert_eq!(caller["sameAccount"], true);
+    assert_eq!(caller["resourcePolicyAllows"], true);
+    assert_eq!(caller["identityPolicyAllows"], false);
+    assert_eq!(
+        caller["resource"],
+        format!(
+            "arn:aws:execute-api:us-east-1:123456789012:{}/prod/GET/",
+            s.api_id
+        )
+    );
+    assert!(
+        caller["reason"]
+            .as_str()
+            .unwrap()
+            .contains("names only your account"),
+        "{caller}"
+    );
+    assert!(
+        caller["identityDetail"]
+            .as_str()
+            .unwrap()
+            .contains("implicitDeny"),
+        "{caller}"
+    );
+    // The API agrees.
+    assert_eq!(verdict(&v, "signed"), "no-identity-policy", "{v}");
+    assert_eq!(code, Some(4));
+    // describe of the API says the same for the same credentials.
+    let (_, d) = s.json_as(&bob, &["iam-backed-api", "describe"]);
+    assert_eq!(d["access"]["caller"]["outcome"], "deny", "{d}");
+    assert_eq!(d["access"]["caller"]["identitySource"], "simulate");
+
+    // Text: the outcome on the line about the caller.
+    let out = s
+        .cdkx(&["iam-backed-api", "probe"])
+        .env("AWS_ACCESS_KEY_ID", &bob.key)
+        .env("AWS_SECRET_ACCESS_KEY", &bob.secret)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains(&format!("you ({}, account 123456789012): deny: same account: the call will be refused (no identity-based policy allows)", bob.arn)),
+        "{text}"
+    );
+    assert!(
+        text.contains("your identity policies: from iam:SimulatePrincipalPolicy"),
+        "{text}"
+    );
+
+    // With an identity policy that allows execute-api:Invoke, both cdkx and the API say yes.
+    s.emu.python(&format!(
+        "client('iam').put_user_policy(UserName='bob', PolicyName='invoke', PolicyDocument=json.dumps({}))",
+        invoke_policy()
+    ));
+    let (code, v) = s.json_as(&bob, &["iam-backed-api", "probe"]);
+    assert_eq!(v["access"]["caller"]["outcome"], "allow", "{v}");
+    assert_eq!(v["access"]["caller"]["identitySource"], "simulate");
+    assert_eq!(v["access"]["caller"]["identityPolicyAllows"], true);
+    assert_eq!(verdict(&v, "signed"), "ok", "{v}");
+    assert_eq!(code, Some(0));
+    // POST is not covered by the policy (GET only): the analysis follows the request.
+    let (_, v) = s.json_as(&bob, &["iam-backed-api", "probe", "-X", "POST"]);
+    assert_eq!(v["access"]["caller"]["outcome"], "deny", "{v}");
+}
+
+/// A caller that may not ask IAM about itself: the outcome is unknown, and cdkx names the
+/// permission that would tell. One that may read its policies but not simulate: cdkx evaluates
+/// the documents itself.
+#[test]
+fn without_iam_permissions_the_outcome_is_unknown_and_says_why() {
+    let s = Setup::new();
+    let carol = s.user("carol", &[("invoke", invoke_policy())]);
+    let dave = s.user(
+        "dave",
+        &[
+            ("invoke", invoke_policy()),
+            (
+                "read-own",
+                json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Action": ["iam:ListUserPolicies", "iam:GetUserPolicy", "iam:ListAttachedUserPolicies", "iam:ListGroupsForUser"],
+                    "Resource": "arn:aws:iam::123456789012:user/dave"}]}),
+            ),
+        ],
+    );
+    // IAM now refuses IAM calls that the caller's own policies do not allow, as AWS does.
+    s.emu
+        .post("/moto-api/cdkx/iam/enforce", &json!({"enforce": true}));
+    let (_, v) = s.json_as(&carol, &["iam-backed-api", "probe"]);
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["outcome"], "unknown", "{caller}");
+    assert_eq!(caller["identitySource"], "none");
+    assert_eq!(caller["identityPolicyAllows"], Value::Null);
+    let missing = caller["missingPermission"].as_str().unwrap();
+    assert!(
+        missing.starts_with("iam:SimulatePrincipalPolicy on arn:aws:iam::123456789012:user/carol")
+            && missing.contains("iam:GetUserPolicy"),
+        "{caller}"
+    );
+    assert!(
+        caller["identityDetail"]
+            .as_str()
+            .unwrap()
+            .contains("AccessDenied"),
+        "{caller}"
+    );
+    assert!(
+        caller["reason"]
+            .as_str()
+            .unwrap()
+            .contains("would let it find out"),
+        "{caller}"
+    );
+    // Her identity policy does allow it: the API answers.
+    assert_eq!(verdict(&v, "signed"), "ok", "{v}");
+
+    let (_, v) = s.json_as(&dave, &["iam-backed-api", "probe"]);
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["outcome"], "allow", "{caller}");
+    assert_eq!(caller["identitySource"], "policies", "{caller}");
+    assert!(
+        caller["identityDetail"]
+            .as_str()
+            .unwrap()
+            .contains("inline policy invoke of user dave"),
+        "{caller}"
+    );
+}
+
 #[test]
 fn access_analysis_names_who_may_call_the_api() {
     let s = Setup::new();
@@ -416,11 +616,17 @@ fn access_analysis_names_who_may_call_the_api() {
     );
     assert!(text.contains("roles of this app allowed to invoke it: IamApigatewayLambdaStack/requestorFn/ServiceRole"), "{text}");
     let probe = s.json(&["iam-backed-api", "probe"]);
-    assert_eq!(probe["access"]["caller"]["sameAccount"], true);
+    let caller = &probe["access"]["caller"];
+    assert_eq!(caller["sameAccount"], true);
+    // The test's keys are not an IAM user moto knows: nothing to simulate or read, and the
+    // resource policy names only the account, so cdkx cannot tell.
+    assert_eq!(caller["outcome"], "unknown", "{caller}");
+    assert_eq!(caller["identitySource"], "none", "{caller}");
     assert!(
-        probe["access"]["caller"]["conclusion"]
+        caller["conclusion"]
             .as_str()
             .unwrap()
-            .starts_with("same account")
+            .starts_with("unknown: same account"),
+        "{caller}"
     );
 }

@@ -703,16 +703,19 @@ def _resource_matches(statement: dict, arn: str, api_prefix: str | None) -> bool
     return any(_wildcard(expand(str(r)), arn) for r in _as_list(statement.get("Resource")))
 
 
-def _principal_matches(principal: Any, caller: Caller | None) -> bool:
-    """Whether a resource policy's Principal names the caller (None: anonymous)."""
+def _principal_scope(principal: Any, caller: Caller | None) -> str | None:
+    """How a resource policy's Principal names the caller (None: anonymous): "caller" (`*`, its
+    user, role or session ARN; the account for the root user), "account" (only its account: a
+    delegation to the account's own IAM policies), or None."""
     if principal == "*":
-        return True
+        return "caller"
     if not isinstance(principal, dict):
-        return False
+        return None
+    scope = None
     for value in _as_list(principal.get("AWS")):
         value = str(value)
         if value == "*":
-            return True
+            return "caller"
         if caller is None:
             continue
         if re.fullmatch(r"\d{12}", value):
@@ -723,32 +726,44 @@ def _principal_matches(principal: Any, caller: Caller | None) -> bool:
         account, resource = parts[4], parts[5]
         if resource == "root":
             if account == caller.account:
-                return True
+                if caller.kind == "root":
+                    return "caller"
+                scope = "account"
             continue
         if value == caller.arn:
-            return True
+            return "caller"
         if account != caller.account:
             continue
         if resource.startswith("role/") and caller.role_name and resource.rsplit("/", 1)[1] == caller.role_name:
-            return True
+            return "caller"
         if resource.startswith("user/") and caller.user_name and resource.rsplit("/", 1)[1] == caller.user_name:
-            return True
-    return False
+            return "caller"
+    return scope
+
+
+def _principal_matches(principal: Any, caller: Caller | None) -> bool:
+    """Whether a resource policy's Principal names the caller or its account."""
+    return _principal_scope(principal, caller) is not None
 
 
 def _evaluate(docs: list[dict], arn: str, api_prefix: str | None, caller: Caller | None,
               resource_policy: bool) -> tuple[str, bool]:
-    """("deny" | "allow" | "none", conditions ignored) over a set of policy documents."""
+    """("deny" | "allow" | "account" | "none", conditions ignored) over a set of policy
+    documents; "account": a resource policy allows only through the caller's account."""
     allowed = False
+    account_only = False
     ignored = False
     for doc in docs:
         for statement in _statements(doc):
+            scope = "caller"
             if resource_policy:
                 if "NotPrincipal" in statement:
                     if _principal_matches(statement["NotPrincipal"], caller):
                         continue
-                elif not _principal_matches(statement.get("Principal"), caller):
-                    continue
+                else:
+                    scope = _principal_scope(statement.get("Principal"), caller)
+                    if scope is None:
+                        continue
             if not _action_matches(statement) or not _resource_matches(statement, arn, api_prefix):
                 continue
             if statement.get("Condition"):
@@ -757,8 +772,11 @@ def _evaluate(docs: list[dict], arn: str, api_prefix: str | None, caller: Caller
             if effect == "deny":
                 return "deny", ignored
             if effect == "allow":
-                allowed = True
-    return ("allow" if allowed else "none"), ignored
+                if scope == "account":
+                    account_only = True
+                else:
+                    allowed = True
+    return ("allow" if allowed else "account" if account_only else "none"), ignored
 
 
 def _denied(who: str, arn: str, suffix: str = "") -> ApiError:
@@ -810,7 +828,7 @@ def authorize(api, caller: Caller | None, arn: str, log: dict) -> None:
         if resource == "allow" or identity == "allow":
             return
         raise _denied(caller.arn, arn, f" because no identity-based policy allows the {ACTION} action")
-    if resource != "allow":
+    if resource not in ("allow", "account"):
         raise _denied("anonymous", arn)
     if identity != "allow":
         raise _denied(caller.arn, arn, f" because no identity-based policy allows the {ACTION} action")

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import cdkx_apigw
 import cdkx_cfn
 import cdkx_cloudtrail
+import cdkx_iam
 import cdkx_lake
 import cdkx_lambda
 
@@ -364,6 +365,7 @@ def reset_all() -> None:
     cdkx_cloudtrail.reset()
     cdkx_lake.reset()
     cdkx_apigw.reset()
+    cdkx_iam.reset()
     clear_faults()
     clear_requests()
 
@@ -415,6 +417,10 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
         "GET": lambda b: _ok(cdkx_apigw.list_requests()),
         "DELETE": lambda b: (cdkx_apigw.clear_requests(), _ok())[1],
     },
+    "iam/enforce": {
+        "POST": lambda b: (200, cdkx_iam.set_enforce(b)),
+        "GET": lambda b: _ok(cdkx_iam.enforce_state()),
+    },
     "health": {"GET": lambda b: _ok({"status": "ok"})},
     "reset": {"POST": lambda b: (reset_all(), _ok())[1]},
 }
@@ -438,7 +444,7 @@ def _control(environ: dict) -> tuple[int, Any]:
             _drain(environ)
         return handler(body)
     except (ControlError, cdkx_lambda.ControlError, cdkx_cloudtrail.ControlError,
-            cdkx_lake.ControlError, cdkx_apigw.ControlError) as exc:
+            cdkx_lake.ControlError, cdkx_apigw.ControlError, cdkx_iam.ControlError) as exc:
         return 400, {"error": str(exc)}
 
 

@@ -483,9 +483,18 @@ def apigw_checks(emu, cfn, state):
         iam.create_user(UserName="cdkx-bob")  # no policy at all
         key = iam.create_access_key(UserName="cdkx-bob")["AccessKey"]
         wire, headers = sign("GET", host, "/prod/", (key["AccessKeyId"], key["SecretAccessKey"]))
-        expect(send(emu, "GET", wire, headers)[0] == 200, "same account: the resource policy alone suffices")
+        # The resource policy names the account (its root): a delegation, not a grant to bob.
+        expect_error(send(emu, "GET", wire, headers), 403, "AccessDeniedException", key="Message", body={
+            "Message": f"User: arn:aws:iam::{ACCOUNT}:user/cdkx-bob is not authorized to perform: "
+                       f"execute-api:Invoke on resource: {fx['arn']}/prod/GET/ because no identity-based "
+                       "policy allows the execute-api:Invoke action"})
         log = emu.control("GET", "apigw/requests")[1]["requests"][-1]
-        expect(log["resource_policy"] == "allow" and log["identity_policy"] == "none", log)
+        expect(log["resource_policy"] == "account" and log["identity_policy"] == "none", log)
+        iam.put_user_policy(UserName="cdkx-bob", PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                    "Resource": "*"}]}))
+        wire, headers = sign("GET", host, "/prod/", (key["AccessKeyId"], key["SecretAccessKey"]))
+        expect(send(emu, "GET", wire, headers)[0] == 200, "same account: the identity policy allows")
         iam.create_user(UserName="cdkx-carol")
         iam.create_group(GroupName="cdkx-denied")
         iam.add_user_to_group(GroupName="cdkx-denied", UserName="cdkx-carol")
@@ -520,7 +529,7 @@ def apigw_checks(emu, cfn, state):
         wire, headers = sign("GET", host, "/prod/", ("testing", "testing"))
         expect_error(send(emu, "GET", wire, headers), 403, "UnrecognizedClientException", MSG_INVALID_TOKEN)
 
-    check("front door: same account (resource policy suffices, explicit deny, registered keys)", same_account)
+    check("front door: same account (account principal delegates, explicit deny, registered keys)", same_account)
 
     def canonicalization():
         # A second API, made through the API Gateway API: ANY /{proxy+} with IAM auth

@@ -36,6 +36,7 @@ def build_app():
     import cdkx_athena
     import cdkx_cloudtrail
     import cdkx_http
+    import cdkx_iam
     import cdkx_lake
     import cdkx_lambda
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
@@ -44,6 +45,7 @@ def build_app():
     cdkx_cloudtrail.install()
     cdkx_lake.install()
     cdkx_athena.install()
+    cdkx_iam.install()
     # The API Gateway front door (cdkx_apigw) needs no patch: the middleware hands
     # it execute-api requests before moto dispatches.
     # The CloudFormation fixes (cdkx_cfn) import moto's whole model map (~0.7 s);
