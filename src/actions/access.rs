@@ -1091,7 +1091,6 @@ pub async fn identity_evidence(
 }
 
 /// Looks up the caller's identity side with `aws` and analyzes: what `describe` and `probe` run.
-#[allow(clippy::too_many_arguments)]
 pub async fn analyze_with_lookup(
     app: &App,
     aws: &Aws,

@@ -301,25 +301,40 @@ pub async fn probe_construct(
     endpoint: Option<String>,
 ) -> Result<ProbeResult, ActionError> {
     let target = target_for(app, subject, stage, &req.path, endpoint)?;
-    let ((policy, _), result) = futures::join!(
-        super::describe::current_resource_policy(app, owner, subject),
-        probe_as(signer, &target, req)
-    );
-    // The caller's identity side is read with the signer's own credentials: its account's IAM.
     let request = super::access::AccessRequest {
         stage: stage_of(&target.url),
         method: req.method.clone(),
         path: req.path.clone(),
     };
-    let access = super::access::analyze_with_lookup(
+    // Who signs, and what its identity policies allow (asked of its own account's IAM with its
+    // own credentials), found while the requests are in flight.
+    let who = async {
+        let caller = signer.caller_identity(&target.region).await.ok();
+        let evidence = match (&caller, request.method_arn(subject)) {
+            (Some(c), Some(arn)) => {
+                Some(super::access::identity_evidence(signer, &target.region, c, &arn).await)
+            }
+            _ => None,
+        };
+        (caller, evidence)
+    };
+    let ((policy, _), result, (caller, evidence)) = futures::join!(
+        super::describe::current_resource_policy(app, owner, subject),
+        probe(signer, &target, req, None),
+        who
+    );
+    let access = super::access::analyze(
         app,
-        signer,
         subject,
         policy.as_ref(),
-        result.signer.as_ref(),
+        caller.as_ref(),
+        evidence.as_ref(),
         &request,
-    )
-    .await;
+    );
+    let result = ProbeResult {
+        signer: caller,
+        ..result
+    };
     Ok(ProbeResult {
         access: Some(access),
         ..result
