@@ -531,6 +531,58 @@ def apigw_checks(emu, cfn, state):
 
     check("front door: same account (account principal delegates, explicit deny, registered keys)", same_account)
 
+    def iam_simulator():
+        iam.create_user(UserName="cdkx-sim")
+        arn = f"arn:aws:iam::{ACCOUNT}:user/cdkx-sim"
+        resource = f"{fx['arn']}/prod/GET/"
+
+        def decide(action="execute-api:Invoke"):
+            return iam.simulate_principal_policy(PolicySourceArn=arn, ActionNames=[action],
+                                                 ResourceArns=[resource])["EvaluationResults"][0]
+
+        expect(decide()["EvalDecision"] == "implicitDeny", "no policy: implicit deny")
+        iam.put_user_policy(UserName="cdkx-sim", PolicyName="invoke", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "execute-api:*", "Resource": "*"},
+                {"Effect": "Allow", "Action": "iam:ListUserPolicies", "Resource": "*",
+                 "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}))
+        result = decide()
+        expect(result["EvalDecision"] == "allowed"
+               and result["MatchedStatements"][0]["SourcePolicyId"] == "invoke", result)
+        result = decide("iam:ListUserPolicies")
+        expect(result["EvalDecision"] == "implicitDeny"
+               and result["MissingContextValues"] == ["aws:MultiFactorAuthPresent"], result)
+        managed = iam.create_policy(PolicyName="cdkx-sim-deny", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "execute-api:Invoke",
+                                                    "Resource": f"{fx['arn']}/*/GET/*"}]}))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName="cdkx-sim", PolicyArn=managed)
+        result = decide()
+        expect(result["EvalDecision"] == "explicitDeny"
+               and result["MatchedStatements"][0]["SourcePolicyId"] == managed, result)
+        try:
+            iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/nobody",
+                                          ActionNames=["execute-api:Invoke"])
+            expect(False, "an unknown user must be NoSuchEntity")
+        except ClientError as exc:
+            expect(exc.response["Error"]["Code"] == "NoSuchEntity", exc.response)
+        # IAM permissions for IAM calls, on demand.
+        key = iam.create_access_key(UserName="cdkx-sim")["AccessKey"]
+        sim = emu.client("iam", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"])
+        sim.list_user_policies(UserName="cdkx-sim")  # moto's default: anything goes
+        emu.control("POST", "iam/enforce", {"enforce": True})
+        try:
+            try:
+                sim.list_user_policies(UserName="cdkx-sim")
+                expect(False, "enforced: the condition does not hold, so AccessDenied")
+            except ClientError as exc:
+                expect(exc.response["Error"]["Code"] == "AccessDenied"
+                       and "iam:ListUserPolicies" in exc.response["Error"]["Message"], exc.response)
+            iam.list_user_policies(UserName="cdkx-sim")  # the root-like default key still may
+        finally:
+            emu.control("POST", "iam/enforce", {"enforce": False})
+
+    check("IAM: SimulatePrincipalPolicy from moto's IAM data; IAM calls refused on demand", iam_simulator)
+
     def canonicalization():
         # A second API, made through the API Gateway API: ANY /{proxy+} with IAM auth
         # (AWS_PROXY to iamApiFn), GET /open without auth (MOCK), no resource policy.
