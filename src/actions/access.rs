@@ -768,7 +768,12 @@ fn coverage(
             }
         }
     }
-    let (meaning, reason) = reason(c, same_account, rp.as_ref(), evidence, outcome, &keys);
+    let (meaning, mut reason) = reason(c, same_account, rp.as_ref(), evidence, outcome, &keys);
+    if let Some(r) = &rp
+        && !r.notes.is_empty()
+    {
+        reason.push_str(&format!(" (note: {})", r.notes.join("; ")));
+    }
     let resource_policy_allows = rp
         .as_ref()
         .map(|r| r.deny != Cond::Yes && (r.caller == Cond::Yes || r.account == Cond::Yes));
@@ -1654,6 +1659,13 @@ mod tests {
                     cov.conclusion.contains(&cov.condition_keys[0]),
                     "{what}: {}",
                     cov.conclusion
+                );
+            }
+            if what.contains("NotPrincipal") {
+                assert!(
+                    cov.reason.contains("NotPrincipal"),
+                    "{what}: {}",
+                    cov.reason
                 );
             }
             if expected == Unknown {
