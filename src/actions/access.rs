@@ -845,14 +845,15 @@ fn reason(
         (_, IdentitySource::Root) => {
             "as the root user you have every identity permission".to_string()
         }
-        (None, _) => format!(
-            "cdkx could not read your identity policies{}",
-            evidence
-                .missing_permission
-                .as_ref()
-                .map(|p| format!("; {p} would let it find out"))
-                .unwrap_or_default()
-        ),
+        (None, _) => match &evidence.missing_permission {
+            Some(p) => {
+                format!("cdkx could not read your identity policies; {p} would let it find out")
+            }
+            None => format!(
+                "cdkx could not read your identity policies: {}",
+                evidence.detail
+            ),
+        },
         (Some(g), _) if g.deny == Cond::Yes => {
             "your identity policies explicitly deny execute-api:Invoke".to_string()
         }
@@ -1078,6 +1079,20 @@ pub async fn identity_evidence(
                 ),
                 missing_permission: None,
             }
+        }
+        Err(read_error)
+            if [&sim_error, &read_error]
+                .iter()
+                .all(|e| e.to_string().contains("NoSuchEntity")) =>
+        {
+            IdentityEvidence::unknown(
+                format!(
+                    "IAM of account {} does not know {} ({sim_error})",
+                    caller.account,
+                    principal.arn()
+                ),
+                None,
+            )
         }
         Err(read_error) => {
             let (list, get) = match principal {
