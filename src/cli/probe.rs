@@ -17,6 +17,10 @@ const AFTER_HELP: &str = "The request is sent twice, concurrently: without a sig
 SigV4-signed (service execute-api) with your credentials, or with --as-role's. Each answer gets \
 a verdict that names the problem: not signed, bad signature, expired, no identity policy, the \
 API's resource policy does not allow your account.\n\n\
+Before the answers: who may call the API, and whether you may (allow, deny, unknown, \
+conditional) by IAM's rules, your identity policies asked of iam:SimulatePrincipalPolicy, else \
+read from IAM, else (for the app's own roles) from the template. A resource policy that names \
+only your account leaves the decision to your identity policies.\n\n\
 Exit status: 0 when the signed request succeeded (2xx), 4 when it got an error answer, 1 when \
 a request could not be sent.\n\n\
 With --endpoint-url (or AWS_ENDPOINT_URL, or --execute-api-endpoint) the requests go to that \
