@@ -525,6 +525,33 @@ fn a_same_account_user_needs_an_identity_policy() {
     assert_eq!(v["access"]["caller"]["outcome"], "deny", "{v}");
 }
 
+/// A resource policy whose allow depends on a condition cdkx cannot evaluate: the outcome is
+/// `conditional` and names the condition's keys, never a silent allow.
+#[test]
+fn a_condition_cdkx_cannot_evaluate_makes_the_outcome_conditional() {
+    let s = Setup::new();
+    let erin = s.user("erin", &[]);
+    s.emu.python(&format!(
+        r#"
+policy = {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*",
+           "Condition": {{"IpAddress": {{"aws:SourceIp": ["192.0.2.0/24"]}}}}}}]}}
+client('apigateway').update_rest_api(restApiId='{}', patchOperations=[{{'op': 'replace', 'path': '/policy', 'value': json.dumps(policy)}}])
+"#,
+        s.api_id
+    ));
+    let (_, v) = s.json_as(&erin, &["iam-backed-api", "probe"]);
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["outcome"], "conditional", "{caller}");
+    assert_eq!(caller["conditionKeys"], json!(["aws:SourceIp"]), "{caller}");
+    assert!(
+        caller["conclusion"]
+            .as_str()
+            .unwrap()
+            .contains("depends on conditions cdkx cannot evaluate: aws:SourceIp"),
+        "{caller}"
+    );
+}
+
 /// A caller that may not ask IAM about itself: the outcome is unknown, and cdkx names the
 /// permission that would tell. One that may read its policies but not simulate: cdkx evaluates
 /// the documents itself.
