@@ -134,6 +134,8 @@ pub enum CatalogueError {
     },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    File(#[from] crate::bounds::FileError),
     #[error("both {} and {} exist in {}; keep one", .first.display(), .second.display(), .dir.display())]
     TwoFiles {
         dir: PathBuf,
@@ -164,6 +166,7 @@ impl CommandCatalogue {
             message,
         };
         let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        crate::bounds::check_nesting(text).map_err(invalid)?;
         let value: Value = if is_yaml {
             serde_yaml::from_str(text).map_err(|e| invalid(format!("invalid YAML: {e}")))?
         } else {
@@ -265,10 +268,8 @@ impl CommandCatalogue {
     }
 
     pub fn load_file(path: &Path) -> Result<CommandCatalogue, CatalogueError> {
-        let text = std::fs::read_to_string(path).map_err(|source| CatalogueError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            crate::bounds::read_text(path, crate::bounds::SETTINGS_FILE_MAX, "a commands file")?;
         Self::parse(path, &text, Source::File(path.to_path_buf()))
     }
 

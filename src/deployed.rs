@@ -260,15 +260,22 @@ async fn lookup_root(
         region: region.clone(),
         stack: stack.name.clone(),
     };
-    let cached = if refresh { None } else { cache.get(&key) };
     let mut warning = None;
+    let cached = if refresh {
+        None
+    } else {
+        cache.lookup(&key).unwrap_or_else(|w| {
+            warning = Some(w);
+            None
+        })
+    };
     let (entry, hit) = match cached {
         Some(e) if e.stack_id == desc.stack_id && e.last_changed == desc.last_changed => (e, true),
         _ => {
             let entry = fetch(app, aws, &region, root, &desc.stack_id, &desc.last_changed).await?;
             // A cache that cannot be written only costs speed next time.
             if let Err(e) = cache.put(&key, &entry) {
-                warning = Some(format!(
+                warning.get_or_insert(format!(
                     "could not write the physical-id cache for stack {} ({e}); continuing without it",
                     stack.name
                 ));

@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod assembly;
 pub mod aws;
+pub mod bounds;
 pub mod cache;
 pub mod catalogue;
 pub mod cli;

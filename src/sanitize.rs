@@ -1,5 +1,7 @@
 //! Terminal safety: text from the cloud or from files is data, so control characters (ESC, CSI,
 //! OSC, BEL, `\r`, C1 codes) and bidi overrides are made visible before a terminal sees them.
+//! [`json`] is the one JSON writer of `--output json`: valid JSON in which those characters are
+//! `\u` escapes, so piping it to a terminal is safe too.
 
 use std::borrow::Cow;
 
@@ -45,6 +47,48 @@ fn push_escaped(out: &mut String, c: char, keep_lines: bool) {
     }
 }
 
+/// One line of untrusted text, escaped as [`line`] does and cut to at most `max` characters
+/// (`…` and how much was left out), for error messages that quote what they reject.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let safe = line(s);
+    let total = safe.chars().count();
+    if total <= max {
+        return safe.into_owned();
+    }
+    let kept: String = safe.chars().take(max).collect();
+    format!("{kept}… ({} more characters)", total - max)
+}
+
+/// Pretty JSON for `--output json`: serde_json's text, with DEL, C1 controls and bidi controls
+/// written as `\uXXXX` (serde_json escapes C0 itself but leaves these raw). They can only occur
+/// inside strings, so the result is still valid JSON and parses back to the same value.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(value).map(escape_json)
+}
+
+/// [`json`] on one line, for JSON Lines.
+pub fn json_line<T: serde::Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string(value).map(escape_json)
+}
+
+fn escape_json(text: String) -> String {
+    // C0 characters in serde_json's text are only its own newlines and indentation.
+    let escaped = |c: char| c as u32 >= 0x7f && is_unsafe(c);
+    if !text.chars().any(escaped) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if escaped(c) {
+            // DEL, C1 and bidi controls, all in the BMP: one \u escape each.
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -60,5 +104,23 @@ mod tests {
         );
         assert_eq!(block("x\ny\tz\x1b"), "x\ny\tz\\x1b");
         assert!(matches!(line("plain ünïcode"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_escapes_c1_and_bidi_and_round_trips() {
+        let hostile = "x\u{9b}31m\u{202e}\u{2066}\u{200f}\u{61c}\u{7f}\x1b ü";
+        let v = serde_json::json!({ "id": hostile, "k\u{202e}": [1, "ok"] });
+        for text in [json(&v).unwrap(), json_line(&v).unwrap()] {
+            assert!(
+                !text.chars().any(|c| is_unsafe(c) && c != '\n' && c != ' '),
+                "{text:?}"
+            );
+            assert!(
+                text.contains("\\u009b") && text.contains("\\u202e"),
+                "{text}"
+            );
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, v);
+        }
     }
 }

@@ -28,6 +28,8 @@ pub enum VerdictKind {
     /// The requestor caught an error instead of an answer (node's `TypeError: fetch failed`,
     /// a FetchError with `ECONNREFUSED`, ...): it never reached the API.
     RequestFailed,
+    /// A 3xx answer: shown with its Location, never followed.
+    Redirected,
 }
 
 /// One answer, judged: a one-line summary and a sentence of advice.
@@ -185,6 +187,10 @@ pub fn judge(
         Some(403) => (
             VerdictKind::Forbidden,
             "refused (403) for a reason API Gateway's IAM errors do not name; see the body",
+        ),
+        Some(300..=399) => (
+            VerdictKind::Redirected,
+            "the answer is a redirect, which cdkx does not follow: see where Location points",
         ),
         Some(s) if s >= 500 => (
             VerdictKind::ServerError,

@@ -316,7 +316,7 @@ fn open_hands_the_url_to_the_browser_as_one_argument() {
 fn unknown_commands_and_constructs_say_what_exists() {
     let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
     let out = app.run(&["requestorFn", "nope"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
         err.contains("no command \"nope\"") && err.contains("describe") && err.contains("show"),

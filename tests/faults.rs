@@ -80,10 +80,28 @@ fn emulator_down_is_a_clear_error_for_every_action() {
 fn a_hanging_endpoint_times_out() {
     let s = Setup::new();
     s.fault("cloudformation:DescribeStacks", "hang", 5);
-    let out = s.cmd(&["--timeout", "1", "list"]).output().unwrap();
+    let started = std::time::Instant::now();
+    let out = s
+        .cmd(&["--timeout", "3", "list"])
+        .env("AWS_MAX_ATTEMPTS", "3")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
     no_panic(&out);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("timed out"), "{}", stderr(&out));
+    // --timeout is the whole call: three attempts do not make it 9 s (nor the old 2x, 6 s).
+    assert!(
+        elapsed < Duration::from_millis(5500),
+        "took {elapsed:?}: {}",
+        stderr(&out)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("timed out")
+            && err.contains(&format!("no answer from {} within 3 s", s.emu.url))
+            && err.contains("(--timeout 3, retries included)"),
+        "{err}"
+    );
     let out = s.cmd(&["--timeout", "0"]).arg("list").output().unwrap();
     assert_eq!(
         out.status.code(),

@@ -295,7 +295,7 @@ fn six_megabyte_payloads_go_both_ways_untruncated() {
 fn bad_invoke_input_is_refused_before_any_call() {
     let s = Setup::new();
     let out = s.cdkx(&["requestorFn", "invoke", "--payload", "{not json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("--payload is not valid JSON"),
         "{}",
@@ -307,14 +307,14 @@ fn bad_invoke_input_is_refused_before_any_call() {
         "--payload-file",
         "/nonexistent/event.json",
     ]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("/nonexistent/event.json"),
         "{}",
         stderr(&out)
     );
     let out = s.cdkx(&["iam-backed-api", "invoke"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no command \"invoke\""),
         "{}",
@@ -477,6 +477,6 @@ fn audit_with_nothing_to_show_says_so() {
         stderr(&out)
     );
     let out = s.cdkx(&["requestorFn", "audit", "--since", "yesterday"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--since: expected a duration"));
 }

@@ -374,7 +374,7 @@ fn show_signed_redacts_and_gives_a_curl_line() {
 fn probe_input_errors_are_clear() {
     let s = Setup::new();
     let out = s.run(&["iamApiFn", "probe"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no command \"probe\""),
         "{}",

@@ -81,6 +81,7 @@ struct Cursor {
     token: Option<String>,
     buffer: VecDeque<AuditRow>,
     exhausted: bool,
+    pages: crate::bounds::Pages,
 }
 
 /// A running audit; call [`Audit::next_page`] until it returns `None`.
@@ -97,6 +98,8 @@ pub struct Audit {
     /// When the last `RATE` requests were sent.
     recent: VecDeque<Instant>,
     finished: bool,
+    /// A lookup cut off by the page guard: reported once its rows are out.
+    stopped: Option<String>,
 }
 
 impl Audit {
@@ -121,6 +124,7 @@ impl Audit {
                     token: None,
                     buffer: VecDeque::new(),
                     exhausted: false,
+                    pages: crate::bounds::Pages::new("cloudtrail:LookupEvents"),
                 })
                 .collect(),
             seen: HashSet::new(),
@@ -129,6 +133,7 @@ impl Audit {
             events_seen: 0,
             recent: VecDeque::new(),
             finished: false,
+            stopped: None,
         })
     }
 
@@ -140,7 +145,10 @@ impl Audit {
     /// The next rows, newest first; `None` when there is nothing more.
     pub async fn next_page(&mut self) -> Result<Option<AuditPage>, ActionError> {
         if self.finished {
-            return Ok(None);
+            return match self.stopped.take() {
+                Some(why) => Err(ActionError::Input(why)),
+                None => Ok(None),
+            };
         }
         // Every lookup that has more must have a row at hand before rows can be merged in order.
         // The lookups that need a page ask for it together (two fit in CloudTrail's rate), so
@@ -257,8 +265,17 @@ impl Audit {
         let account = self.resource_account.clone();
         let wanted = self.query.event.clone();
         let c = &mut self.cursors[i];
-        c.exhausted = page.next_token.is_none();
-        c.token = page.next_token;
+        match c.pages.next(page.next_token) {
+            Ok(token) => {
+                c.exhausted = token.is_none();
+                c.token = token;
+            }
+            Err(limit) => {
+                c.exhausted = true;
+                c.token = None;
+                self.stopped = Some(limit.to_string());
+            }
+        }
         c.buffer.extend(
             page.events
                 .into_iter()

@@ -4,7 +4,6 @@
 //! is not configured is reported with the exact setting that enables it, never as an empty table.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -408,11 +407,16 @@ fn scan_file(
 ) -> Result<(Vec<Invocation>, u64), String> {
     let json: Vec<u8>;
     let data = if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 8);
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("not valid gzip: {e}"))?;
-        json = out;
+        // Capped: a few MB of gzip can expand to gigabytes.
+        json = crate::bounds::read_capped(
+            flate2::read::MultiGzDecoder::new(bytes),
+            crate::bounds::TRAIL_LOG_MAX,
+            "the decompressed file",
+        )
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::FileTooLarge => e.to_string(),
+            _ => format!("not valid gzip: {e}"),
+        })?;
         &json[..]
     } else {
         bytes
@@ -750,7 +754,11 @@ async fn from_directory(
         };
         for e in entries.flatten() {
             let p = e.path();
-            if p.is_dir() {
+            // The entry's own type: a symlink to a directory is not followed, so links that
+            // point back up (`a -> .`) cannot make the walk endless. A linked file is read
+            // (and refused if it is not a regular file).
+            let Ok(kind) = e.file_type() else { continue };
+            if kind.is_dir() {
                 stack.push(p);
             } else if p.to_string_lossy().ends_with(".json.gz")
                 || p.extension().is_some_and(|x| x == "json")
@@ -768,8 +776,12 @@ async fn from_directory(
             let (since, until) = (q.since, q.until);
             async move {
                 tokio::task::spawn_blocking(move || {
-                    let bytes =
-                        std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                    let bytes = crate::bounds::read_file(
+                        &path,
+                        crate::bounds::TRAIL_LOG_MAX,
+                        "a trail log file",
+                    )
+                    .map_err(|e| e.to_string())?;
                     let (found, size) = scan_file(&bytes, &function, since, until)
                         .map_err(|e| format!("{}: {e}", path.display()))?;
                     counters.add(size, found.len() as u64);
@@ -911,6 +923,7 @@ async fn from_athena(
     };
     let mut calls = Vec::new();
     let mut token = None;
+    let mut pages = crate::bounds::Pages::new("athena:GetQueryResults");
     let mut columns: Vec<String> = Vec::new();
     loop {
         let page = match aws.athena_results(region, &id, token).await {
@@ -961,9 +974,14 @@ async fn from_athena(
             },
             &calls[before..],
         );
-        token = page.next_token;
-        if token.is_none() {
-            break;
+        match pages.next(page.next_token) {
+            Ok(Some(t)) => token = Some(t),
+            Ok(None) => break,
+            Err(limit) => {
+                report.status = "failed";
+                report.detail = limit.to_string();
+                break;
+            }
         }
     }
     report.calls = calls.len() as u64;
@@ -1117,6 +1135,7 @@ async fn from_lake(
     let started = std::time::Instant::now();
     let mut calls = Vec::new();
     let mut token = None;
+    let mut pages = crate::bounds::Pages::new("cloudtrail:GetQueryResults");
     loop {
         let page = match aws.lake_results(region, &id, token.clone()).await {
             Ok(p) => p,
@@ -1181,9 +1200,10 @@ async fn from_lake(
             },
             &calls[before..],
         );
-        token = page.next_token;
-        if token.is_none() {
-            break;
+        match pages.next(page.next_token) {
+            Ok(Some(t)) => token = Some(t),
+            Ok(None) => break,
+            Err(limit) => return fail(report, limit.to_string(), calls),
         }
     }
     report.calls = calls.len() as u64;
@@ -1236,6 +1256,7 @@ async fn from_access_logs(
     let mut calls = Vec::new();
     for (stage, group) in &logged {
         let mut token = None;
+        let mut pages = crate::bounds::Pages::new("logs:FilterLogEvents");
         loop {
             let page = match aws
                 .filter_log_events(
@@ -1266,9 +1287,15 @@ async fn from_access_logs(
             }
             counters.add(bytes, found as u64);
             progress(counters.snapshot(), &calls[calls.len() - found..]);
-            token = page.next_token;
-            if token.is_none() {
-                break;
+            match pages.next(page.next_token) {
+                Ok(Some(t)) => token = Some(t),
+                Ok(None) => break,
+                Err(limit) => {
+                    return (
+                        SourceReport::new(SourceKind::AccessLogs, "failed", limit.to_string()),
+                        calls,
+                    );
+                }
             }
         }
     }

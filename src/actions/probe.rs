@@ -365,7 +365,15 @@ fn judged(answer: Result<HttpAnswer, String>, signing: Signing) -> ProbeSide {
             let error_type = a
                 .header("x-amzn-errortype")
                 .map(|t| t.split(':').next().unwrap_or(t).to_string());
-            let verdict = judge(Some(a.status), &body, error_type.as_deref(), signing);
+            let mut verdict = judge(Some(a.status), &body, error_type.as_deref(), signing);
+            if verdict.kind == crate::verdict::VerdictKind::Redirected {
+                // The redirect is shown, never followed: where it points is the finding.
+                verdict.summary = format!(
+                    "{} redirected to {}",
+                    a.status,
+                    a.header("location").unwrap_or("(no Location header)")
+                );
+            }
             ProbeSide {
                 side: Some(Side {
                     status: Some(a.status),

@@ -5,7 +5,7 @@ use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
 use aws_types::region::Region;
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 /// What GetRestApi says of an API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -65,7 +65,7 @@ impl Aws {
             .rest_api_id(api_id)
             .send()
             .await
-            .map_err(|e| call_error("apigateway:GetRestApi", region, &e))?;
+            .map_err(|e| self.call_error("apigateway:GetRestApi", region, &e))?;
         Ok(RestApiConfig {
             id: out.id().unwrap_or(api_id).to_string(),
             name: out.name().map(str::to_string),
@@ -96,7 +96,7 @@ impl Aws {
             .rest_api_id(api_id)
             .send()
             .await
-            .map_err(|e| call_error("apigateway:GetStages", region, &e))?;
+            .map_err(|e| self.call_error("apigateway:GetStages", region, &e))?;
         let mut stages: Vec<RestApiStage> = out
             .item()
             .iter()
@@ -130,26 +130,36 @@ impl Aws {
         region: &str,
         api_id: &str,
     ) -> Result<Vec<RestApiMethod>, AwsError> {
-        let mut items = self
-            .apigateway(region)
-            .get_resources()
-            .rest_api_id(api_id)
-            .embed("methods")
-            .into_paginator()
-            .items()
-            .send();
+        const CALL: &str = "apigateway:GetResources";
+        let client = self.apigateway(region);
+        let mut pages = crate::bounds::Pages::new(CALL);
+        let mut position = None;
         let mut methods = Vec::new();
-        while let Some(resource) = items.next().await {
-            let resource =
-                resource.map_err(|e| call_error("apigateway:GetResources", region, &e))?;
-            let path = resource.path().unwrap_or_default();
-            for (verb, m) in resource.resource_methods().into_iter().flatten() {
-                methods.push(RestApiMethod {
-                    path: path.to_string(),
-                    http_method: m.http_method().unwrap_or(verb).to_string(),
-                    authorization_type: m.authorization_type().map(str::to_string),
-                    api_key_required: m.api_key_required().unwrap_or(false),
-                });
+        loop {
+            let page = client
+                .get_resources()
+                .rest_api_id(api_id)
+                .embed("methods")
+                .set_position(position)
+                .send()
+                .await
+                .map_err(|e| self.call_error(CALL, region, &e))?;
+            for resource in page.items() {
+                let path = resource.path().unwrap_or_default();
+                for (verb, m) in resource.resource_methods().into_iter().flatten() {
+                    methods.push(RestApiMethod {
+                        path: path.to_string(),
+                        http_method: m.http_method().unwrap_or(verb).to_string(),
+                        authorization_type: m.authorization_type().map(str::to_string),
+                        api_key_required: m.api_key_required().unwrap_or(false),
+                    });
+                }
+            }
+            position = pages
+                .next(page.position().map(str::to_string))
+                .map_err(|l| super::page_limit(region, l))?;
+            if position.is_none() {
+                break;
             }
         }
         methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));

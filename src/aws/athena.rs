@@ -5,7 +5,7 @@ use std::time::Duration;
 use aws_sdk_athena as athena;
 use aws_types::region::Region;
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 /// Where and how a query runs.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +22,9 @@ pub struct ResultPage {
     pub rows: Vec<Vec<Option<String>>>,
     pub next_token: Option<String>,
 }
+
+/// How long a query may stay queued or running before cdkx stops waiting for it.
+const QUERY_WAIT: Duration = Duration::from_secs(600);
 
 impl Aws {
     fn athena(&self, region: &str) -> athena::Client {
@@ -60,18 +63,19 @@ impl Aws {
         let id = req
             .send()
             .await
-            .map_err(|e| call_error("athena:StartQueryExecution", region, &e))?
+            .map_err(|e| self.call_error("athena:StartQueryExecution", region, &e))?
             .query_execution_id()
             .unwrap_or_default()
             .to_string();
         let mut wait = Duration::from_millis(100);
+        let started = std::time::Instant::now();
         loop {
             let out = client
                 .get_query_execution()
                 .query_execution_id(&id)
                 .send()
                 .await
-                .map_err(|e| call_error("athena:GetQueryExecution", region, &e))?;
+                .map_err(|e| self.call_error("athena:GetQueryExecution", region, &e))?;
             let status = out.query_execution().and_then(|q| q.status());
             match status.and_then(|s| s.state()).map(|s| s.as_str()) {
                 Some("SUCCEEDED") => return Ok(id),
@@ -85,6 +89,16 @@ impl Aws {
                             status
                                 .and_then(|s| s.state_change_reason())
                                 .unwrap_or("no reason given")
+                        ),
+                    });
+                }
+                Some(state) if started.elapsed() > QUERY_WAIT => {
+                    return Err(AwsError::Call {
+                        call: "athena:GetQueryExecution",
+                        region: region.to_string(),
+                        message: format!(
+                            "the query {id} was still {state} after {} s; cdkx stopped waiting",
+                            QUERY_WAIT.as_secs()
                         ),
                     });
                 }
@@ -109,7 +123,7 @@ impl Aws {
             .set_next_token(next_token)
             .send()
             .await
-            .map_err(|e| call_error("athena:GetQueryResults", region, &e))?;
+            .map_err(|e| self.call_error("athena:GetQueryResults", region, &e))?;
         let Some(set) = out.result_set() else {
             return Ok(ResultPage::default());
         };

@@ -5,7 +5,7 @@ use aws_smithy_types::date_time::Format;
 use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
-use super::{Aws, AwsError, StackDescription, StackResourceRow, call_error};
+use super::{Aws, AwsError, StackDescription, StackResourceRow};
 
 impl Aws {
     fn cfn(&self, region: &str) -> cfn::Client {
@@ -50,16 +50,19 @@ impl Aws {
         region: &str,
         stack: &str,
     ) -> Result<Vec<StackResourceRow>, AwsError> {
-        let mut pages = self
-            .cfn(region)
-            .list_stack_resources()
-            .stack_name(stack)
-            .into_paginator()
-            .send();
+        const CALL: &str = "cloudformation:ListStackResources";
+        let client = self.cfn(region);
+        let mut pages = crate::bounds::Pages::new(CALL);
+        let mut token = None;
         let mut rows = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page =
-                page.map_err(|e| call_error("cloudformation:ListStackResources", region, &e))?;
+        loop {
+            let page = client
+                .list_stack_resources()
+                .stack_name(stack)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.call_error(CALL, region, &e))?;
             for r in page.stack_resource_summaries() {
                 let logical = r.logical_resource_id().unwrap_or_default();
                 if logical.is_empty() {
@@ -75,8 +78,13 @@ impl Aws {
                     status: r.resource_status().map(|s| s.as_str().to_string()),
                 });
             }
+            token = pages
+                .next(page.next_token().map(str::to_string))
+                .map_err(|l| super::page_limit(region, l))?;
+            if token.is_none() {
+                return Ok(rows);
+            }
         }
-        Ok(rows)
     }
 }
 
@@ -106,7 +114,7 @@ impl Aws {
             .logical_resource_id(logical_id)
             .send()
             .await
-            .map_err(|e| call_error("cloudformation:DescribeStackResource", region, &e))?;
+            .map_err(|e| self.call_error("cloudformation:DescribeStackResource", region, &e))?;
         let d = out.stack_resource_detail();
         Ok(StackResourceDetail {
             logical_id: logical_id.to_string(),
@@ -141,7 +149,7 @@ impl Aws {
         match result {
             Ok(out) => Ok(out.stacks().first().cloned()),
             Err(e) if is_stack_missing(&e) => Ok(None),
-            Err(e) => Err(call_error("cloudformation:DescribeStacks", region, &e)),
+            Err(e) => Err(self.call_error("cloudformation:DescribeStacks", region, &e)),
         }
     }
 }

@@ -5,7 +5,7 @@ use aws_smithy_types::DateTime;
 use aws_types::region::Region;
 use cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 /// One event as LookupEvents returns it; `record` is the full CloudTrail record (JSON text).
 #[derive(Debug, Clone, Default)]
@@ -65,7 +65,7 @@ impl Aws {
             .set_next_token(next_token)
             .send()
             .await
-            .map_err(|e| call_error("cloudtrail:LookupEvents", region, &e))?;
+            .map_err(|e| self.call_error("cloudtrail:LookupEvents", region, &e))?;
         let events = out
             .events()
             .iter()
@@ -117,7 +117,7 @@ impl Aws {
             .include_shadow_trails(true)
             .send()
             .await
-            .map_err(|e| call_error("cloudtrail:DescribeTrails", region, &e))?;
+            .map_err(|e| self.call_error("cloudtrail:DescribeTrails", region, &e))?;
         let mut trails = Vec::new();
         for t in out.trail_list() {
             let name = t.name().unwrap_or_default().to_string();
@@ -127,7 +127,7 @@ impl Aws {
                 .trail_name(&arn)
                 .send()
                 .await
-                .map_err(|e| call_error("cloudtrail:GetEventSelectors", region, &e))?;
+                .map_err(|e| self.call_error("cloudtrail:GetEventSelectors", region, &e))?;
             let data_resources = sel
                 .event_selectors()
                 .iter()
@@ -213,6 +213,7 @@ impl Aws {
         region: &str,
     ) -> Result<Vec<EventDataStore>, AwsError> {
         let client = self.cloudtrail(region);
+        let mut pages = crate::bounds::Pages::new("cloudtrail:ListEventDataStores");
         let mut out = Vec::new();
         let mut token = None;
         loop {
@@ -221,7 +222,7 @@ impl Aws {
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| call_error("cloudtrail:ListEventDataStores", region, &e))?;
+                .map_err(|e| self.call_error("cloudtrail:ListEventDataStores", region, &e))?;
             #[allow(deprecated)]
             for s in page.event_data_stores() {
                 out.push(EventDataStore {
@@ -231,7 +232,9 @@ impl Aws {
                     advanced: field_conditions(s.advanced_event_selectors()),
                 });
             }
-            token = page.next_token().map(str::to_string);
+            token = pages
+                .next(page.next_token().map(str::to_string))
+                .map_err(|l| super::page_limit(region, l))?;
             if token.is_none() {
                 return Ok(out);
             }
@@ -246,7 +249,7 @@ impl Aws {
             .query_statement(sql)
             .send()
             .await
-            .map_err(|e| call_error("cloudtrail:StartQuery", region, &e))?;
+            .map_err(|e| self.call_error("cloudtrail:StartQuery", region, &e))?;
         Ok(out.query_id().unwrap_or_default().to_string())
     }
 
@@ -264,7 +267,7 @@ impl Aws {
             .set_next_token(next_token)
             .send()
             .await
-            .map_err(|e| call_error("cloudtrail:GetQueryResults", region, &e))?;
+            .map_err(|e| self.call_error("cloudtrail:GetQueryResults", region, &e))?;
         Ok(LakePage {
             status: out
                 .query_status()

@@ -69,6 +69,30 @@ impl Aws {
             region: req.region.clone(),
             message,
         };
+        // The URL parser drops tabs and line breaks silently; a URL holding them was not meant
+        // for this request (or was built to split it), so it is refused before anything is sent.
+        if let Some(c) = req.url.chars().find(|c| c.is_control()) {
+            return Err(err(format!(
+                "the URL {} holds a control character ({c:?}); nothing was sent",
+                crate::sanitize::excerpt(&req.url, 200)
+            )));
+        }
+        if let Some((k, _)) = req.headers.iter().find(|(k, v)| {
+            k.chars()
+                .chain(v.chars())
+                .any(|c| c.is_control() && c != '\t')
+        }) {
+            return Err(err(format!(
+                "the header {} holds a control character; nothing was sent",
+                crate::sanitize::excerpt(k, 100)
+            )));
+        }
+        if req.body.len() as u64 > crate::bounds::PROBE_BODY_MAX {
+            return Err(err(format!(
+                "the request body is larger than {} (API Gateway's payload limit); nothing was sent",
+                crate::bounds::size(crate::bounds::PROBE_BODY_MAX)
+            )));
+        }
         let logical: reqwest::Url = req
             .url
             .parse()
@@ -162,11 +186,9 @@ impl Aws {
                 )
             })
             .collect();
-        let body = resp
-            .bytes()
+        let body = read_body(resp, crate::bounds::PROBE_BODY_MAX)
             .await
-            .map_err(|e| err(format!("reading the answer: {e}")))?
-            .to_vec();
+            .map_err(|e| err(format!("{e} (from {target})")))?;
         Ok((
             HttpAnswer {
                 status,
@@ -177,6 +199,32 @@ impl Aws {
             view,
         ))
     }
+}
+
+/// The answer's body, at most `max` bytes: a larger one is refused (by its length header before
+/// any of it is read, else as soon as the limit is passed), never collected whole.
+async fn read_body(mut resp: reqwest::Response, max: u64) -> Result<Vec<u8>, String> {
+    let too_large = || {
+        format!(
+            "the answer is larger than {} (API Gateway's payload limit); cdkx stopped reading it",
+            crate::bounds::size(max)
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| format!("reading the answer: {e}"))?
+    {
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 /// The process's HTTP clients, built once and shared by every request (the unsigned and the

@@ -6,7 +6,7 @@ use aws_types::region::Region;
 use lambda::error::ProvideErrorMetadata;
 use lambda::types::{InvocationType, LogType};
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 /// A function's configuration, as GetFunction returns it. Environment values are secrets until
 /// a front end is told otherwise.
@@ -58,7 +58,7 @@ impl Aws {
             .function_name(function)
             .send()
             .await
-            .map_err(|e| call_error("lambda:GetFunction", region, &e))?;
+            .map_err(|e| self.call_error("lambda:GetFunction", region, &e))?;
         let Some(c) = out.configuration() else {
             return Ok(FunctionConfig {
                 name: function.to_string(),
@@ -115,7 +115,7 @@ impl Aws {
             {
                 Ok(None)
             }
-            Err(e) => Err(call_error("lambda:GetPolicy", region, &e)),
+            Err(e) => Err(self.call_error("lambda:GetPolicy", region, &e)),
         }
     }
 
@@ -139,7 +139,7 @@ impl Aws {
         let out = req
             .send()
             .await
-            .map_err(|e| call_error("lambda:Invoke", region, &e))?;
+            .map_err(|e| self.call_error("lambda:Invoke", region, &e))?;
         let log_tail = out
             .log_result()
             .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())

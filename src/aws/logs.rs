@@ -3,7 +3,7 @@
 use aws_sdk_cloudwatchlogs as logs;
 use aws_types::region::Region;
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 #[derive(Debug, Clone)]
 pub struct LogEvent {
@@ -38,7 +38,7 @@ impl Aws {
             .set_next_token(next_token)
             .send()
             .await
-            .map_err(|e| call_error("logs:FilterLogEvents", region, &e))?;
+            .map_err(|e| self.call_error("logs:FilterLogEvents", region, &e))?;
         Ok(LogPage {
             events: out
                 .events()

@@ -34,6 +34,7 @@ use tokio::sync::Mutex;
 
 use crate::config::AccountSettings;
 use aws_sdk_cloudformation as cfn;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
@@ -47,7 +48,7 @@ pub struct AwsOptions {
     pub role_arn: Option<String>,
     pub external_id: Option<String>,
     pub accounts: BTreeMap<String, AccountSettings>,
-    /// How long one attempt of a call may take (`--timeout`); `None`: [`DEFAULT_TIMEOUT`].
+    /// How long one call may take, retries included (`--timeout`); `None`: [`DEFAULT_TIMEOUT`].
     pub timeout: Option<Duration>,
 }
 
@@ -63,6 +64,14 @@ pub enum AwsError {
         "no region for stack {stack}: it is environment-agnostic; pass --region or set AWS_REGION"
     )]
     NoRegion { stack: String },
+    /// No answer at all: the endpoint could not be reached, or did not answer within
+    /// `--timeout`. Not a statement about the credentials.
+    #[error("{call} in {region}: {message}")]
+    Unreachable {
+        call: &'static str,
+        region: String,
+        message: String,
+    },
     /// AWS said to slow down; callers that pace themselves retry on this.
     #[error("{call} in {region}: AWS is throttling requests ({message})")]
     Throttled {
@@ -107,7 +116,8 @@ pub struct StackResourceRow {
     pub status: Option<String>,
 }
 
-/// How long one attempt may take by default; a hanging endpoint must not hang cdkx.
+/// How long one call may take by default, retries included; a hanging endpoint must not hang
+/// cdkx.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -135,13 +145,14 @@ impl Aws {
     }
 
     async fn load_config(opts: &AwsOptions, profile: Option<&str>) -> SdkConfig {
+        let budget = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .timeout_config(
                 TimeoutConfig::builder()
-                    .connect_timeout(CONNECT_TIMEOUT)
-                    .operation_attempt_timeout(opts.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                    // Retries must not multiply the wait: the whole call has a budget too.
-                    .operation_timeout(opts.timeout.unwrap_or(DEFAULT_TIMEOUT) * 2)
+                    .connect_timeout(CONNECT_TIMEOUT.min(budget))
+                    // `--timeout` is the time for the whole call: every attempt, the waits
+                    // between them and the credentials it needs fit in it.
+                    .operation_timeout(budget)
                     .build(),
             )
             .retry_config(RetryConfig::standard().with_max_attempts(max_attempts()));
@@ -162,7 +173,7 @@ impl Aws {
         loader.load().await
     }
 
-    /// How long one attempt of a call may take.
+    /// How long one call may take, retries included.
     pub fn timeout(&self) -> Duration {
         self.opts.timeout.unwrap_or(DEFAULT_TIMEOUT)
     }
@@ -297,7 +308,7 @@ impl Aws {
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| call_error("sts:GetCallerIdentity", region, &e))?;
+            .map_err(|e| self.call_error("sts:GetCallerIdentity", region, &e))?;
         Ok(CallerIdentity {
             account: out.account().unwrap_or_default().to_string(),
             arn: out.arn().unwrap_or_default().to_string(),
@@ -307,6 +318,38 @@ impl Aws {
     /// A service config builder for `region` from the loaded configuration.
     pub(crate) fn sdk_config(&self) -> &SdkConfig {
         &self.config
+    }
+
+    /// Where `call` goes in `region`: the endpoint override, else the service's AWS endpoint.
+    pub fn endpoint_for(&self, call: &str, region: &str) -> String {
+        if let Some(e) = self.endpoint_url() {
+            return e.to_string();
+        }
+        let service = call.split(':').next().unwrap_or(call);
+        let domain = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else {
+            "amazonaws.com"
+        };
+        match service {
+            "iam" => format!("https://iam.{domain}"),
+            s => format!("https://{s}.{region}.{domain}"),
+        }
+    }
+
+    /// The error of a call as a user can act on it: the service's code and message, or what went
+    /// wrong on the way, naming the endpoint and `--timeout` when there was no answer.
+    pub(crate) fn call_error<E>(
+        &self,
+        call: &'static str,
+        region: &str,
+        e: &SdkError<E, HttpResponse>,
+    ) -> AwsError
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let endpoint = self.endpoint_for(call, region);
+        translate(call, region, e, Some((&endpoint, self.timeout())))
     }
 }
 
@@ -319,11 +362,17 @@ fn max_attempts() -> u32 {
         .unwrap_or(3)
 }
 
-/// A message a user can act on: the service's code and message, or what went wrong on the way.
-pub(crate) fn call_error<E, R>(call: &'static str, region: &str, e: &SdkError<E, R>) -> AwsError
+/// A message a user can act on: the service's code and message, or what went wrong on the way
+/// (naming the endpoint and `--timeout` when there was no answer). `Aws::call_error` is the way
+/// to call it.
+fn translate<E>(
+    call: &'static str,
+    region: &str,
+    e: &SdkError<E, HttpResponse>,
+    endpoint: Option<(&str, Duration)>,
+) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug + 'static,
 {
     if let SdkError::ServiceError(s) = e
         && matches!(
@@ -342,18 +391,42 @@ where
             message: s.err().message().unwrap_or("rate exceeded").to_string(),
         };
     }
+    let at = endpoint.map_or("the endpoint".to_string(), |(e, _)| e.to_string());
     let message = match e {
         SdkError::ServiceError(s) => {
             let err = s.err();
             match (err.code(), err.message()) {
                 (Some(c), Some(m)) => format!("{c}: {m}"),
                 (Some(c), None) => c.to_string(),
-                _ => chain(e),
+                // No AWS error in the answer (an HTML page from a proxy, a load balancer's
+                // 502): say what came back and from where, not how parsing failed.
+                _ => not_aws(s.raw(), &at),
             }
         }
-        SdkError::TimeoutError(_) => "timed out waiting for AWS to answer".to_string(),
-        SdkError::DispatchFailure(d) if d.is_io() || d.is_timeout() => {
-            format!("could not reach the endpoint ({})", chain(e))
+        SdkError::ResponseError(r) if !(200..300).contains(&r.raw().status().as_u16()) => {
+            not_aws(r.raw(), &at)
+        }
+        SdkError::ResponseError(r) => format!(
+            "the answer from {at} (HTTP {}) could not be read: {}",
+            r.raw().status().as_u16(),
+            chain(e)
+        ),
+        SdkError::TimeoutError(_) => match endpoint {
+            Some((_, t)) => format!(
+                "timed out: no answer from {at} within {} (--timeout {}, retries included)",
+                secs(t),
+                secs(t).trim_end_matches(" s"),
+            ),
+            None => "timed out waiting for AWS to answer".to_string(),
+        },
+        SdkError::DispatchFailure(d) if d.is_timeout() => {
+            format!(
+                "could not reach the endpoint {at}: no connection within {}",
+                secs(CONNECT_TIMEOUT)
+            )
+        }
+        SdkError::DispatchFailure(d) if d.is_io() => {
+            format!("could not reach the endpoint {at} ({})", chain(e))
         }
         _ => chain(e),
     };
@@ -377,10 +450,63 @@ where
     } else {
         message
     };
+    // Credentials that cannot be resolved are a dispatch failure too, but not an unreachable
+    // endpoint: only a connection that failed or timed out is.
+    let no_answer = match e {
+        SdkError::TimeoutError(_) => true,
+        SdkError::DispatchFailure(d) => d.is_io() || d.is_timeout(),
+        _ => false,
+    };
+    if no_answer {
+        return AwsError::Unreachable {
+            call,
+            region: region.to_string(),
+            message,
+        };
+    }
     AwsError::Call {
         call,
         region: region.to_string(),
         message,
+    }
+}
+
+/// A listing cut off by the page guard, as an error of the call.
+pub(crate) fn page_limit(region: &str, limit: crate::bounds::PageLimit) -> AwsError {
+    AwsError::Call {
+        call: limit.call,
+        region: region.to_string(),
+        message: format!("stopped after {} pages: {}", limit.pages, limit.why),
+    }
+}
+
+/// An answer that is not an AWS error document: its status, where it came from, and the start
+/// of its body (escaped).
+fn not_aws(raw: &HttpResponse, at: &str) -> String {
+    let status = raw.status().as_u16();
+    let body = raw
+        .body()
+        .bytes()
+        .map(|b| String::from_utf8_lossy(&b[..b.len().min(200)]).into_owned())
+        .unwrap_or_default();
+    let body = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = format!("HTTP {status} from {at}, which is not an AWS answer");
+    if !body.is_empty() {
+        out.push_str(&format!(
+            " (it starts: {})",
+            crate::sanitize::excerpt(&body, 100)
+        ));
+    }
+    out
+}
+
+/// `3 s`, `0.5 s`.
+fn secs(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s} s")
     }
 }
 

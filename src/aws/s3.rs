@@ -3,7 +3,7 @@
 use aws_sdk_s3 as s3;
 use aws_types::region::Region;
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError};
 
 #[derive(Debug, Clone)]
 pub struct S3Object {
@@ -27,24 +27,36 @@ impl Aws {
         bucket: &str,
         prefix: &str,
     ) -> Result<Vec<S3Object>, AwsError> {
-        let mut pages = self
-            .s3(region)
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
+        const CALL: &str = "s3:ListObjectsV2";
+        let client = self.s3(region);
+        let mut pages = crate::bounds::Pages::new(CALL);
+        let mut token = None;
         let mut out = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| call_error("s3:ListObjectsV2", region, &e))?;
+        loop {
+            let page = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(|e| self.call_error(CALL, region, &e))?;
             out.extend(page.contents().iter().filter_map(|o| {
                 Some(S3Object {
                     key: o.key()?.to_string(),
                     size: o.size().unwrap_or_default(),
                 })
             }));
+            let next = page
+                .is_truncated()
+                .unwrap_or(false)
+                .then(|| page.next_continuation_token().map(str::to_string))
+                .flatten();
+            token = pages.next(next).map_err(|l| super::page_limit(region, l))?;
+            if token.is_none() {
+                return Ok(out);
+            }
         }
-        Ok(out)
     }
 
     pub async fn get_object(
@@ -60,12 +72,35 @@ impl Aws {
             .key(key)
             .send()
             .await
-            .map_err(|e| call_error("s3:GetObject", region, &e))?;
-        let bytes = out.body.collect().await.map_err(|e| AwsError::Call {
+            .map_err(|e| self.call_error("s3:GetObject", region, &e))?;
+        let err = |message: String| AwsError::Call {
             call: "s3:GetObject",
             region: region.to_string(),
-            message: format!("reading s3://{bucket}/{key}: {e}"),
-        })?;
-        Ok(bytes.into_bytes().to_vec())
+            message,
+        };
+        let max = crate::bounds::TRAIL_LOG_MAX;
+        let too_large = || {
+            err(format!(
+                "s3://{bucket}/{key} is larger than {} (the limit for a trail log object); not read",
+                crate::bounds::size(max)
+            ))
+        };
+        if out.content_length().is_some_and(|n| n as u64 > max) {
+            return Err(too_large());
+        }
+        // Read by chunks and stop at the limit: the length header may be missing or wrong.
+        let mut body = out.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body
+            .try_next()
+            .await
+            .map_err(|e| err(format!("reading s3://{bucket}/{key}: {e}")))?
+        {
+            if (bytes.len() + chunk.len()) as u64 > max {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 }

@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Parser;
 use unicode_width::UnicodeWidthStr;
 
@@ -42,8 +42,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or_default();
-    let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
-    let until = parse_when(&args.until, now).map_err(|e| anyhow!("--until: {e}"))?;
+    let since = parse_when(&args.since, now).map_err(|e| super::usage(format!("--since: {e}")))?;
+    let until = parse_when(&args.until, now).map_err(|e| super::usage(format!("--until: {e}")))?;
     if since > until {
         anyhow::bail!("--since is after --until");
     }
@@ -66,8 +66,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         }
         for row in &page.rows {
             let line = match ctx.g.output {
-                OutputFormat::Json => serde_json::to_string(row)?,
-                OutputFormat::Text => text_line(row),
+                OutputFormat::Json => crate::sanitize::json_line(row)?,
+                OutputFormat::Text => crate::sanitize::line(&text_line(row)).into_owned(),
                 OutputFormat::Table => {
                     if !header {
                         writeln!(stdout, "{}", table_line(&HEADER.map(str::to_string)))?;
@@ -90,7 +90,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     if shown == 0 {
         eprintln!(
             "cdkx: no management events name {} between {} and {}",
-            audit.names().join(" or "),
+            crate::sanitize::line(&audit.names().join(" or ")),
             args.since,
             args.until
         );

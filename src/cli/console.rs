@@ -36,7 +36,10 @@ pub fn run(ctx: &Ctx<'_>, args: &[String], audit: bool) -> Result<i32> {
     };
     let url = console_url(ctx.subject, ctx.deployment, req)?;
     if ctx.g.output == OutputFormat::Json {
-        println!("{}", serde_json::json!({ "url": url }));
+        println!(
+            "{}",
+            crate::sanitize::json_line(&serde_json::json!({ "url": url }))?
+        );
     } else if args.print {
         println!("{}", sanitize::line(&url));
     }

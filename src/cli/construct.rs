@@ -226,12 +226,12 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
                 type_label(&subject)
             );
         }
-        bail!(
-            "{} has no command {:?}; its commands: {}",
+        return Err(super::usage(format!(
+            "{} has no command {}; its commands: {}",
             subject.construct_path,
-            name,
+            sanitize::excerpt(&format!("{name:?}"), 100),
             names.join(", ")
-        );
+        )));
     };
     if let Some(action) = native {
         let ctx = Ctx {
@@ -274,9 +274,9 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             }
             let url = command::open_url(&name, cmd, &subject)?;
             if print {
-                println!("{url}");
+                println!("{}", sanitize::line(&url));
             } else {
-                eprintln!("> opening {url}");
+                eprintln!("> opening {}", sanitize::line(&url));
                 command::open_in_browser(&name, &url)?;
             }
             Ok(0)
@@ -310,7 +310,7 @@ fn print_commands(
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        println!("{}", crate::sanitize::json(&doc)?);
         return Ok(());
     }
     println!("{}", sanitize::line(&subject.construct_path));

@@ -30,7 +30,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     };
     let description = describe(ctx.app, ctx.aws, ctx.subject, opts).await?;
     if ctx.g.output == OutputFormat::Json {
-        println!("{}", serde_json::to_string_pretty(&description)?);
+        println!("{}", crate::sanitize::json(&description)?);
     } else {
         print!("{}", render(&description));
     }

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Parser;
 
 use super::construct::Ctx;
@@ -67,8 +67,8 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or_default();
-    let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
-    let until = parse_when(&args.until, now).map_err(|e| anyhow!("--until: {e}"))?;
+    let since = parse_when(&args.since, now).map_err(|e| super::usage(format!("--since: {e}")))?;
+    let until = parse_when(&args.until, now).map_err(|e| super::usage(format!("--until: {e}")))?;
     let query = InvocationQuery {
         since,
         until,
@@ -102,7 +102,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         if args.show_sql
             && let Some(sql) = &s.sql
         {
-            eprintln!("{sql}");
+            eprintln!("{}", sanitize::block(sql));
         }
         if s.status != "used" {
             eprintln!(
@@ -117,7 +117,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         }
     }
     match ctx.g.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        OutputFormat::Json => println!("{}", crate::sanitize::json(&report)?),
         _ => print!("{}", render(&report, args.rows)),
     }
     let nothing_read = report.sources.iter().all(|s| s.status != "used");

@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use super::construct::Ctx;
@@ -54,7 +54,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     )
     .await?;
     match ctx.g.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&result)?),
+        OutputFormat::Json => println!("{}", crate::sanitize::json(&result)?),
         format => {
             let limit = (!args.full && std::io::stdout().is_terminal()).then_some(TERMINAL_LINES);
             print!("{}", render(&result, format, limit));
@@ -79,17 +79,23 @@ fn read_payload(args: &InvokeArgs) -> Result<Vec<u8>> {
             (buf, "the payload on stdin".to_string())
         }
         (None, Some(f)) => (
-            std::fs::read(f)
-                .with_context(|| format!("cannot read the payload file {}", f.display()))?,
+            crate::bounds::read_file(f, MAX_PAYLOAD as u64, "a Lambda invoke payload")
+                .map_err(|e| super::usage(e.to_string()))?,
             f.display().to_string(),
         ),
         (None, None) => return Ok(b"{}".to_vec()),
     };
     if bytes.len() > MAX_PAYLOAD {
-        bail!("{what} is larger than Lambda's {MAX_PAYLOAD}-byte limit for a synchronous invoke");
+        return Err(super::usage(format!(
+            "{what} is larger than Lambda's {MAX_PAYLOAD}-byte limit for a synchronous invoke"
+        )));
     }
     if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        bail!("{what} is not valid JSON ({e}); Lambda takes a JSON event");
+        return Err(super::usage(format!(
+            "{} is not valid JSON ({}); Lambda takes a JSON event",
+            sanitize::excerpt(&what, 200),
+            sanitize::excerpt(&e.to_string(), 200)
+        )));
     }
     Ok(bytes)
 }

@@ -132,7 +132,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
                     })
                     .collect(),
             };
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            println!("{}", crate::sanitize::json(&doc)?);
         }
         OutputFormat::Table | OutputFormat::Text => {
             let mut t = Table::new(vec![

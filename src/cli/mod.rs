@@ -70,7 +70,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
     /// Send AWS calls to this endpoint (e.g. a local emulator); AWS_ENDPOINT_URL also works
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
     /// Output format
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
@@ -82,12 +82,12 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub commands: Option<PathBuf>,
     /// Assume this role for calls to its account (other accounts: cdkx.toml, else your credentials)
-    #[arg(long, global = true, value_name = "ARN")]
+    #[arg(long, global = true, value_name = "ARN", value_parser = parse_role_arn)]
     pub role_arn: Option<String>,
     /// External id for --role-arn, when the role's trust policy asks for one
     #[arg(long, global = true, value_name = "ID", requires = "role_arn")]
     pub external_id: Option<String>,
-    /// Seconds one AWS call may take before cdkx gives up on it [default: 20]
+    /// Seconds one AWS call may take, retries included, before cdkx gives up on it [default: 20]
     #[arg(long, global = true, env = "CDKX_TIMEOUT", value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
 }
@@ -100,6 +100,53 @@ fn parse_secs(s: &str) -> Result<f64, String> {
         )),
     }
 }
+
+/// An http(s) URL with a host and nothing that could split a request (`--endpoint-url`,
+/// `AWS_ENDPOINT_URL`).
+fn parse_endpoint(s: &str) -> Result<String, String> {
+    let bad = |why: &str| {
+        format!(
+            "{} is not an endpoint URL ({why}); expected e.g. http://127.0.0.1:4566 or https://HOST",
+            crate::sanitize::excerpt(&format!("{s:?}"), 100)
+        )
+    };
+    if s.chars().any(char::is_control) {
+        return Err(bad("it holds a control character"));
+    }
+    let url: reqwest::Url = s.parse().map_err(|e| bad(&format!("{e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    Ok(s.to_string())
+}
+
+/// A role ARN, checked as cdkx.toml's `role_arn` is.
+fn parse_role_arn(s: &str) -> Result<String, String> {
+    match crate::config::role_account(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "{} is not a role ARN; expected arn:aws:iam::ACCOUNT:role/NAME",
+            crate::sanitize::excerpt(&format!("{s:?}"), 100)
+        )),
+    }
+}
+
+/// A mistake in how cdkx was called that cdkx itself found (not clap): reported like any error,
+/// with exit status 2 as the README promises for bad usage.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// A [`UsageError`] as an `anyhow::Error`.
+pub(crate) fn usage(message: impl Into<String>) -> anyhow::Error {
+    UsageError(message.into()).into()
+}
+
+/// Exit status of bad usage.
+pub const USAGE_EXIT: u8 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -144,7 +191,11 @@ pub fn main() -> ExitCode {
         Ok(code) => ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1)),
         Err(e) => {
             eprintln!("cdkx: error: {}", format_error(&e));
-            ExitCode::FAILURE
+            if e.chain().any(|c| c.is::<UsageError>()) {
+                ExitCode::from(USAGE_EXIT)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }
@@ -193,10 +244,33 @@ pub(crate) fn load_app(g: &GlobalArgs) -> Result<Loaded> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let location = assembly::locate(g.app.as_deref(), &cwd)?;
     let asm = assembly::read(&location.assembly_dir)?;
-    Ok(Loaded {
-        app: App::from_assembly(asm),
-        location,
-    })
+    let app = App::from_assembly(asm);
+    check_role_account(g, &app)?;
+    Ok(Loaded { app, location })
+}
+
+/// `--role-arn` must name a role in an account the app has a stack in: a role elsewhere would
+/// never be used, silently.
+pub(crate) fn check_role_account(g: &GlobalArgs, app: &App) -> Result<()> {
+    let Some(account) = g.role_arn.as_deref().and_then(crate::config::role_account) else {
+        return Ok(());
+    };
+    let mut accounts: Vec<&str> = Vec::new();
+    for s in &app.stacks {
+        match s.env.account.as_deref() {
+            // An environment-agnostic stack goes to whatever account the credentials are for.
+            None => return Ok(()),
+            Some(a) if !accounts.contains(&a) => accounts.push(a),
+            Some(_) => {}
+        }
+    }
+    if accounts.is_empty() || accounts.contains(&account) {
+        return Ok(());
+    }
+    Err(usage(format!(
+        "--role-arn names a role in account {account}, but no stack of the app is in that account (the app's accounts: {})",
+        accounts.join(", ")
+    )))
 }
 
 pub(crate) fn load_catalogue(
@@ -222,6 +296,13 @@ pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
         .ok()
         .map(|l| l.app_dir);
     let config = crate::config::Config::load(app_dir.as_deref())?;
+    // The SDK reads AWS_ENDPOINT_URL itself and would fail on a bad one with a dump of its own.
+    if g.endpoint_url.is_none()
+        && let Some(e) = std::env::var_os("AWS_ENDPOINT_URL").filter(|e| !e.is_empty())
+    {
+        parse_endpoint(&e.to_string_lossy())
+            .map_err(|m| usage(format!("AWS_ENDPOINT_URL: {m}")))?;
+    }
     Ok(Aws::load(AwsOptions {
         profile: g.profile.clone(),
         region: g.region.clone(),
@@ -235,7 +316,11 @@ pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
 }
 
 pub(crate) fn cache() -> Cache {
-    Cache::default_location()
+    let cache = Cache::default_location();
+    if let Some(w) = cache.warning() {
+        eprintln!("cdkx: warning: {}", crate::sanitize::line(w));
+    }
+    cache
 }
 
 /// Prints lookup warnings and failures to stderr (stdout is for data).

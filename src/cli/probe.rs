@@ -1,7 +1,7 @@
 //! `cdkx API probe` and `cdkx probe URL`: the same request unsigned and SigV4-signed, side by side,
 //! each answer with a verdict.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Parser};
 
 use super::construct::Ctx;
@@ -134,8 +134,12 @@ fn request(opts: &ProbeOptions) -> Result<ProbeRequest> {
         body: match &opts.data {
             None => Vec::new(),
             Some(d) => match d.strip_prefix('@') {
-                Some(file) => std::fs::read(file)
-                    .with_context(|| format!("cannot read the body file {file}"))?,
+                Some(file) => crate::bounds::read_file(
+                    std::path::Path::new(file),
+                    crate::bounds::PROBE_BODY_MAX,
+                    "a probe request body (API Gateway's payload limit)",
+                )
+                .map_err(|e| super::usage(e.to_string()))?,
                 None => d.clone().into_bytes(),
             },
         },
@@ -150,7 +154,7 @@ fn show(
 ) -> Result<i32> {
     note_endpoint(result.target.endpoint.as_deref());
     match g.output {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(result)?),
+        OutputFormat::Json => println!("{}", crate::sanitize::json(result)?),
         format => print!("{}", render(result, format, opts, request)),
     }
     let code = match (&result.unsigned.error, &result.signed.side) {

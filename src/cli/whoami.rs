@@ -19,10 +19,17 @@ struct AccountJson {
     /// true when the caller is in the account the stacks name.
     matches: Option<bool>,
     error: Option<String>,
+    /// The endpoint gave no answer: nothing is known of the credentials.
+    #[serde(skip)]
+    unreachable: bool,
 }
 
 pub async fn run(g: &GlobalArgs) -> Result<i32> {
-    let loaded = super::load_app(g).ok();
+    let loaded = match super::load_app(g) {
+        Ok(l) => Some(l),
+        Err(e) if e.is::<super::UsageError>() => return Err(e),
+        Err(_) => None,
+    };
     let aws = super::connect(g).await?;
     // The accounts of the app's stacks, plus the default credentials.
     let mut accounts: Vec<(Option<String>, Vec<String>)> = vec![(None, Vec::new())];
@@ -47,6 +54,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
         async move {
             let for_it = aws.for_account(account.as_deref()).await;
             let result = for_it.caller_identity(region).await;
+            let unreachable = matches!(result, Err(crate::aws::AwsError::Unreachable { .. }));
             let (caller, error) = match result {
                 Ok(id) => (Some(id), None),
                 Err(e) => (None, Some(e.to_string())),
@@ -61,6 +69,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                 source: for_it.source().to_string(),
                 caller,
                 error,
+                unreachable,
             }
         }
     }))
@@ -72,7 +81,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
     match g.output {
         OutputFormat::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "accounts": rows }))?
+            crate::sanitize::json(&serde_json::json!({ "accounts": rows }))?
         ),
         _ => {
             let mut t = Table::new(vec!["ACCOUNT", "STACKS", "CALLER", "CREDENTIALS"]);
@@ -82,6 +91,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                         format!("{} (account {}: NOT the stacks' account)", c.arn, c.account)
                     }
                     (Some(c), _, _) => c.arn.clone(),
+                    (None, Some(e), _) if r.unreachable => format!("endpoint unreachable: {e}"),
                     (None, Some(e), _) => format!("cannot obtain credentials: {e}"),
                     (None, None, _) => "-".into(),
                 };
@@ -97,9 +107,27 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                 ]);
             }
             print!("{}", t.render());
-            if failed {
+            let unreachable = rows.iter().any(|r| r.unreachable);
+            if unreachable {
                 eprintln!(
-                    "cdkx: some of the app's accounts are not reached as themselves: fix the credentials above, or map each account to a profile or role in cdkx.toml, e.g.\n  [accounts.222222222222]\n  role_arn = \"arn:aws:iam::222222222222:role/NAME\""
+                    "cdkx: the AWS endpoint could not be reached, so nothing is known of these credentials: check --endpoint-url / AWS_ENDPOINT_URL, the network or a proxy, or raise --timeout"
+                );
+            }
+            // An example for an account of this app that is not reached as itself.
+            let example = rows.iter().find(|r| {
+                !r.unreachable
+                    && (r.error.is_some() && !r.stacks.is_empty() || r.matches == Some(false))
+            });
+            if let Some(r) = example {
+                let hint = match &r.account {
+                    Some(a) => format!(
+                        ", e.g.\n  [accounts.{a}]\n  role_arn = \"arn:aws:iam::{a}:role/NAME\""
+                    ),
+                    None => String::new(),
+                };
+                eprintln!(
+                    "cdkx: some of the app's accounts are not reached as themselves: fix the credentials above, or map each account to a profile or role in cdkx.toml{}",
+                    crate::sanitize::block(&hint)
                 );
             }
         }
