@@ -760,3 +760,69 @@ fn the_cache_skips_places_others_can_write_and_what_it_should_not_read() {
         stderr(&out)
     );
 }
+
+#[test]
+fn trail_objects_in_s3_are_capped_as_read_and_as_decompressed() {
+    let common::IamApi {
+        emu,
+        cache,
+        function: _,
+    } = common::IamApi::start();
+    let put = |body: &str| {
+        emu.python(&format!(
+            r#"
+import datetime, gzip
+s3 = client('s3')
+s3.create_bucket(Bucket='trail-bucket')
+ct = client('cloudtrail')
+if not ct.describe_trails()['trailList']:
+    ct.create_trail(Name='main', S3BucketName='trail-bucket', S3KeyPrefix='logs')
+    ct.put_event_selectors(TrailName='main', AdvancedEventSelectors=[{{"Name": "invokes", "FieldSelectors": [
+        {{"Field": "eventCategory", "Equals": ["Data"]}}, {{"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}}]}}])
+for o in s3.list_objects_v2(Bucket='trail-bucket').get('Contents', []):
+    s3.delete_object(Bucket='trail-bucket', Key=o['Key'])
+day = datetime.datetime.now(datetime.timezone.utc).strftime('%Y/%m/%d')
+key = 'logs/AWSLogs/123456789012/CloudTrail/us-east-1/' + day + '/123456789012_CloudTrail_us-east-1_x.json.gz'
+s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
+"#
+        ))
+    };
+    let run = || {
+        let out = emu
+            .cdkx(cache.path())
+            .timeout(Duration::from_secs(90))
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args([
+                "requestorFn",
+                "invocations",
+                "--source",
+                "trail",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        no_panic(&out);
+        let v: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+        v["sources"][0]["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // 65 MiB: one more than an object may be (no length trick: the object is that large).
+    put("b' ' * (65 << 20)");
+    let detail = run();
+    assert!(
+        detail.contains("is larger than 64 MiB (the limit for a trail log object); not read"),
+        "{detail}"
+    );
+    // 65 KB that gunzip to 65 MiB.
+    put("gzip.compress(bytes(1 << 20)) * 65");
+    let detail = run();
+    assert!(
+        detail.contains("the decompressed file is larger than 64 MiB"),
+        "{detail}"
+    );
+}

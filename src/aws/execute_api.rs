@@ -167,7 +167,10 @@ impl Aws {
         let started = Instant::now();
         let resp = builder.send().await.map_err(|e| {
             let what = if e.is_timeout() {
-                "timed out".to_string()
+                format!(
+                    "timed out: no answer within {:?} (--timeout)",
+                    self.timeout()
+                )
             } else if e.is_connect() {
                 "could not connect".to_string()
             } else {
