@@ -17,6 +17,9 @@ pub const PROBE_BODY_MAX: u64 = 10 * MIB;
 /// most one may decompress to. CloudTrail delivers files every few minutes and they are a few MB
 /// at most; eight are read at once, so this also bounds memory.
 pub const TRAIL_LOG_MAX: u64 = 64 * MIB;
+/// Largest AWS answer, by its declared length: the largest cdkx asks for is a trail log object
+/// (see [`TRAIL_LOG_MAX`]); a Lambda answer is at most 6 MB, a listing page about 1 MB.
+pub const AWS_ANSWER_MAX: u64 = 64 * MIB;
 /// Largest physical-id cache file: one stack's rows are kilobytes; a larger file is not ours.
 pub const CACHE_FILE_MAX: u64 = 16 * MIB;
 /// Largest construct-commands file (JSON or YAML) and cdkx.toml.

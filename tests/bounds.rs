@@ -815,7 +815,8 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
     put("b' ' * (65 << 20)");
     let detail = run();
     assert!(
-        detail.contains("is larger than 64 MiB (the limit for a trail log object); not read"),
+        detail.contains("x.json.gz: s3:GetObject in us-east-1: the answer from")
+            && detail.contains("is 68157440 bytes, larger than 64 MiB"),
         "{detail}"
     );
     // 65 KB that gunzip to 65 MiB.
@@ -824,5 +825,33 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
     assert!(
         detail.contains("the decompressed file is larger than 64 MiB"),
         "{detail}"
+    );
+}
+
+#[test]
+fn an_aws_answer_larger_than_the_cap_is_refused_unread() {
+    // Says 10 GiB, sends a few bytes, then waits: only the length can be what refuses it.
+    let server = Server::start(|_, _, s| {
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 10737418240\r\n\r\n<Describe",
+        );
+        std::thread::sleep(Duration::from_secs(60));
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = cdkx(dir.path(), &server.url)
+        .timeout(Duration::from_secs(15))
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .arg("list")
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "is 10737418240 bytes, larger than 64 MiB (the most cdkx reads of an AWS answer); not read"
+        ),
+        "{}",
+        stderr(&out)
     );
 }

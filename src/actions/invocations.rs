@@ -630,7 +630,7 @@ async fn from_trail_bucket(
                 let bytes = aws
                     .get_object(&region, &bucket, &key)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?;
                 let (found, size) =
                     tokio::task::spawn_blocking(move || scan_file(&bytes, &function, since, until))
                         .await

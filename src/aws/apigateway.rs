@@ -50,6 +50,7 @@ impl Aws {
     fn apigateway(&self, region: &str) -> apigw::Client {
         let conf = apigw::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         apigw::Client::from_conf(conf)
     }

@@ -30,6 +30,7 @@ impl Aws {
     fn athena(&self, region: &str) -> athena::Client {
         let conf = athena::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         athena::Client::from_conf(conf)
     }

@@ -11,6 +11,7 @@ impl Aws {
     fn cfn(&self, region: &str) -> cfn::Client {
         let conf = cfn::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         cfn::Client::from_conf(conf)
     }

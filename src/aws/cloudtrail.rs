@@ -33,6 +33,7 @@ impl Aws {
     fn cloudtrail(&self, region: &str) -> cloudtrail::Client {
         let conf = cloudtrail::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         cloudtrail::Client::from_conf(conf)
     }

@@ -43,6 +43,7 @@ impl Aws {
     fn lambda(&self, region: &str) -> lambda::Client {
         let conf = lambda::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         lambda::Client::from_conf(conf)
     }

@@ -29,6 +29,7 @@ impl Aws {
     ) -> Result<LogPage, AwsError> {
         let conf = logs::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         let out = logs::Client::from_conf(conf)
             .filter_log_events()

@@ -303,6 +303,7 @@ impl Aws {
     pub async fn caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
+            .interceptor(AnswerCap)
             .build();
         let out = aws_sdk_sts::Client::from_conf(conf)
             .get_caller_identity()
@@ -353,6 +354,47 @@ impl Aws {
     }
 }
 
+/// Every AWS answer's declared size is checked before its body is read: an answer larger than
+/// [`AWS_ANSWER_MAX`](crate::bounds::AWS_ANSWER_MAX) is refused, not buffered (the SDK buffers
+/// whole answers of the calls cdkx makes; S3 objects, which stream, are also read in chunks up
+/// to their own cap). Every service client of this module carries it.
+#[derive(Debug)]
+pub(crate) struct AnswerCap;
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for AnswerCap {
+    fn name(&self) -> &'static str {
+        "cdkx answer cap"
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextRef<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        let max = crate::bounds::AWS_ANSWER_MAX;
+        let declared = context
+            .response()
+            .headers()
+            .get("content-length")
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        match declared {
+            Some(bytes) if bytes > max => Err(Box::new(AnswerTooLarge { bytes })),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What [`AnswerCap`] refused.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "is {bytes} bytes, larger than {} (the most cdkx reads of an AWS answer); not read",
+    crate::bounds::size(crate::bounds::AWS_ANSWER_MAX)
+)]
+struct AnswerTooLarge {
+    bytes: u64,
+}
+
 /// `AWS_MAX_ATTEMPTS` when set (tests turn retries down with it), else the SDK's standard 3.
 fn max_attempts() -> u32 {
     std::env::var("AWS_MAX_ATTEMPTS")
@@ -392,6 +434,17 @@ where
         };
     }
     let at = endpoint.map_or("the endpoint".to_string(), |(e, _)| e.to_string());
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(big) = c.downcast_ref::<AnswerTooLarge>() {
+            return AwsError::Call {
+                call,
+                region: region.to_string(),
+                message: format!("the answer from {at} {big}"),
+            };
+        }
+        cause = c.source();
+    }
     let message = match e {
         SdkError::ServiceError(s) => {
             let err = s.err();

@@ -17,6 +17,7 @@ impl Aws {
             .region(Region::new(region.to_string()))
             // Emulators and many proxies serve buckets by path, not by virtual host.
             .force_path_style(self.endpoint_url().is_some())
+            .interceptor(super::AnswerCap)
             .build();
         s3::Client::from_conf(conf)
     }
