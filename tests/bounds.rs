@@ -182,6 +182,15 @@ fn files_that_are_not_regular_files_are_refused_without_waiting() {
             1,
         ),
         (vec!["whoami".into()], vec![("CDKX_CONFIG", f)], 1),
+        // The TUI loads before it takes the screen: refused, never a blank screen.
+        (
+            vec!["--commands", f, "tui"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            vec![],
+            1,
+        ),
     ];
     for (args, env, code) in cases {
         let mut c = cdkx(dir.path(), &nowhere);

@@ -186,7 +186,11 @@ fn render(
     opts: &ProbeOptions,
     req: &ProbeRequest,
 ) -> String {
-    let mut out = format!("{} {}", r.method, sanitize::line(&r.target.url));
+    let mut out = format!(
+        "{} {}",
+        sanitize::line(&r.method),
+        sanitize::line(&r.target.url)
+    );
     if let Some(e) = &r.target.endpoint {
         out.push_str(&format!("  (via {})", sanitize::line(e)));
     }
@@ -240,7 +244,7 @@ fn show_signed(r: &ProbeResult, opts: &ProbeOptions, req: &ProbeRequest) -> Stri
     };
     let mut out = format!(
         "signed request:\n  {} {}\n",
-        view.method,
+        sanitize::line(&view.method),
         sanitize::line(&view.url)
     );
     for (k, v) in &view.headers {
