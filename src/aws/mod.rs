@@ -350,7 +350,7 @@ impl Aws {
         E: ProvideErrorMetadata + std::error::Error + 'static,
     {
         let endpoint = self.endpoint_for(call, region);
-        translate(call, region, e, Some((&endpoint, self.timeout())))
+        translate(call, region, e, &endpoint, self.timeout())
     }
 }
 
@@ -411,7 +411,8 @@ fn translate<E>(
     call: &'static str,
     region: &str,
     e: &SdkError<E, HttpResponse>,
-    endpoint: Option<(&str, Duration)>,
+    at: &str,
+    timeout: Duration,
 ) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -433,7 +434,6 @@ where
             message: s.err().message().unwrap_or("rate exceeded").to_string(),
         };
     }
-    let at = endpoint.map_or("the endpoint".to_string(), |(e, _)| e.to_string());
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
     while let Some(c) = cause {
         if let Some(big) = c.downcast_ref::<AnswerTooLarge>() {
@@ -453,29 +453,26 @@ where
                 (Some(c), None) => c.to_string(),
                 // No AWS error in the answer (an HTML page from a proxy, a load balancer's
                 // 502): say what came back and from where, not how parsing failed.
-                _ => not_aws(s.raw(), &at),
+                _ => not_aws(s.raw(), at),
             }
         }
         SdkError::ResponseError(r) if !(200..300).contains(&r.raw().status().as_u16()) => {
-            not_aws(r.raw(), &at)
+            not_aws(r.raw(), at)
         }
         SdkError::ResponseError(r) => format!(
             "the answer from {at} (HTTP {}) could not be read: {}",
             r.raw().status().as_u16(),
             chain(e)
         ),
-        SdkError::TimeoutError(_) => match endpoint {
-            Some((_, t)) => format!(
-                "timed out: no answer from {at} within {} (--timeout {}, retries included)",
-                secs(t),
-                secs(t).trim_end_matches(" s"),
-            ),
-            None => "timed out waiting for AWS to answer".to_string(),
-        },
+        SdkError::TimeoutError(_) => format!(
+            "timed out: no answer from {at} within {} (--timeout {}, retries included)",
+            secs(timeout),
+            secs(timeout).trim_end_matches(" s"),
+        ),
         SdkError::DispatchFailure(d) if d.is_timeout() => {
             format!(
                 "could not reach the endpoint {at}: no connection within {}",
-                secs(CONNECT_TIMEOUT)
+                secs(CONNECT_TIMEOUT.min(timeout))
             )
         }
         SdkError::DispatchFailure(d) if d.is_io() => {
