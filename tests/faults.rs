@@ -112,6 +112,47 @@ fn a_hanging_endpoint_times_out() {
 }
 
 #[test]
+fn a_hang_in_any_service_is_bounded_by_timeout_and_named() {
+    let s = Setup::new();
+    assert!(
+        s.cmd(&["list"]).output().unwrap().status.success(),
+        "warm the cache"
+    );
+    for (target, args) in [
+        ("lambda", vec!["requestorFn", "describe"]),
+        ("cloudtrail", vec!["requestorFn", "audit"]),
+        ("sts", vec!["whoami"]),
+    ] {
+        s.fault(target, "hang", 10);
+        let started = std::time::Instant::now();
+        let out = s
+            .cmd(&[&["--timeout", "2"][..], &args].concat())
+            .env("AWS_MAX_ATTEMPTS", "3")
+            .output()
+            .unwrap();
+        let elapsed = started.elapsed();
+        no_panic(&out);
+        s.emu.delete("/moto-api/cdkx/faults");
+        assert_eq!(out.status.code(), Some(1), "{target}: {}", stderr(&out));
+        // One budget of 2 s per call (a command may make two calls one after the other), never
+        // one per attempt.
+        assert!(
+            elapsed < Duration::from_millis(4800),
+            "{target}: took {elapsed:?}: {}",
+            stderr(&out)
+        );
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(
+            text.contains(&format!(
+                "no answer from {} within 2 s (--timeout 2",
+                s.emu.url
+            )),
+            "{target}: {text}"
+        );
+    }
+}
+
+#[test]
 fn server_errors_are_retried_then_reported() {
     let s = Setup::new();
     s.fault("ListStackResources", "http500", 1);
