@@ -565,6 +565,28 @@ fn usage_errors_exit_2_with_one_line() {
             "is not valid JSON",
         ),
         (&["requestorFn", "no-such-command"], None, "has no command"),
+        (
+            &["requestorFn", "audit", "--since", "1d", "--until", "2d"],
+            None,
+            "--since is after --until",
+        ),
+        (
+            &[
+                "--region",
+                "us-east-1",
+                "probe",
+                "http://127.0.0.1:9/x",
+                "-H",
+                "nocolon",
+            ],
+            None,
+            "is not of the form 'Name: value'",
+        ),
+        (
+            &["requestorFn", "audit-console", "--stage", "prod"],
+            None,
+            "--stage is for `console`",
+        ),
     ];
     for (args, env, want) in cases {
         let mut c = cdkx(dir.path(), env.unwrap_or(&emu.url));

@@ -388,7 +388,7 @@ fn probe_input_errors_are_clear() {
         stderr(&out)
     );
     let out = s.run(&["iam-backed-api", "probe", "-H", "no colon"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "bad usage");
     assert!(stderr(&out).contains("'Name: value'"), "{}", stderr(&out));
     let out = s.run(&["iam-backed-api", "probe", "--stage", "nope", "-o", "json"]);
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -45,7 +45,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let since = parse_when(&args.since, now).map_err(|e| super::usage(format!("--since: {e}")))?;
     let until = parse_when(&args.until, now).map_err(|e| super::usage(format!("--until: {e}")))?;
     if since > until {
-        anyhow::bail!("--since is after --until");
+        return Err(super::usage("--since is after --until"));
     }
     let query = AuditQuery {
         since,

@@ -1,7 +1,7 @@
 //! `cdkx CONSTRUCT console` (also `visit-console`) and `audit-console`: open the construct's
 //! page in the AWS console, or CloudTrail's event history for it, or print the URL.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::Parser;
 
 use super::OutputFormat;
@@ -25,10 +25,10 @@ struct ConsoleArgs {
 pub fn run(ctx: &Ctx<'_>, args: &[String], audit: bool) -> Result<i32> {
     let args: ConsoleArgs = ctx.parse(args);
     if audit && args.stage.is_some() {
-        bail!(
+        return Err(super::usage(format!(
             "`{}` opens CloudTrail's event history; --stage is for `console`",
             ctx.command
-        );
+        )));
     }
     let req = ConsoleRequest {
         audit,

@@ -1,7 +1,7 @@
 //! `cdkx API probe` and `cdkx probe URL`: the same request unsigned and SigV4-signed, side by side,
 //! each answer with a verdict.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use clap::{Args, Parser};
 
 use super::construct::Ctx;
@@ -167,7 +167,10 @@ fn show(
 
 fn parse_header(h: &str) -> Result<(String, String)> {
     let Some((k, v)) = h.split_once(':') else {
-        bail!("header {h:?} is not of the form 'Name: value'");
+        return Err(super::usage(format!(
+            "header {} is not of the form 'Name: value'",
+            sanitize::excerpt(&format!("{h:?}"), 100)
+        )));
     };
     let k = k.trim();
     if k.is_empty()
@@ -175,7 +178,10 @@ fn parse_header(h: &str) -> Result<(String, String)> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_".contains(&b))
     {
-        bail!("header name {k:?} is not valid");
+        return Err(super::usage(format!(
+            "header name {} is not valid",
+            sanitize::excerpt(&format!("{k:?}"), 100)
+        )));
     }
     Ok((k.to_string(), v.trim().to_string()))
 }
