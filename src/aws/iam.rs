@@ -6,7 +6,7 @@ use aws_sdk_iam as iam;
 use aws_types::region::Region;
 use serde_json::Value;
 
-use super::{Aws, AwsError, call_error};
+use super::{Aws, AwsError, every_page};
 
 /// An IAM user or role, as SimulatePrincipalPolicy and the policy reads name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +45,7 @@ impl Aws {
     fn iam(&self, region: &str) -> iam::Client {
         let conf = iam::config::Builder::from(self.sdk_config())
             .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
             .build();
         iam::Client::from_conf(conf)
     }
@@ -66,7 +67,7 @@ impl Aws {
             .resource_arns(resource)
             .send()
             .await
-            .map_err(|e| call_error("iam:SimulatePrincipalPolicy", region, &e))?;
+            .map_err(|e| self.call_error("iam:SimulatePrincipalPolicy", region, &e))?;
         let result = out
             .evaluation_results()
             .first()
@@ -96,7 +97,7 @@ impl Aws {
             .role_name(name)
             .send()
             .await
-            .map_err(|e| call_error("iam:GetRole", region, &e))?;
+            .map_err(|e| self.call_error("iam:GetRole", region, &e))?;
         Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
     }
 
@@ -111,15 +112,20 @@ impl Aws {
         let mut out = Vec::new();
         match principal {
             IamPrincipal::Role { name, .. } => {
-                let names = client
-                    .list_role_policies()
-                    .role_name(name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| call_error("iam:ListRolePolicies", region, &e))?;
+                let names = every_page("iam:ListRolePolicies", region, |marker| {
+                    let req = client
+                        .list_role_policies()
+                        .role_name(name)
+                        .set_marker(marker);
+                    async move {
+                        let p = req
+                            .send()
+                            .await
+                            .map_err(|e| self.call_error("iam:ListRolePolicies", region, &e))?;
+                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
+                    }
+                })
+                .await?;
                 for policy in names {
                     let doc = client
                         .get_role_policy()
@@ -127,21 +133,28 @@ impl Aws {
                         .policy_name(&policy)
                         .send()
                         .await
-                        .map_err(|e| call_error("iam:GetRolePolicy", region, &e))?;
+                        .map_err(|e| self.call_error("iam:GetRolePolicy", region, &e))?;
                     out.push(IdentityPolicy {
                         origin: format!("inline policy {policy} of role {name}"),
                         document: decode_document(doc.policy_document()),
                     });
                 }
-                let attached = client
-                    .list_attached_role_policies()
-                    .role_name(name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| call_error("iam:ListAttachedRolePolicies", region, &e))?;
+                let attached = every_page("iam:ListAttachedRolePolicies", region, |marker| {
+                    let req = client
+                        .list_attached_role_policies()
+                        .role_name(name)
+                        .set_marker(marker);
+                    async move {
+                        let p = req.send().await.map_err(|e| {
+                            self.call_error("iam:ListAttachedRolePolicies", region, &e)
+                        })?;
+                        Ok((
+                            p.attached_policies.unwrap_or_default(),
+                            p.is_truncated.then_some(p.marker).flatten(),
+                        ))
+                    }
+                })
+                .await?;
                 for p in attached {
                     if let Some(arn) = p.policy_arn() {
                         out.push(
@@ -152,15 +165,20 @@ impl Aws {
                 }
             }
             IamPrincipal::User { name, .. } => {
-                let names = client
-                    .list_user_policies()
-                    .user_name(name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| call_error("iam:ListUserPolicies", region, &e))?;
+                let names = every_page("iam:ListUserPolicies", region, |marker| {
+                    let req = client
+                        .list_user_policies()
+                        .user_name(name)
+                        .set_marker(marker);
+                    async move {
+                        let p = req
+                            .send()
+                            .await
+                            .map_err(|e| self.call_error("iam:ListUserPolicies", region, &e))?;
+                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
+                    }
+                })
+                .await?;
                 for policy in names {
                     let doc = client
                         .get_user_policy()
@@ -168,21 +186,28 @@ impl Aws {
                         .policy_name(&policy)
                         .send()
                         .await
-                        .map_err(|e| call_error("iam:GetUserPolicy", region, &e))?;
+                        .map_err(|e| self.call_error("iam:GetUserPolicy", region, &e))?;
                     out.push(IdentityPolicy {
                         origin: format!("inline policy {policy} of user {name}"),
                         document: decode_document(doc.policy_document()),
                     });
                 }
-                let attached = client
-                    .list_attached_user_policies()
-                    .user_name(name)
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>()
-                    .await
-                    .map_err(|e| call_error("iam:ListAttachedUserPolicies", region, &e))?;
+                let attached = every_page("iam:ListAttachedUserPolicies", region, |marker| {
+                    let req = client
+                        .list_attached_user_policies()
+                        .user_name(name)
+                        .set_marker(marker);
+                    async move {
+                        let p = req.send().await.map_err(|e| {
+                            self.call_error("iam:ListAttachedUserPolicies", region, &e)
+                        })?;
+                        Ok((
+                            p.attached_policies.unwrap_or_default(),
+                            p.is_truncated.then_some(p.marker).flatten(),
+                        ))
+                    }
+                })
+                .await?;
                 for p in attached {
                     if let Some(arn) = p.policy_arn() {
                         out.push(
@@ -204,27 +229,37 @@ impl Aws {
         user: &str,
     ) -> Result<Vec<IdentityPolicy>, AwsError> {
         let client = self.iam(region);
-        let groups = client
-            .list_groups_for_user()
-            .user_name(user)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>()
-            .await
-            .map_err(|e| call_error("iam:ListGroupsForUser", region, &e))?;
+        let groups = every_page("iam:ListGroupsForUser", region, |marker| {
+            let req = client
+                .list_groups_for_user()
+                .user_name(user)
+                .set_marker(marker);
+            async move {
+                let p = req
+                    .send()
+                    .await
+                    .map_err(|e| self.call_error("iam:ListGroupsForUser", region, &e))?;
+                Ok((p.groups, p.is_truncated.then_some(p.marker).flatten()))
+            }
+        })
+        .await?;
         let mut out = Vec::new();
         for group in groups {
             let name = group.group_name();
-            let names = client
-                .list_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| call_error("iam:ListGroupPolicies", region, &e))?;
+            let names = every_page("iam:ListGroupPolicies", region, |marker| {
+                let req = client
+                    .list_group_policies()
+                    .group_name(name)
+                    .set_marker(marker);
+                async move {
+                    let p = req
+                        .send()
+                        .await
+                        .map_err(|e| self.call_error("iam:ListGroupPolicies", region, &e))?;
+                    Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
+                }
+            })
+            .await?;
             for policy in names {
                 let doc = client
                     .get_group_policy()
@@ -232,21 +267,28 @@ impl Aws {
                     .policy_name(&policy)
                     .send()
                     .await
-                    .map_err(|e| call_error("iam:GetGroupPolicy", region, &e))?;
+                    .map_err(|e| self.call_error("iam:GetGroupPolicy", region, &e))?;
                 out.push(IdentityPolicy {
                     origin: format!("inline policy {policy} of group {name}"),
                     document: decode_document(doc.policy_document()),
                 });
             }
-            let attached = client
-                .list_attached_group_policies()
-                .group_name(name)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(|e| call_error("iam:ListAttachedGroupPolicies", region, &e))?;
+            let attached = every_page("iam:ListAttachedGroupPolicies", region, |marker| {
+                let req = client
+                    .list_attached_group_policies()
+                    .group_name(name)
+                    .set_marker(marker);
+                async move {
+                    let p = req.send().await.map_err(|e| {
+                        self.call_error("iam:ListAttachedGroupPolicies", region, &e)
+                    })?;
+                    Ok((
+                        p.attached_policies.unwrap_or_default(),
+                        p.is_truncated.then_some(p.marker).flatten(),
+                    ))
+                }
+            })
+            .await?;
             for p in attached {
                 if let Some(arn) = p.policy_arn() {
                     out.push(
@@ -272,7 +314,7 @@ impl Aws {
             .policy_arn(arn)
             .send()
             .await
-            .map_err(|e| call_error("iam:GetPolicy", region, &e))?;
+            .map_err(|e| self.call_error("iam:GetPolicy", region, &e))?;
         let version = policy
             .policy()
             .and_then(|p| p.default_version_id())
@@ -284,7 +326,7 @@ impl Aws {
             .version_id(&version)
             .send()
             .await
-            .map_err(|e| call_error("iam:GetPolicyVersion", region, &e))?;
+            .map_err(|e| self.call_error("iam:GetPolicyVersion", region, &e))?;
         Ok(IdentityPolicy {
             origin: format!("managed policy {arn} attached to {attached_to}"),
             document: decode_document(

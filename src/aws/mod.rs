@@ -521,6 +521,30 @@ where
     }
 }
 
+/// Every page of a listing through the page guard: `fetch` asks for the page after a token and
+/// returns its items and the next token. For listings written as loops over a token.
+pub(crate) async fn every_page<T, F, Fut>(
+    call: &'static str,
+    region: &str,
+    mut fetch: F,
+) -> Result<Vec<T>, AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut pages = crate::bounds::Pages::new(call);
+    let mut token = None;
+    let mut out = Vec::new();
+    loop {
+        let (items, next) = fetch(token).await?;
+        out.extend(items);
+        token = pages.next(next).map_err(|l| page_limit(region, l))?;
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
 /// A listing cut off by the page guard, as an error of the call.
 pub(crate) fn page_limit(region: &str, limit: crate::bounds::PageLimit) -> AwsError {
     AwsError::Call {
