@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 
 const USER_COMMANDS: &str = r#"{
   "AWS::Lambda::Function": {
-    "show": {"exec": "printf '%s|%s|%s\n' ${PHYSICAL_RESOURCE_ID} \"${AWS_REGION}\" '${LOGICAL_ID}'"},
+    "show": {"exec": "printf '%s|%s|%s\n' ${PHYSICAL_RESOURCE_ID} \"${AWS_REGION}\" 'L:'${LOGICAL_ID}"},
+    "quoted": {"exec": "printf '<%s>' \"id: ${PHYSICAL_RESOURCE_ID}.\" \"${PHYSICAL_RESOURCE_ID}\" x${PHYSICAL_RESOURCE_ID}y"},
+    "piped": {"exec": "f() { printf '<%s>' \"$1\"; }; case ${PHYSICAL_RESOURCE_ID} in *) f ${PHYSICAL_RESOURCE_ID} | cat && printf '<ok>';; esac"},
+    "heredoc": {"exec": "printf '<%s>' ${PHYSICAL_RESOURCE_ID}; cat <<EOF\n[$CDKX_PHYSICAL_RESOURCE_ID]\nEOF"},
     "args": {"exec": "printf '[%s]'"},
     "fail": {"exec": "exit 7"},
     "env": {"exec": "printf '%s\n' \"$CDKX_PHYSICAL_RESOURCE_ID\" \"$AWS_REGION\""},
@@ -158,7 +161,7 @@ fn exec_substitutes_quotes_and_passes_extra_arguments_verbatim() {
         parts[0].starts_with("IamApigatewayLambdaStack-requestorFn15B8813B-"),
         "{line}"
     );
-    assert_eq!(&parts[1..], ["us-east-1", "requestorFn15B8813B"]);
+    assert_eq!(&parts[1..], ["us-east-1", "L:requestorFn15B8813B"]);
     assert!(
         stderr(&out).starts_with("> printf"),
         "the command is echoed to stderr"
@@ -215,6 +218,22 @@ fn hostile_physical_ids_from_the_cloud_run_nothing() {
         assert!(
             line.starts_with(&format!("{hostile}|us-east-1|")),
             "{hostile:?} -> {line:?}"
+        );
+        // Other shell contexts: inside double quotes with text, glued, through a function,
+        // `case` and a pipe, and a here-document that reads the environment variable.
+        let out = app.run(&["requestorFn", "quoted"]);
+        assert_eq!(
+            stdout(&out),
+            format!("<id: {hostile}.><{hostile}><x{hostile}y>"),
+            "{hostile:?}"
+        );
+        let out = app.run(&["requestorFn", "piped"]);
+        assert_eq!(stdout(&out), format!("<{hostile}><ok>"), "{hostile:?}");
+        let out = app.run(&["requestorFn", "heredoc"]);
+        assert_eq!(
+            stdout(&out),
+            format!("<{hostile}>[{hostile}]\n"),
+            "{hostile:?}"
         );
         assert!(!app.pwned(), "{hostile:?} ran a command");
         // What is echoed to the terminal is sanitized.

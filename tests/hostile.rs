@@ -44,6 +44,19 @@ fn pwned(dir: &Path) -> bool {
 
 /// A synthetic assembly whose stack name, logical ids and construct ids are hostile.
 fn hostile_app(dir: &Path, stack_name: &str, construct_id: &str) {
+    hostile_assembly(dir, stack_name, construct_id);
+    fs::write(
+        dir.join("construct-commands.json"),
+        json!({"AWS::Lambda::Function": {
+            "show": {"exec": "printf '<%s>' ${STACK_NAME} \"${LOGICAL_ID}\" ${CONSTRUCT_PATH}"},
+            "args": {"exec": "printf '<%s>'"}}})
+        .to_string(),
+    )
+    .unwrap();
+}
+
+/// The assembly of [`hostile_app`], without a commands file.
+fn hostile_assembly(dir: &Path, stack_name: &str, construct_id: &str) {
     let asm = dir.join("cdk.out");
     fs::create_dir_all(&asm).unwrap();
     let path = format!("Evil/{construct_id}");
@@ -60,14 +73,6 @@ fn hostile_app(dir: &Path, stack_name: &str, construct_id: &str) {
         asm.join("Evil.template.json"),
         json!({"Resources": {"Fn$(touch PWNED)": {"Type": "AWS::Lambda::Function",
             "Metadata": {"aws:cdk:path": format!("{path}/Resource")}}}})
-        .to_string(),
-    )
-    .unwrap();
-    fs::write(
-        dir.join("construct-commands.json"),
-        json!({"AWS::Lambda::Function": {
-            "show": {"exec": "printf '<%s>' ${STACK_NAME} \"${LOGICAL_ID}\" '${CONSTRUCT_PATH}'"},
-            "args": {"exec": "printf '<%s>'"}}})
         .to_string(),
     )
     .unwrap();
@@ -223,4 +228,206 @@ fn hostile_text_from_the_cloud_is_neutralized_in_every_view() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["description"], evil, "JSON keeps the exact value");
+}
+
+/// Values made to break out of every shell context: quotes of each kind, `;`, `$(...)`,
+/// backticks, newlines, `$IFS` characters, globs, a leading `-`, escapes, unicode.
+const SHELL_VALUES: &[&str] = &[
+    "x'; touch PWNED; echo '",
+    "x; touch PWNED #",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "x\"; touch PWNED; echo \"",
+    "x\\\"; touch PWNED #",
+    "a'b\"c\\d`e$f",
+    "line1\ntouch PWNED\nline3",
+    "\n$(touch PWNED)\n",
+    " \t spaced\tout \t",
+    "${IFS}touch${IFS}PWNED",
+    "* ? [a-z] ~ {a,b}",
+    "-rf",
+    "--help",
+    "a)b;;esac; touch PWNED; case x in x)",
+    "EOF\ntouch PWNED\nEOF",
+    "$((1+1)) $[2] ${HOME} $HOME %s %n \\n",
+    "ünïcödé ✓ 日本 \u{202e}rtl",
+];
+
+/// `exec` templates that cdkx accepts, with what each prints for a stack name `v`. Every shell
+/// shape a template may take around a placeholder: bare, glued, quoted, assignments, `case`,
+/// functions, pipes, `&&`/`||`, subshells, loops, `if`, redirections, here-documents after or
+/// beside the placeholder, `${VAR:-...}`, arithmetic and command substitution through the
+/// environment variable.
+fn accepted_shapes(v: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("printf '<%s>' ${STACK_NAME}", format!("<{v}>")),
+        ("printf '<%s>' \"${STACK_NAME}\"", format!("<{v}>")),
+        (
+            "printf '<%s>' \"Stack: ${STACK_NAME}!\"",
+            format!("<Stack: {v}!>"),
+        ),
+        (
+            "printf '<%s>' pre${STACK_NAME}post",
+            format!("<pre{v}post>"),
+        ),
+        ("printf '<%s>' 'q'${STACK_NAME}'q'", format!("<q{v}q>")),
+        ("X=${STACK_NAME}; printf '<%s>' \"$X\"", format!("<{v}>")),
+        // The spelling for a nested shell: the variable, expanded by that shell.
+        (
+            "sh -c 'printf \"<%s>\" \"$CDKX_STACK_NAME\"'",
+            format!("<{v}>"),
+        ),
+        (
+            "case ${STACK_NAME} in \"${STACK_NAME}\") printf '<same>';; *) printf '<other>';; esac",
+            "<same>".into(),
+        ),
+        (
+            "f() { printf '<%s>' \"$1\"; }; f ${STACK_NAME}",
+            format!("<{v}>"),
+        ),
+        (
+            "printf '%s' ${STACK_NAME} | { printf '<'; cat; printf '>'; }",
+            format!("<{v}>"),
+        ),
+        (
+            "test -n ${STACK_NAME} && printf '<%s>' ${STACK_NAME} || printf '<empty>'",
+            format!("<{v}>"),
+        ),
+        ("( printf '<%s>' ${STACK_NAME} )", format!("<{v}>")),
+        (
+            "for s in ${STACK_NAME}; do printf '<%s>' \"$s\"; done",
+            format!("<{v}>"),
+        ),
+        (
+            "if [ \"${STACK_NAME}\" = ${STACK_NAME} ]; then printf '<%s>' \"${STACK_NAME}\"; fi",
+            format!("<{v}>"),
+        ),
+        (
+            "printf '%s' ${STACK_NAME} > out.txt && printf '<%s>' \"$(cat out.txt)\"",
+            format!("<{}>", v.trim_end_matches('\n')),
+        ),
+        (
+            "printf '<%s>' ${STACK_NAME}; cat <<'EOF'\n$(touch PWNED) `touch PWNED`\nEOF",
+            format!("<{v}>$(touch PWNED) `touch PWNED`\n"),
+        ),
+        ("cat <<EOF\n<$CDKX_STACK_NAME>\nEOF", format!("<{v}>\n")),
+        (
+            "printf '<%s>' \"${CDKX_STACK_NAME:-none}\" \"${NOT_SET:-dflt}\" ${STACK_NAME}",
+            format!("<{v}><dflt><{v}>"),
+        ),
+        (
+            "printf '<%s>' \"$((1 + 2))\" ${STACK_NAME}",
+            format!("<3><{v}>"),
+        ),
+        (
+            "printf '<%s>' \"$(printf '%s' \"$CDKX_STACK_NAME\")\" `echo ok` ${STACK_NAME}",
+            format!("<{}><ok><{v}>", v.trim_end_matches('\n')),
+        ),
+        (
+            "exec printf '<%s>' ${STACK_NAME} # ${STACK_NAME} in a comment",
+            format!("<{v}>"),
+        ),
+        ("printf '<%s>' ${STACK_NAME} \"$@\"", format!("<{v}>")),
+    ]
+}
+
+/// Templates refused when the file is loaded: a placeholder where its value would not expand
+/// or would be read again as code.
+const REFUSED_SHAPES: &[&str] = &[
+    "echo \"Stack: $(printf '%s' '${STACK_NAME}')\"",
+    "echo \"Stack: `printf '%s' '${STACK_NAME}'`\"",
+    "echo \\${STACK_NAME}",
+    "cat <<EOF\nStack: ${STACK_NAME}\nEOF",
+    "cat <<'EOF'\nStack: ${STACK_NAME}\nEOF",
+    "sh <<EOF\necho ${STACK_NAME}\nEOF",
+    "echo '${STACK_NAME}'",
+    "echo $'${STACK_NAME}'",
+    "echo $(echo ${STACK_NAME})",
+    "echo `echo ${STACK_NAME}`",
+    "echo $((${STACK_NAME}))",
+    "(( ${STACK_NAME} > 0 ))",
+    "echo ${STACK_NAME:-none}",
+    "echo ${FOO:-${STACK_NAME}}",
+    "eval echo ${STACK_NAME}",
+    "eval \"echo ${STACK_NAME}\"",
+    "sh -c \"echo ${STACK_NAME}\"",
+    "bash -c 'echo '${STACK_NAME}",
+    "echo ${STACK_NAME} | sh",
+    "printf '%s' ${STACK_NAME} | /bin/sh -s",
+    "trap \"echo ${STACK_NAME}\" EXIT",
+    "${STACK_NAME}",
+    "A=1 ${STACK_NAME} --help",
+    "$SHELL -c ${STACK_NAME}",
+    "echo \"${STACK_NAME}",
+];
+
+#[test]
+fn exec_templates_keep_hostile_values_data_in_every_shell_context() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut values = vec!["Legit-Stack_1"];
+    values.extend(SHELL_VALUES);
+    for (i, v) in values.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        hostile_assembly(dir.path(), v, &format!("fn{i}"));
+        let shapes = accepted_shapes(v);
+        let commands: serde_json::Map<String, Value> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| (format!("t{k}"), json!({"exec": t})))
+            .collect();
+        fs::write(
+            dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": commands}).to_string(),
+        )
+        .unwrap();
+        for (k, (template, want)) in shapes.iter().enumerate() {
+            let out = shared()
+                .cdkx(cache.path())
+                .current_dir(dir.path())
+                .args(["run", &format!("fn{i}"), &format!("t{k}")])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{template:?} with {v:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(&stdout(&out), want, "{template:?} with {v:?}");
+            assert!(!pwned(dir.path()), "{template:?} with {v:?} ran a command");
+            assert_terminal_safe(&stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn exec_templates_that_could_run_a_value_are_refused_when_the_file_is_loaded() {
+    let cache = tempfile::tempdir().unwrap();
+    for template in REFUSED_SHAPES {
+        let dir = tempfile::tempdir().unwrap();
+        hostile_assembly(dir.path(), SHELL_VALUES[0], "fn0");
+        fs::write(
+            dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": {"ok": {"exec": "true"}, "bad": {"exec": template}}})
+                .to_string(),
+        )
+        .unwrap();
+        for args in [vec!["run", "fn0", "bad"], vec!["fn0", "ok"], vec!["fn0"]] {
+            let out = shared()
+                .cdkx(cache.path())
+                .current_dir(dir.path())
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{template:?} {args:?}");
+            let err = stderr(&out);
+            assert!(
+                err.contains("construct-commands.json")
+                    && err.contains("AWS::Lambda::Function.bad")
+                    && (err.contains("${STACK_NAME") || err.contains("$CDKX_STACK_NAME")),
+                "{template:?}: the message names the file, the command and the placeholder: {err}"
+            );
+            assert!(stdout(&out).is_empty());
+            assert!(!pwned(dir.path()), "{template:?} ran a command");
+        }
+    }
 }

@@ -169,10 +169,12 @@ proptest! {
     #[test]
     fn expanded_values_reach_the_command_as_one_exact_word(id in "[^\\x00]{0,40}", context in 0usize..4) {
         let template = ["printf '[%s]' ${PHYSICAL_RESOURCE_ID}", "printf '[%s]' \"${PHYSICAL_RESOURCE_ID}\"",
-                        "printf '[%s]' 'x${PHYSICAL_RESOURCE_ID}'", "printf '[%s]' a${PHYSICAL_RESOURCE_ID}b"][context];
+                        "printf '[%s]' \"x${PHYSICAL_RESOURCE_ID}\"", "printf '[%s]' a${PHYSICAL_RESOURCE_ID}b"][context];
         let values = Placeholders { physical_resource_id: Some(id.clone()), ..Default::default() };
-        let script = expand_shell(template, &values).unwrap();
-        let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+        let cmd = expand_shell(template, &values).unwrap();
+        prop_assert!(!cmd.script.contains(&id) || id.is_empty() || template.contains(&id), "the value is not in the script");
+        let out = std::process::Command::new("sh").arg("-c").arg(&cmd.script).arg("cdkx")
+            .envs(cmd.env.iter().map(|(k, v)| (k, v))).output().unwrap();
         let want = match context { 2 => format!("[x{id}]"), 3 => format!("[a{id}b]"), _ => format!("[{id}]") };
         prop_assert_eq!(String::from_utf8_lossy(&out.stdout).into_owned(), want);
     }
