@@ -685,7 +685,7 @@ mod tests {
 
     #[test]
     fn places_where_a_value_could_run_or_not_expand_are_refused() {
-        let cases: [(&str, &str); 22] = [
+        let cases: [(&str, &str); 26] = [
             ("echo '${STACK_NAME}'", "single quotes"),
             (
                 "echo \"Stack: $(printf '%s' '${STACK_NAME}')\"",
@@ -717,6 +717,10 @@ mod tests {
             ("sh -c \"echo ${STACK_NAME}\"", "`sh`"),
             ("echo ${STACK_NAME} | /bin/bash", "`bash`"),
             ("echo $'a ${STACK_NAME}'", "$'...'"),
+            ("echo $[${AWS_ACCOUNT} + 1]", "arithmetic"),
+            ("f() { $1; }; f ${STACK_NAME}", "computed"),
+            (". ${STACK_NAME}", "`.`"),
+            ("source ./x ${STACK_NAME}", "`source`"),
         ];
         for (t, why) in cases {
             let e = refusal(t);

@@ -28,7 +28,7 @@ pub enum Place {
     /// `${STACK_NAME:-x}`: a placeholder with a shell operator.
     WithOperator,
     CommandName,
-    /// An argument of a command whose name is computed (`$CMD ${X}`).
+    /// In a template that runs a command whose name is computed (`$CMD`, `f() { $1; }`).
     ComputedCommand,
     /// The template runs this word (a shell, `eval`, ...), which would read values as code.
     Interpreter(String),
@@ -74,7 +74,7 @@ impl fmt::Display for Refusal {
             ),
             Place::Arithmetic => write!(
                 f,
-                "{p} is in an arithmetic expression, which bash evaluates as code; placeholders are not allowed in $((...)) or ((...))"
+                "{p} is in an arithmetic expression, which bash evaluates as code; placeholders are not allowed in $((...)), $[...] or ((...))"
             ),
             Place::ParamExpansion => write!(
                 f,
@@ -90,7 +90,7 @@ impl fmt::Display for Refusal {
             ),
             Place::ComputedCommand => write!(
                 f,
-                "{p} is an argument of a command whose name is computed ($VAR or $(...)), which cdkx cannot check; name the program"
+                "the template runs a command whose name is computed ($VAR, \"$@\" or $(...)), so cdkx cannot tell what would run the value of {p}; name the program"
             ),
             Place::Interpreter(w) => write!(
                 f,
@@ -209,6 +209,8 @@ struct Scanner<'a> {
     /// Set once the scanner meets something it does not follow; later placeholders are refused.
     unchecked: bool,
     interpreter: Option<String>,
+    /// The template runs a command whose name is computed.
+    computed_command: bool,
     /// The last top-level token, to know whether `"$@"` can be appended.
     last: Last,
     unterminated: bool,
@@ -221,8 +223,6 @@ struct Scanner<'a> {
 struct Simple {
     /// The next word is the command name (or an assignment, or a reserved word).
     command_pos: bool,
-    /// The command name is computed (`$CMD`), so its arguments cannot be checked.
-    computed: bool,
     /// The next word is the target of a redirection.
     redirect_target: bool,
     /// `Some(strip tabs)` when the next word is a here-document delimiter.
@@ -508,19 +508,16 @@ impl<'a> Scanner<'a> {
                 }
             } else {
                 st.command_pos = false;
-                st.computed = word.expands;
+                if word.expands {
+                    self.computed_command = true;
+                }
                 for k in &word.pending {
                     self.out.occurrences[*k].place = Place::CommandName;
                 }
-                self.note_interpreter(&word);
+                self.note_interpreter(&word, true);
             }
         } else {
-            if st.computed {
-                for k in &word.pending {
-                    self.out.occurrences[*k].place = Place::ComputedCommand;
-                }
-            }
-            self.note_interpreter(&word);
+            self.note_interpreter(&word, false);
         }
         if top {
             self.last = last;
@@ -539,7 +536,7 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn note_interpreter(&mut self, word: &Word) {
+    fn note_interpreter(&mut self, word: &Word, command: bool) {
         if word.expands || self.interpreter.is_some() {
             return;
         }
@@ -549,7 +546,9 @@ impl<'a> Scanner<'a> {
         } else {
             lit
         };
-        if INTERPRETERS.contains(&base) || base == "[[" {
+        // `. FILE` and `source FILE` run a file as code.
+        let sources = command && matches!(lit, "." | "source");
+        if INTERPRETERS.contains(&base) || base == "[[" || sources {
             self.interpreter = Some(base.to_string());
         }
     }
@@ -710,6 +709,20 @@ impl<'a> Scanner<'a> {
                 self.braces();
                 true
             }
+            Some(b'[') => {
+                // `$[...]`: bash's old arithmetic.
+                self.i += 2;
+                let start = self.i;
+                let end = self.t[start..]
+                    .find(']')
+                    .map_or(self.b.len(), |k| start + k);
+                self.record_all(start, end, Place::Arithmetic);
+                if end >= self.b.len() {
+                    self.unterminated = true;
+                }
+                self.i = (end + 1).min(self.b.len());
+                true
+            }
             Some(b'(') if self.peek(2) == Some(b'(') => {
                 self.i += 3;
                 self.arithmetic(2);
@@ -828,6 +841,7 @@ pub fn analyse(template: &str, known: &[&str]) -> Analysis {
         pending: Vec::new(),
         unchecked: false,
         interpreter: None,
+        computed_command: false,
         last: Last::Nothing,
         unterminated: false,
         heredoc_quoted: false,
@@ -839,6 +853,13 @@ pub fn analyse(template: &str, known: &[&str]) -> Analysis {
         for o in &mut out.occurrences {
             if matches!(o.place, Place::Word | Place::DoubleQuoted) {
                 o.place = Place::Interpreter(w.clone());
+            }
+        }
+    }
+    if s.computed_command {
+        for o in &mut out.occurrences {
+            if matches!(o.place, Place::Word | Place::DoubleQuoted) {
+                o.place = Place::ComputedCommand;
             }
         }
     }
