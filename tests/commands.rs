@@ -486,6 +486,11 @@ fn extra_arguments_are_passed_once_and_refused_where_they_would_break_the_templa
         "{}",
         stderr(&out)
     );
+    assert!(
+        !stderr(&out).contains("> "),
+        "nothing runs: {}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 }
 

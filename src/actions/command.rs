@@ -87,13 +87,13 @@ pub fn exec(
         child.env("AWS_ENDPOINT_URL", e);
     }
     // Every placeholder's variable is set (or removed, when it has no value), so the script
-    // never reads one from cdkx's own environment; those it refers to have values.
+    // never reads one from cdkx's own environment; those it refers to have values (else
+    // `exec_script` failed), and `prepared.env` is a subset of these.
     let values = subject.placeholders();
     for n in catalogue::PLACEHOLDER_NAMES {
         child.env_remove(format!("CDKX_{n}"));
     }
     child.envs(values.env_pairs());
-    child.envs(prepared.env.iter().map(|(k, v)| (k, v)));
     child
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())

@@ -270,18 +270,18 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
         CommandKind::Native => unreachable!("native commands are dispatched above"),
         CommandKind::Exec => {
             let prepared = command::exec_script(&name, cmd, &subject)?;
+            if !args.args.is_empty() && !prepared.takes_args {
+                // Bad usage (exit 2): the arguments have nowhere to go.
+                let e = command::RunError::NoArgs { name: name.clone() };
+                eprintln!("cdkx: error: {}", sanitize::line(&e.to_string()));
+                return Ok(2);
+            }
             eprintln!("> {}", sanitize::line(&prepared.display));
             let env = ExecEnv {
                 profile: g.profile.clone(),
                 endpoint_url: g.endpoint_url.clone(),
             };
-            match command::exec(&name, cmd, &subject, &args.args, &env) {
-                Err(e @ command::RunError::NoArgs { .. }) => {
-                    eprintln!("cdkx: error: {e}");
-                    Ok(2)
-                }
-                other => Ok(other?),
-            }
+            Ok(command::exec(&name, cmd, &subject, &args.args, &env)?)
         }
         CommandKind::Open => {
             let mut print = false;
