@@ -685,7 +685,7 @@ mod tests {
 
     #[test]
     fn places_where_a_value_could_run_or_not_expand_are_refused() {
-        let cases: [(&str, &str); 26] = [
+        let cases: [(&str, &str); 29] = [
             ("echo '${STACK_NAME}'", "single quotes"),
             (
                 "echo \"Stack: $(printf '%s' '${STACK_NAME}')\"",
@@ -721,6 +721,9 @@ mod tests {
             ("f() { $1; }; f ${STACK_NAME}", "computed"),
             (". ${STACK_NAME}", "`.`"),
             ("source ./x ${STACK_NAME}", "`source`"),
+            ("exec ${STACK_NAME} a", "command name"),
+            ("env -i A=${STACK_NAME} ${STACK_NAME}", "command name"),
+            ("timeout 5 sudo ${STACK_NAME}", "command name"),
         ];
         for (t, why) in cases {
             let e = refusal(t);
@@ -754,6 +757,9 @@ mod tests {
             "echo \"$(date)\" ${STACK_NAME} > /dev/null # comment ${STACK_NAME}",
             "cat <<EOF | grep x\nplain $CDKX_STACK_NAME\nEOF\necho ${STACK_NAME}",
             "echo \"${HOME:-x}\" ${STACK_NAME}",
+            "timeout 30 aws logs tail /aws/lambda/${STACK_NAME}",
+            "env AWS_PAGER= A=${STACK_NAME} aws s3 ls ${STACK_NAME}",
+            "exec printf '%s' ${STACK_NAME}",
         ] {
             assert!(check_shell(t).is_ok(), "{t:?}: {:?}", check_shell(t).err());
         }

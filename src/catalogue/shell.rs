@@ -146,6 +146,35 @@ const INTERPRETERS: [&str; 21] = [
     "csh", "tcsh", "ssh", "su", "trap", "alias", "let", "declare", "typeset",
 ];
 
+/// Commands that run their first argument (after options, assignments and numbers) as a program.
+const WRAPPERS: [&str; 16] = [
+    "exec", "command", "builtin", "env", "nohup", "nice", "time", "timeout", "sudo", "doas",
+    "setsid", "stdbuf", "chroot", "ionice", "taskset", "xargs",
+];
+
+/// A wrapper's own argument, before the program: `-n`, `--signal=KILL`, `A=b`, `30`, `1.5s`.
+fn is_wrapper_option(word: &Word) -> bool {
+    let lit = word.literal.as_str();
+    if word.expands_before_eq {
+        return lit.starts_with('-');
+    }
+    lit.starts_with('-')
+        || is_assignment(lit)
+        || (lit.starts_with(|c: char| c.is_ascii_digit())
+            && lit
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 's' | 'm' | 'h' | 'd')))
+}
+
+/// `/usr/bin/sh` → `sh`; other words as they are.
+fn basename(lit: &str) -> &str {
+    if lit.starts_with('/') || lit.starts_with('.') {
+        lit.rsplit('/').next().unwrap_or(lit)
+    } else {
+        lit
+    }
+}
+
 /// Reserved words after which the next word is again a command name.
 const KEEP_COMMAND: [&str; 13] = [
     "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "esac",
@@ -227,6 +256,8 @@ struct Simple {
     redirect_target: bool,
     /// `Some(strip tabs)` when the next word is a here-document delimiter.
     heredoc_delim: Option<bool>,
+    /// The command is a wrapper (`exec`, `env`, `timeout`...) whose program is still to come.
+    wrapper: bool,
 }
 
 /// The word being read, as the script scanner sees it.
@@ -511,17 +542,29 @@ impl<'a> Scanner<'a> {
                 if word.expands {
                     self.computed_command = true;
                 }
-                for k in &word.pending {
-                    self.out.occurrences[*k].place = Place::CommandName;
-                }
-                self.note_interpreter(&word, true);
+                self.program_word(st, &word);
             }
+        } else if st.wrapper && !is_wrapper_option(&word) {
+            self.program_word(st, &word);
         } else {
             self.note_interpreter(&word, false);
         }
         if top {
             self.last = last;
         }
+    }
+
+    /// The word that names the program a simple command runs (after any wrapper such as
+    /// `exec`, `env` or `timeout 5`): a placeholder there would let a value choose it.
+    fn program_word(&mut self, st: &mut Simple, word: &Word) {
+        if word.expands && word.pending.is_empty() {
+            self.computed_command = true;
+        }
+        for k in &word.pending {
+            self.out.occurrences[*k].place = Place::CommandName;
+        }
+        st.wrapper = !word.expands && WRAPPERS.contains(&basename(&word.literal));
+        self.note_interpreter(word, true);
     }
 
     /// The end of a simple command (`;`, `&`, `|`, a newline, a parenthesis).
@@ -541,11 +584,7 @@ impl<'a> Scanner<'a> {
             return;
         }
         let lit = word.literal.as_str();
-        let base = if lit.starts_with('/') || lit.starts_with('.') {
-            lit.rsplit('/').next().unwrap_or(lit)
-        } else {
-            lit
-        };
+        let base = basename(lit);
         // `. FILE` and `source FILE` run a file as code.
         let sources = command && matches!(lit, "." | "source");
         if INTERPRETERS.contains(&base) || base == "[[" || sources {
