@@ -2,6 +2,8 @@
 //! emulator. Hostile values from the cloud (a tampered cache) and from the assembly must stay data.
 
 mod common;
+#[path = "common/shell_corpus.rs"]
+mod shell_corpus;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -568,4 +570,42 @@ fn builtin_logs_runs_with_aws_cli_v2_and_says_plainly_what_it_needs_with_v1() {
         !v1.path().join("aws-called").exists(),
         "v1 is not asked for `logs tail`"
     );
+}
+
+#[test]
+fn hostile_physical_ids_stay_data_in_every_accepted_shell_shape() {
+    let app = AppDir::new(&fixture("iam-api"), "{}");
+    assert!(app.run(&["list"]).status.success());
+    // tests/hostile.rs runs every value through every shape as a stack name; here, the ones
+    // of each kind (quotes, `;`, substitutions, newlines, $IFS, globs, `-`) as a physical id.
+    let mut values = vec!["IamApigatewayLambdaStack-requestorFn15B8813B-legit"];
+    values.extend(
+        [0, 1, 2, 3, 4, 7, 10, 11, 12]
+            .iter()
+            .map(|&i| shell_corpus::SHELL_VALUES[i]),
+    );
+    for v in values {
+        let shapes = shell_corpus::accepted_shapes("PHYSICAL_RESOURCE_ID", v);
+        let commands: serde_json::Map<String, Value> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| (format!("t{k}"), json!({"exec": t})))
+            .collect();
+        fs::write(
+            app.dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": commands}).to_string(),
+        )
+        .unwrap();
+        app.set_physical_id("requestorFn15B8813B", v);
+        for (k, (template, want)) in shapes.iter().enumerate() {
+            let out = app.run(&["requestorFn", &format!("t{k}")]);
+            assert!(
+                out.status.success(),
+                "{template:?} with {v:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(&stdout(&out), want, "{template:?} with {v:?}");
+            assert!(!app.pwned(), "{template:?} with {v:?} ran a command");
+        }
+    }
 }

@@ -2,12 +2,15 @@
 //! may run, no argument may be split or reinterpreted, and nothing reaches the terminal raw.
 
 mod common;
+#[path = "common/shell_corpus.rs"]
+mod shell_corpus;
 
 use std::fs;
 use std::path::Path;
 
 use common::{Emulator, shared, stderr, stdout};
 use serde_json::{Value, json};
+use shell_corpus::{REFUSED_SHAPES, SHELL_VALUES, accepted_shapes};
 
 const CORPUS: &[&str] = &[
     "x; touch PWNED",
@@ -230,137 +233,6 @@ fn hostile_text_from_the_cloud_is_neutralized_in_every_view() {
     assert_eq!(v["description"], evil, "JSON keeps the exact value");
 }
 
-/// Values made to break out of every shell context: quotes of each kind, `;`, `$(...)`,
-/// backticks, newlines, `$IFS` characters, globs, a leading `-`, escapes, unicode.
-const SHELL_VALUES: &[&str] = &[
-    "x'; touch PWNED; echo '",
-    "x; touch PWNED #",
-    "$(touch PWNED)",
-    "`touch PWNED`",
-    "x\"; touch PWNED; echo \"",
-    "x\\\"; touch PWNED #",
-    "a'b\"c\\d`e$f",
-    "line1\ntouch PWNED\nline3",
-    "\n$(touch PWNED)\n",
-    " \t spaced\tout \t",
-    "${IFS}touch${IFS}PWNED",
-    "* ? [a-z] ~ {a,b}",
-    "-rf",
-    "--help",
-    "a)b;;esac; touch PWNED; case x in x)",
-    "EOF\ntouch PWNED\nEOF",
-    "$((1+1)) $[2] ${HOME} $HOME %s %n \\n",
-    "ünïcödé ✓ 日本 \u{202e}rtl",
-];
-
-/// `exec` templates that cdkx accepts, with what each prints for a stack name `v`. Every shell
-/// shape a template may take around a placeholder: bare, glued, quoted, assignments, `case`,
-/// functions, pipes, `&&`/`||`, subshells, loops, `if`, redirections, here-documents after or
-/// beside the placeholder, `${VAR:-...}`, arithmetic and command substitution through the
-/// environment variable.
-fn accepted_shapes(v: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("printf '<%s>' ${STACK_NAME}", format!("<{v}>")),
-        ("printf '<%s>' \"${STACK_NAME}\"", format!("<{v}>")),
-        (
-            "printf '<%s>' \"Stack: ${STACK_NAME}!\"",
-            format!("<Stack: {v}!>"),
-        ),
-        (
-            "printf '<%s>' pre${STACK_NAME}post",
-            format!("<pre{v}post>"),
-        ),
-        ("printf '<%s>' 'q'${STACK_NAME}'q'", format!("<q{v}q>")),
-        ("X=${STACK_NAME}; printf '<%s>' \"$X\"", format!("<{v}>")),
-        // The spelling for a nested shell: the variable, expanded by that shell.
-        (
-            "sh -c 'printf \"<%s>\" \"$CDKX_STACK_NAME\"'",
-            format!("<{v}>"),
-        ),
-        (
-            "case ${STACK_NAME} in \"${STACK_NAME}\") printf '<same>';; *) printf '<other>';; esac",
-            "<same>".into(),
-        ),
-        (
-            "f() { printf '<%s>' \"$1\"; }; f ${STACK_NAME}",
-            format!("<{v}>"),
-        ),
-        (
-            "printf '%s' ${STACK_NAME} | { printf '<'; cat; printf '>'; }",
-            format!("<{v}>"),
-        ),
-        (
-            "test -n ${STACK_NAME} && printf '<%s>' ${STACK_NAME} || printf '<empty>'",
-            format!("<{v}>"),
-        ),
-        ("( printf '<%s>' ${STACK_NAME} )", format!("<{v}>")),
-        (
-            "for s in ${STACK_NAME}; do printf '<%s>' \"$s\"; done",
-            format!("<{v}>"),
-        ),
-        (
-            "if [ \"${STACK_NAME}\" = ${STACK_NAME} ]; then printf '<%s>' \"${STACK_NAME}\"; fi",
-            format!("<{v}>"),
-        ),
-        (
-            "printf '%s' ${STACK_NAME} > out.txt && printf '<%s>' \"$(cat out.txt)\"",
-            format!("<{}>", v.trim_end_matches('\n')),
-        ),
-        (
-            "printf '<%s>' ${STACK_NAME}; cat <<'EOF'\n$(touch PWNED) `touch PWNED`\nEOF",
-            format!("<{v}>$(touch PWNED) `touch PWNED`\n"),
-        ),
-        ("cat <<EOF\n<$CDKX_STACK_NAME>\nEOF", format!("<{v}>\n")),
-        (
-            "printf '<%s>' \"${CDKX_STACK_NAME:-none}\" \"${NOT_SET:-dflt}\" ${STACK_NAME}",
-            format!("<{v}><dflt><{v}>"),
-        ),
-        (
-            "printf '<%s>' \"$((1 + 2))\" ${STACK_NAME}",
-            format!("<3><{v}>"),
-        ),
-        (
-            "printf '<%s>' \"$(printf '%s' \"$CDKX_STACK_NAME\")\" `echo ok` ${STACK_NAME}",
-            format!("<{}><ok><{v}>", v.trim_end_matches('\n')),
-        ),
-        (
-            "exec printf '<%s>' ${STACK_NAME} # ${STACK_NAME} in a comment",
-            format!("<{v}>"),
-        ),
-        ("printf '<%s>' ${STACK_NAME} \"$@\"", format!("<{v}>")),
-    ]
-}
-
-/// Templates refused when the file is loaded: a placeholder where its value would not expand
-/// or would be read again as code.
-const REFUSED_SHAPES: &[&str] = &[
-    "echo \"Stack: $(printf '%s' '${STACK_NAME}')\"",
-    "echo \"Stack: `printf '%s' '${STACK_NAME}'`\"",
-    "echo \\${STACK_NAME}",
-    "cat <<EOF\nStack: ${STACK_NAME}\nEOF",
-    "cat <<'EOF'\nStack: ${STACK_NAME}\nEOF",
-    "sh <<EOF\necho ${STACK_NAME}\nEOF",
-    "echo '${STACK_NAME}'",
-    "echo $'${STACK_NAME}'",
-    "echo $(echo ${STACK_NAME})",
-    "echo `echo ${STACK_NAME}`",
-    "echo $((${STACK_NAME}))",
-    "(( ${STACK_NAME} > 0 ))",
-    "echo ${STACK_NAME:-none}",
-    "echo ${FOO:-${STACK_NAME}}",
-    "eval echo ${STACK_NAME}",
-    "eval \"echo ${STACK_NAME}\"",
-    "sh -c \"echo ${STACK_NAME}\"",
-    "bash -c 'echo '${STACK_NAME}",
-    "echo ${STACK_NAME} | sh",
-    "printf '%s' ${STACK_NAME} | /bin/sh -s",
-    "trap \"echo ${STACK_NAME}\" EXIT",
-    "${STACK_NAME}",
-    "A=1 ${STACK_NAME} --help",
-    "$SHELL -c ${STACK_NAME}",
-    "echo \"${STACK_NAME}",
-];
-
 #[test]
 fn exec_templates_keep_hostile_values_data_in_every_shell_context() {
     let cache = tempfile::tempdir().unwrap();
@@ -369,7 +241,7 @@ fn exec_templates_keep_hostile_values_data_in_every_shell_context() {
     for (i, v) in values.iter().enumerate() {
         let dir = tempfile::tempdir().unwrap();
         hostile_assembly(dir.path(), v, &format!("fn{i}"));
-        let shapes = accepted_shapes(v);
+        let shapes = accepted_shapes("STACK_NAME", v);
         let commands: serde_json::Map<String, Value> = shapes
             .iter()
             .enumerate()
