@@ -149,10 +149,17 @@ proptest! {
     }
 
     #[test]
-    fn placeholder_expansion_never_panics(template in ".{0,60}", id in ".{0,30}") {
+    fn placeholder_expansion_never_panics(
+        template in ".{0,60}",
+        // Shell syntax dense enough to reach every branch of the exec scanner.
+        shell in "(\\$\\{PHYSICAL_RESOURCE_ID\\}|\\$\\{AWS_REGION|<<-?|EOF|[\"'`$(){}\\[\\]<>;&|#=\\\\ \n\tax0é-]){0,40}",
+        id in ".{0,30}",
+    ) {
         let values = Placeholders { physical_resource_id: Some(id), region: Some("us-east-1".into()), ..Default::default() };
-        let _ = expand_url(&template, &values);
-        let _ = expand_shell(&template, &values);
+        for t in [&template, &shell] {
+            let _ = expand_url(t, &values);
+            let _ = expand_shell(t, &values);
+        }
     }
 
     #[test]
