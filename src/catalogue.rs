@@ -9,6 +9,9 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+pub mod shell;
+pub mod url;
+
 /// The built-in catalogue, embedded at build time.
 const BUILTIN_JSON: &str = include_str!("../construct-commands.json");
 
@@ -187,8 +190,8 @@ impl CommandCatalogue {
             let mut parsed = IndexMap::new();
             for (name, spec) in commands {
                 let at = format!("field `{key}.{name}`");
-                if name.is_empty() || name.chars().any(char::is_whitespace) {
-                    return Err(invalid(format!("{at}: a command name must be one word")));
+                if let Some(why) = unusable_name(&name) {
+                    return Err(invalid(format!("{at}: {why}")));
                 }
                 let Value::Object(spec) = spec else {
                     return Err(invalid(format!(
@@ -231,7 +234,12 @@ impl CommandCatalogue {
                 let Some((kind, template)) = kind else {
                     return Err(invalid(format!("{at}: needs `exec` or `open`")));
                 };
-                if let Err(e) = check_placeholders(&template) {
+                let checked = match kind {
+                    CommandKind::Exec => check_shell(&template).map(drop),
+                    CommandKind::Open => check_url(&template),
+                    CommandKind::Native => Ok(()),
+                };
+                if let Err(e) = checked {
                     return Err(invalid(format!("{at}: {e}")));
                 }
                 parsed.insert(
@@ -307,6 +315,31 @@ impl CommandCatalogue {
     }
 }
 
+/// Why a command could never be run by that name, if so: `cdkx CONSTRUCT NAME` reads `help` and
+/// `-...` itself, and a name must be one printable word.
+fn unusable_name(name: &str) -> Option<String> {
+    if name.is_empty()
+        || name.chars().any(char::is_whitespace)
+        || crate::sanitize::line(name) != name
+    {
+        return Some(format!(
+            "the command name {:?} must be one word of printable characters",
+            crate::sanitize::line(name)
+        ));
+    }
+    if name.starts_with('-') {
+        return Some(format!(
+            "the command name `{name}` starts with `-`, so cdkx would read it as an option and it could never run; rename it"
+        ));
+    }
+    if name == "help" {
+        return Some(
+            "a command named `help` could never run: `cdkx CONSTRUCT help` lists the construct's commands; rename it".into(),
+        );
+    }
+    None
+}
+
 /// The values a command's placeholders expand to.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Placeholders {
@@ -338,6 +371,8 @@ pub enum ExpandError {
     Unknown(String),
     #[error("${{{0}}} has no value for this resource: {1}")]
     Missing(&'static str, &'static str),
+    #[error("{0}")]
+    Unsafe(String),
 }
 
 impl Placeholders {
@@ -414,26 +449,14 @@ pub fn url_encode_component(s: &str) -> String {
 /// Finds `${NAME}` occurrences: (start, end, name).
 fn placeholders(template: &str) -> Vec<(usize, usize, &str)> {
     let mut out = Vec::new();
-    let bytes = template.as_bytes();
     let mut i = 0;
-    while i + 1 < bytes.len() {
-        if bytes[i] == b'$'
-            && bytes[i + 1] == b'{'
-            && let Some(close) = template[i + 2..].find('}')
-        {
-            let name = &template[i + 2..i + 2 + close];
-            let is_name = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                && !name.as_bytes()[0].is_ascii_digit();
-            if is_name {
-                out.push((i, i + 3 + close, name));
-                i += 3 + close;
-                continue;
-            }
+    while i < template.len() {
+        if let Some((end, name)) = shell::placeholder_at(template, i) {
+            out.push((i, end, name));
+            i = end;
+        } else {
+            i += 1;
         }
-        i += 1;
     }
     out
 }
@@ -448,83 +471,114 @@ pub fn check_placeholders(template: &str) -> Result<(), ExpandError> {
     Ok(())
 }
 
-/// Expands placeholders in a URL (`open`): values are inserted as they are.
+/// Checks an `exec` template: every placeholder must stand where its environment variable
+/// reference keeps the value one piece of data (see [`shell`]).
+pub fn check_shell(template: &str) -> Result<shell::Analysis, ExpandError> {
+    check_placeholders(template)?;
+    let analysis = shell::analyse(template, &PLACEHOLDER_NAMES);
+    match analysis.refusal() {
+        Some(r) => Err(ExpandError::Unsafe(r.to_string())),
+        None => Ok(analysis),
+    }
+}
+
+/// Checks an `open` template: placeholders only in the path, query or fragment (or, for values
+/// checked to be DNS labels, the host), and no control or blank characters.
+pub fn check_url(template: &str) -> Result<(), ExpandError> {
+    check_placeholders(template)?;
+    url::check(template).map_err(|r| ExpandError::Unsafe(r.to_string()))
+}
+
+/// Expands placeholders in a URL (`open`): each value is percent-encoded for the part it stands
+/// in (`${URL_ENCODED_PHYSICAL_RESOURCE_ID}` is already), so no value changes where it goes.
 pub fn expand_url(template: &str, values: &Placeholders) -> Result<String, ExpandError> {
-    expand_with(template, values, |_, v| v)
-}
-
-/// Expands placeholders in a shell command line (`exec`) so that each value stays exactly one
-/// piece of data whatever it contains: it is quoted for the quoting context it appears in
-/// (bare, inside '…', or inside "…"), so `;`, `$(…)`, backticks and quotes in a physical id are
-/// never run.
-pub fn expand_shell(template: &str, values: &Placeholders) -> Result<String, ExpandError> {
-    let contexts = quote_contexts(template);
-    expand_with(template, values, |start, v| match contexts(start) {
-        Quote::None => format!("'{}'", v.replace('\'', r"'\''")),
-        Quote::Single => v.replace('\'', r"'\''"),
-        Quote::Double => {
-            let mut out = String::with_capacity(v.len());
-            for c in v.chars() {
-                if matches!(c, '\\' | '$' | '`' | '"') {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
-        }
-    })
-}
-
-fn expand_with(
-    template: &str,
-    values: &Placeholders,
-    quote: impl Fn(usize, String) -> String,
-) -> Result<String, ExpandError> {
+    check_url(template)?;
     let mut out = String::with_capacity(template.len());
     let mut last = 0;
-    for (start, end, name) in placeholders(template) {
+    for (start, end, name, part) in url::parts(template) {
         out.push_str(&template[last..start]);
-        out.push_str(&quote(start, values.value(name)?));
+        let v = values.value(name)?;
+        let piece = match (part, name) {
+            (url::Part::Authority, "CONSOLE_HOST") => v,
+            (url::Part::Authority, _) if url::is_host_label(&v) => v,
+            (url::Part::Authority, _) => {
+                return Err(ExpandError::Unsafe(format!(
+                    "${{{name}}} is {:?}, which cannot stand in a host name",
+                    crate::sanitize::line(&v)
+                )));
+            }
+            (_, "URL_ENCODED_PHYSICAL_RESOURCE_ID") => v,
+            _ => url_encode_component(&v),
+        };
+        out.push_str(&piece);
         last = end;
     }
     out.push_str(&template[last..]);
     Ok(out)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Quote {
-    None,
-    Single,
-    Double,
+/// An `exec` command ready to run: the script for `sh -c`, in which every placeholder is a
+/// reference to its `CDKX_<NAME>` environment variable, and the values of those variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShellCommand {
+    /// What `sh -c` runs; values never appear in it.
+    pub script: String,
+    /// `CDKX_<NAME>` and value, for every placeholder the script refers to.
+    pub env: Vec<(String, String)>,
+    /// The template with the values written in, to show the user (never run).
+    pub display: String,
+    /// Whether the script passes extra arguments on: `"$@"` was appended, or the template
+    /// refers to its arguments itself.
+    pub takes_args: bool,
 }
 
-/// The POSIX shell quoting state at each byte offset of `template`.
-fn quote_contexts(template: &str) -> impl Fn(usize) -> Quote {
-    let mut states = Vec::with_capacity(template.len() + 1);
-    let mut state = Quote::None;
-    let mut escaped = false;
-    for c in template.bytes() {
-        states.push(state);
-        if escaped {
-            escaped = false;
-            continue;
+/// Turns an `exec` template into a [`ShellCommand`]: a placeholder in a plain word becomes
+/// `"${CDKX_NAME}"`, one inside double quotes `${CDKX_NAME}`; any other place is refused.
+/// Extra arguments are appended as `"$@"` when the template does not refer to them itself and
+/// its last line ends in a word (not a here-document, a comment, `fi`, ...).
+pub fn expand_shell(template: &str, values: &Placeholders) -> Result<ShellCommand, ExpandError> {
+    let template = template.trim_end_matches([' ', '\t', '\n', '\r']);
+    let analysis = check_shell(template)?;
+    let mut script = String::with_capacity(template.len() + 16);
+    let mut display = String::with_capacity(template.len());
+    let mut env: Vec<(String, String)> = Vec::new();
+    let mut last = 0;
+    for o in &analysis.occurrences {
+        let v = values.value(&o.name)?;
+        script.push_str(&template[last..o.start]);
+        display.push_str(&template[last..o.start]);
+        match o.place {
+            shell::Place::Word => script.push_str(&format!("\"${{CDKX_{}}}\"", o.name)),
+            _ => script.push_str(&format!("${{CDKX_{}}}", o.name)),
         }
-        match (state, c) {
-            (Quote::None, b'\\') | (Quote::Double, b'\\') => escaped = true,
-            (Quote::None, b'\'') => state = Quote::Single,
-            (Quote::Single, b'\'') => state = Quote::None,
-            (Quote::None, b'"') => state = Quote::Double,
-            (Quote::Double, b'"') => state = Quote::None,
-            _ => {}
+        display.push_str(&v);
+        let var = format!("CDKX_{}", o.name);
+        if !env.iter().any(|(k, _)| *k == var) {
+            env.push((var, v));
         }
+        last = o.end;
     }
-    states.push(state);
-    move |i| states.get(i).copied().unwrap_or(Quote::None)
+    script.push_str(&template[last..]);
+    display.push_str(&template[last..]);
+    let append = !analysis.uses_args && analysis.appendable;
+    if append {
+        script.push_str(" \"$@\"");
+    }
+    Ok(ShellCommand {
+        script,
+        env,
+        display,
+        takes_args: append || analysis.uses_args,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn none_values() -> Placeholders {
+        Placeholders::default()
+    }
 
     fn vals(id: &str) -> Placeholders {
         Placeholders {
@@ -538,19 +592,31 @@ mod tests {
         }
     }
 
-    /// Runs `sh -c` on the expanded command with `printf '[%s]'` to see the words the shell makes.
-    fn words(template: &str, id: &str) -> String {
-        let script = expand_shell(template, &vals(id)).unwrap();
+    /// Runs the expanded command as cdkx does (`sh -c SCRIPT cdkx ARGS`, values in the
+    /// environment) and returns its stdout.
+    fn run(template: &str, id: &str, args: &[&str]) -> String {
+        let cmd = expand_shell(template, &vals(id)).unwrap();
         let out = std::process::Command::new("sh")
             .arg("-c")
-            .arg(script)
+            .arg(&cmd.script)
+            .arg("cdkx")
+            .args(args)
+            .envs(cmd.env.iter().map(|(k, v)| (k, v)))
             .output()
             .unwrap();
         String::from_utf8(out.stdout).unwrap()
     }
 
+    fn words(template: &str, id: &str) -> String {
+        run(template, id, &[])
+    }
+
+    fn refusal(template: &str) -> String {
+        check_shell(template).unwrap_err().to_string()
+    }
+
     #[test]
-    fn hostile_values_stay_one_word_in_every_quoting_context() {
+    fn hostile_values_stay_one_word_in_every_accepted_context() {
         let hostile = [
             "x; touch PWNED",
             "$(touch PWNED)",
@@ -559,6 +625,7 @@ mod tests {
             "new\nline",
             "--flag=1 *",
             "ünï ${HOME} $HOME",
+            " lead and trail ",
         ];
         for id in hostile {
             assert_eq!(
@@ -572,16 +639,167 @@ mod tests {
                 "double: {id:?}"
             );
             assert_eq!(
-                words("printf '[%s]' 'p:${PHYSICAL_RESOURCE_ID}'", id),
-                format!("[p:{id}]"),
-                "single: {id:?}"
+                words("printf '[%s]' \"p:${PHYSICAL_RESOURCE_ID}:s\"", id),
+                format!("[p:{id}:s]"),
+                "double, with text: {id:?}"
             );
             assert_eq!(
                 words("printf '[%s]' /aws/lambda/${PHYSICAL_RESOURCE_ID}", id),
                 format!("[/aws/lambda/{id}]"),
                 "glued: {id:?}"
             );
+            assert_eq!(
+                words("printf '[%s]' 'p:'${PHYSICAL_RESOURCE_ID}", id),
+                format!("[p:{id}]"),
+                "after single quotes: {id:?}"
+            );
         }
+    }
+
+    #[test]
+    fn placeholders_become_variable_references_and_values_stay_out_of_the_script() {
+        let c = expand_shell(
+            "aws lambda invoke --function-name ${PHYSICAL_RESOURCE_ID} \"/tmp/${STACK_NAME}.json\"",
+            &vals("x; touch PWNED"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.script,
+            "aws lambda invoke --function-name \"${CDKX_PHYSICAL_RESOURCE_ID}\" \"/tmp/${CDKX_STACK_NAME}.json\" \"$@\""
+        );
+        assert_eq!(
+            c.env,
+            vec![
+                (
+                    "CDKX_PHYSICAL_RESOURCE_ID".to_string(),
+                    "x; touch PWNED".to_string()
+                ),
+                ("CDKX_STACK_NAME".to_string(), "Stack".to_string())
+            ]
+        );
+        assert_eq!(
+            c.display,
+            "aws lambda invoke --function-name x; touch PWNED \"/tmp/Stack.json\""
+        );
+        assert!(c.takes_args);
+    }
+
+    #[test]
+    fn places_where_a_value_could_run_or_not_expand_are_refused() {
+        let cases: [(&str, &str); 29] = [
+            ("echo '${STACK_NAME}'", "single quotes"),
+            (
+                "echo \"Stack: $(printf '%s' '${STACK_NAME}')\"",
+                "command substitution",
+            ),
+            (
+                "echo \"Stack: `printf '%s' '${STACK_NAME}'`\"",
+                "command substitution",
+            ),
+            ("echo $(printf %s ${STACK_NAME})", "command substitution"),
+            ("echo `echo ${STACK_NAME}`", "command substitution"),
+            ("echo \\${STACK_NAME}", "backslash"),
+            ("echo \"\\${STACK_NAME}\"", "backslash"),
+            ("cat <<EOF\nStack: ${STACK_NAME}\nEOF", "here-document"),
+            (
+                "cat <<'EOF'\nStack: ${STACK_NAME}\nEOF\necho done",
+                "here-document",
+            ),
+            ("cat <<-EOF\n\tStack: ${STACK_NAME}\n\tEOF", "here-document"),
+            ("echo $((${AWS_ACCOUNT} + 1))", "arithmetic"),
+            ("((${AWS_ACCOUNT} > 1)) && echo big", "arithmetic"),
+            ("echo ${FOO:-${STACK_NAME}}", "another ${...}"),
+            ("echo ${STACK_NAME:-none}", "no shell operator"),
+            ("${PHYSICAL_RESOURCE_ID} --version", "command name"),
+            ("FOO=1 \"${PHYSICAL_RESOURCE_ID}\"", "command name"),
+            ("echo a; ${STACK_NAME}", "command name"),
+            ("$CMD ${STACK_NAME}", "computed"),
+            ("eval echo ${STACK_NAME}", "`eval`"),
+            ("sh -c \"echo ${STACK_NAME}\"", "`sh`"),
+            ("echo ${STACK_NAME} | /bin/bash", "`bash`"),
+            ("echo $'a ${STACK_NAME}'", "$'...'"),
+            ("echo $[${AWS_ACCOUNT} + 1]", "arithmetic"),
+            ("f() { $1; }; f ${STACK_NAME}", "computed"),
+            (". ${STACK_NAME}", "`.`"),
+            ("source ./x ${STACK_NAME}", "`source`"),
+            ("exec ${STACK_NAME} a", "command name"),
+            ("env -i A=${STACK_NAME} ${STACK_NAME}", "command name"),
+            ("timeout 5 sudo ${STACK_NAME}", "command name"),
+        ];
+        for (t, why) in cases {
+            let e = refusal(t);
+            assert!(e.contains(why), "{t:?}: {e}");
+            assert!(
+                e.contains("STACK_NAME") || e.contains("PHYSICAL") || e.contains("ACCOUNT"),
+                "{e}"
+            );
+        }
+        assert!(refusal("echo \"${STACK_NAME}").contains("never closes"));
+        assert!(
+            refusal("echo ${STACK_NAME} '").contains("never closes")
+                || refusal("echo ${STACK_NAME} '").contains("single")
+        );
+        // The safe spelling is shown.
+        assert!(refusal("echo '${STACK_NAME}'").contains("'text'\"${STACK_NAME}\"'more text'"));
+        assert!(refusal("echo $(echo ${STACK_NAME})").contains("\"$CDKX_STACK_NAME\""));
+    }
+
+    #[test]
+    fn ordinary_shell_around_placeholders_is_accepted() {
+        for t in [
+            "aws lambda invoke --function-name ${PHYSICAL_RESOURCE_ID} out.json",
+            "aws sqs purge-queue --queue-url \"${PHYSICAL_RESOURCE_ID}\"",
+            "FOO=${STACK_NAME} env | grep FOO",
+            "case ${STACK_NAME} in Stack) echo yes;; *) echo no;; esac",
+            "f() { printf '<%s>' \"$1\"; }; f ${STACK_NAME}",
+            "( echo ${STACK_NAME} ) && echo ok || echo ko",
+            "for s in ${STACK_NAME} b; do echo $s; done",
+            "if test -n \"${STACK_NAME}\"; then echo \"${STACK_NAME}\"; fi",
+            "echo \"$(date)\" ${STACK_NAME} > /dev/null # comment ${STACK_NAME}",
+            "cat <<EOF | grep x\nplain $CDKX_STACK_NAME\nEOF\necho ${STACK_NAME}",
+            "echo \"${HOME:-x}\" ${STACK_NAME}",
+            "timeout 30 aws logs tail /aws/lambda/${STACK_NAME}",
+            "env AWS_PAGER= A=${STACK_NAME} aws s3 ls ${STACK_NAME}",
+            "exec printf '%s' ${STACK_NAME}",
+        ] {
+            assert!(check_shell(t).is_ok(), "{t:?}: {:?}", check_shell(t).err());
+        }
+    }
+
+    #[test]
+    fn extra_arguments_are_passed_once_and_never_break_a_here_document() {
+        // Appended to a last line that ends in a word.
+        assert_eq!(
+            run("printf '[%s]' a", "id", &["b c", "$(x)"]),
+            "[a][b c][$(x)]"
+        );
+        // Used by the template itself: not appended again.
+        assert_eq!(run("printf '[%s]' \"$@\" end", "id", &["b"]), "[b][end]");
+        assert_eq!(run("printf '[%s]' \"$1\"", "id", &["b"]), "[b]");
+        assert!(expand_shell("echo \"$#\"", &vals("id")).unwrap().takes_args);
+        // A template that ends in a here-document stays valid and takes no arguments.
+        let c = expand_shell("cat <<'EOF'\nhello\nEOF\n", &vals("id")).unwrap();
+        assert_eq!(c.script, "cat <<'EOF'\nhello\nEOF");
+        assert!(!c.takes_args);
+        assert_eq!(run("cat <<'EOF'\nhello\nEOF\n", "id", &[]), "hello\n");
+        for t in [
+            "if true; then echo a; fi",
+            "echo a # note",
+            "echo a;",
+            "echo a &",
+            "(echo a)",
+        ] {
+            let c = expand_shell(t, &vals("id")).unwrap();
+            assert!(!c.takes_args, "{t:?}: {}", c.script);
+            assert_eq!(c.script, t);
+        }
+        // $1 in single quotes is awk's, not the shell's.
+        assert!(
+            expand_shell("awk '{print $1}'", &vals("id"))
+                .unwrap()
+                .script
+                .ends_with(" \"$@\"")
+        );
     }
 
     #[test]
@@ -591,24 +809,76 @@ mod tests {
             .iter()
             .map(|n| format!("${{{n}}}"))
             .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            run(&format!("printf '%s|' {t}"), "a b/c", &[]),
+            "a b/c|a%20b%2Fc|us-east-1|Fn1234|Stack|123456789012|aws|Stack/Fn|console.aws.amazon.com|"
+        );
+        let t = PLACEHOLDER_NAMES
+            .iter()
+            .map(|n| format!("${{{n}}}"))
+            .collect::<Vec<_>>()
             .join("|");
         assert_eq!(
-            expand_url(&t, &v).unwrap(),
-            "a b/c|a%20b%2Fc|us-east-1|Fn1234|Stack|123456789012|aws|Stack/Fn|console.aws.amazon.com"
+            expand_url(&format!("https://h/?q={t}"), &v).unwrap(),
+            "https://h/?q=a%20b%2Fc|a%20b%2Fc|us-east-1|Fn1234|Stack|123456789012|aws|Stack%2FFn|console.aws.amazon.com"
         );
+    }
+
+    #[test]
+    fn url_values_are_encoded_for_their_part_and_never_change_the_host() {
+        let evil = "x/../@evil.com:1/#?a=b&c d\u{1b}[2J";
+        let u = expand_url(
+            "https://${AWS_REGION}.console.aws.amazon.com/lambda/${PHYSICAL_RESOURCE_ID}/x?id=${PHYSICAL_RESOURCE_ID}&r=${AWS_REGION}#/f/${PHYSICAL_RESOURCE_ID}",
+            &vals(evil),
+        )
+        .unwrap();
+        let enc = "x%2F..%2F%40evil.com%3A1%2F%23%3Fa%3Db%26c%20d%1B%5B2J";
+        assert_eq!(
+            u,
+            format!(
+                "https://us-east-1.console.aws.amazon.com/lambda/{enc}/x?id={enc}&r=us-east-1#/f/{enc}"
+            )
+        );
+        // A placeholder in the scheme or the host (other than the DNS-label ones) is refused.
+        for t in [
+            "${PHYSICAL_RESOURCE_ID}",
+            "https://${PHYSICAL_RESOURCE_ID}/x",
+            "https://a.${STACK_NAME}.com/x",
+            "https:${PHYSICAL_RESOURCE_ID}",
+            "https://user@${LOGICAL_ID}",
+        ] {
+            let e = check_url(t).unwrap_err().to_string();
+            assert!(
+                e.contains("where a value could send the browser elsewhere"),
+                "{t}: {e}"
+            );
+        }
+        // A host value that is not a DNS label is an error, not a different host.
+        let mut v = vals("id");
+        v.region = Some("evil.com/".into());
+        assert!(expand_url("https://${AWS_REGION}.x.com/", &v).is_err());
+        // Control characters or blanks in the template itself are refused.
+        for t in ["https://x/\u{1b}[2J", "https://x/a b", "https://x/\u{202e}"] {
+            assert!(check_url(t).is_err(), "{t:?}");
+        }
     }
 
     #[test]
     fn unknown_and_missing_placeholders_are_errors() {
         assert_eq!(
-            expand_url("x ${NOPE}", &vals("a")),
+            expand_url("https://x/${NOPE}", &vals("a")),
             Err(ExpandError::Unknown("NOPE".into()))
         );
         assert!(check_placeholders("echo ${HOME}").is_err());
+        assert!(matches!(
+            expand_shell("echo ${PHYSICAL_RESOURCE_ID}", &none_values()),
+            Err(ExpandError::Missing(..))
+        ));
         assert!(check_placeholders("echo $HOME ${lower} ${PHYSICAL_RESOURCE_ID}").is_ok());
         let none = Placeholders::default();
         assert!(matches!(
-            expand_url("${PHYSICAL_RESOURCE_ID}", &none),
+            expand_url("https://x/${PHYSICAL_RESOURCE_ID}", &none),
             Err(ExpandError::Missing(..))
         ));
     }

@@ -2,6 +2,8 @@
 //! emulator. Hostile values from the cloud (a tampered cache) and from the assembly must stay data.
 
 mod common;
+#[path = "common/shell_corpus.rs"]
+mod shell_corpus;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,10 @@ use serde_json::{Value, json};
 
 const USER_COMMANDS: &str = r#"{
   "AWS::Lambda::Function": {
-    "show": {"exec": "printf '%s|%s|%s\n' ${PHYSICAL_RESOURCE_ID} \"${AWS_REGION}\" '${LOGICAL_ID}'"},
+    "show": {"exec": "printf '%s|%s|%s\n' ${PHYSICAL_RESOURCE_ID} \"${AWS_REGION}\" 'L:'${LOGICAL_ID}"},
+    "quoted": {"exec": "printf '<%s>' \"id: ${PHYSICAL_RESOURCE_ID}.\" \"${PHYSICAL_RESOURCE_ID}\" x${PHYSICAL_RESOURCE_ID}y"},
+    "piped": {"exec": "f() { printf '<%s>' \"$1\"; }; case ${PHYSICAL_RESOURCE_ID} in *) f ${PHYSICAL_RESOURCE_ID} | cat && printf '<ok>';; esac"},
+    "heredoc": {"exec": "printf '<%s>' ${PHYSICAL_RESOURCE_ID}; cat <<EOF\n[$CDKX_PHYSICAL_RESOURCE_ID]\nEOF"},
     "args": {"exec": "printf '[%s]'"},
     "fail": {"exec": "exit 7"},
     "env": {"exec": "printf '%s\n' \"$CDKX_PHYSICAL_RESOURCE_ID\" \"$AWS_REGION\""},
@@ -158,7 +163,7 @@ fn exec_substitutes_quotes_and_passes_extra_arguments_verbatim() {
         parts[0].starts_with("IamApigatewayLambdaStack-requestorFn15B8813B-"),
         "{line}"
     );
-    assert_eq!(&parts[1..], ["us-east-1", "requestorFn15B8813B"]);
+    assert_eq!(&parts[1..], ["us-east-1", "L:requestorFn15B8813B"]);
     assert!(
         stderr(&out).starts_with("> printf"),
         "the command is echoed to stderr"
@@ -215,6 +220,22 @@ fn hostile_physical_ids_from_the_cloud_run_nothing() {
         assert!(
             line.starts_with(&format!("{hostile}|us-east-1|")),
             "{hostile:?} -> {line:?}"
+        );
+        // Other shell contexts: inside double quotes with text, glued, through a function,
+        // `case` and a pipe, and a here-document that reads the environment variable.
+        let out = app.run(&["requestorFn", "quoted"]);
+        assert_eq!(
+            stdout(&out),
+            format!("<id: {hostile}.><{hostile}><x{hostile}y>"),
+            "{hostile:?}"
+        );
+        let out = app.run(&["requestorFn", "piped"]);
+        assert_eq!(stdout(&out), format!("<{hostile}><ok>"), "{hostile:?}");
+        let out = app.run(&["requestorFn", "heredoc"]);
+        assert_eq!(
+            stdout(&out),
+            format!("<{hostile}>[{hostile}]\n"),
+            "{hostile:?}"
         );
         assert!(!app.pwned(), "{hostile:?} ran a command");
         // What is echoed to the terminal is sanitized.
@@ -339,4 +360,252 @@ fn unknown_commands_and_constructs_say_what_exists() {
             && err.contains("IamApigatewayLambdaStack/requestorFn/ServiceRole"),
         "{err}"
     );
+}
+
+#[test]
+fn open_encodes_each_value_for_its_part_of_the_url() {
+    let commands = r#"{"AWS::Lambda::Function": {
+        "page": {"open": "https://${AWS_REGION}.example.com/p/${PHYSICAL_RESOURCE_ID}?q=${PHYSICAL_RESOURCE_ID}#/f/${PHYSICAL_RESOURCE_ID}"}}}"#;
+    let app = AppDir::new(&fixture("iam-api"), commands);
+    assert!(app.run(&["list"]).status.success());
+    app.set_physical_id(
+        "requestorFn15B8813B",
+        "x/../@evil.com:1/?a=b&c#d \u{1b}[2J\u{202e}",
+    );
+    let out = app.run(&["requestorFn", "page", "--print"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let enc = "x%2F..%2F%40evil.com%3A1%2F%3Fa%3Db%26c%23d%20%1B%5B2J%E2%80%AE";
+    assert_eq!(
+        stdout(&out),
+        format!("https://us-east-1.example.com/p/{enc}?q={enc}#/f/{enc}\n")
+    );
+
+    // A placeholder that could change where the URL goes is refused when the file is loaded.
+    for bad in [
+        "https://${PHYSICAL_RESOURCE_ID}/",
+        "https://x.${STACK_NAME}.com/",
+        "${PHYSICAL_RESOURCE_ID}",
+    ] {
+        let app = AppDir::new(
+            &fixture("iam-api"),
+            &json!({"AWS::Lambda::Function": {"go": {"open": bad}}}).to_string(),
+        );
+        let out = app.run(&["requestorFn", "go", "--print"]);
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("construct-commands.json")
+                && err.contains("AWS::Lambda::Function.go")
+                && err.contains("could send the browser elsewhere"),
+            "{err}"
+        );
+        assert!(stdout(&out).is_empty());
+    }
+}
+
+#[test]
+fn command_names_that_could_never_run_are_refused_when_the_file_is_loaded() {
+    for name in ["--help", "-x", "help", "two words", "bell\u{7}"] {
+        let app = AppDir::new(
+            &fixture("iam-api"),
+            &json!({"AWS::Lambda::Function": {name: {"exec": "true"}}}).to_string(),
+        );
+        let out = app.run(&["requestorFn"]);
+        assert_eq!(out.status.code(), Some(1), "{name:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("construct-commands.json")
+                && err.contains("AWS::Lambda::Function.")
+                && (err.contains("never run") || err.contains("one word")),
+            "{name:?}: {err}"
+        );
+        assert!(!err.contains('\u{7}'), "the name is printed escaped");
+    }
+}
+
+#[test]
+fn run_reads_its_words_as_the_short_form_does() {
+    let app = AppDir::new(&fixture("iam-api"), USER_COMMANDS);
+    for args in [
+        vec!["requestorFn", "-x"],
+        vec!["requestorFn", "-o", "json"],
+        vec!["requestorFn", "args", "-x", "--help"],
+        vec!["requestorFn", "--help"],
+    ] {
+        let short = app.run(&args);
+        let long = app.run(&[&["run"], args.as_slice()].concat());
+        assert_eq!(
+            (long.status.code(), stdout(&long), stderr(&long)),
+            (short.status.code(), stdout(&short), stderr(&short)),
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        stdout(&app.run(&["run", "requestorFn", "args", "-x", "--help"])),
+        "[-x][--help]"
+    );
+    let out = app.run(&["run", "requestorFn", "-x"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no command \"-x\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn extra_arguments_are_passed_once_and_refused_where_they_would_break_the_template() {
+    let app = AppDir::new(
+        &fixture("iam-api"),
+        r#"{"AWS::Lambda::Function": {"own": {"exec": "printf '[%s]' \"$@\" end"}}}"#,
+    );
+    let out = app.run(&["requestorFn", "own", "a b", "c"]);
+    assert_eq!(stdout(&out), "[a b][c][end]", "{}", stderr(&out));
+    // A placeholder in a here-document is refused at load...
+    let app = AppDir::new(
+        &fixture("iam-api"),
+        r#"{"AWS::Lambda::Function": {"doc": {"exec": "cat <<'EOF'\nhello ${STACK_NAME}\nEOF\n"}}}"#,
+    );
+    let out = app.run(&["requestorFn", "doc"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("AWS::Lambda::Function.doc`: ${STACK_NAME} is in a here-document"),
+        "{}",
+        stderr(&out)
+    );
+    let app = AppDir::new(
+        &fixture("iam-api"),
+        r#"{"AWS::Lambda::Function": {"doc2": {"exec": "printf '<%s>' ${STACK_NAME}; cat <<'EOF'\nhello\nEOF"}}}"#,
+    );
+    // ...and a template that ends in one stays valid, and takes no extra arguments.
+    let out = app.run(&["requestorFn", "doc2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "<IamApigatewayLambdaStack>hello\n");
+    let out = app.run(&["requestorFn", "doc2", "more"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("takes no extra arguments"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("> "),
+        "nothing runs: {}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+/// A fake `aws` on PATH: `--version` answers as `version` says, anything else prints its
+/// arguments (v2) or fails as v1 does for `logs tail`, and leaves a mark.
+fn fake_aws(dir: &Path, version: &str) -> std::ffi::OsString {
+    let bin = dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let script = bin.join("aws");
+    let v1 = version.starts_with("aws-cli/1.");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then printf '%s\\n' '{version}' >&{fd}; exit 0; fi\ntouch '{mark}'\n{rest}\n",
+            fd = if v1 { 2 } else { 1 },
+            mark = dir.join("aws-called").display(),
+            rest = if v1 {
+                "echo 'usage: aws [options] <command> <subcommand>' >&2; exit 2"
+            } else {
+                "printf '[%s]' \"$@\""
+            }
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut path = bin.into_os_string();
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    path
+}
+
+#[test]
+fn builtin_logs_runs_with_aws_cli_v2_and_says_plainly_what_it_needs_with_v1() {
+    let app = AppDir::new(&fixture("iam-api"), "{}");
+    let id = {
+        let out = app.run(&["-o", "json", "requestorFn"]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["construct"]["physicalId"].as_str().unwrap().to_string()
+    };
+    let run = |path: &std::ffi::OsString, args: &[&str]| {
+        shared()
+            .cdkx(app.cache.path())
+            .current_dir(app.dir.path())
+            .env("PATH", path)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let v2 = tempfile::tempdir().unwrap();
+    let path = fake_aws(
+        v2.path(),
+        "aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64.debian.12",
+    );
+    let out = run(&path, &["requestorFn", "logs", "--since", "1h", "--follow"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!("[logs][tail][/aws/lambda/{id}][--since][1h][--follow]")
+    );
+
+    let v1 = tempfile::tempdir().unwrap();
+    let path = fake_aws(
+        v1.path(),
+        "aws-cli/1.32.0 Python/3.11.6 Linux/6.1 botocore/1.34.0",
+    );
+    let out = run(&path, &["requestorFn", "logs", "--since", "1h"]);
+    assert_eq!(out.status.code(), Some(127));
+    let err = stderr(&out);
+    assert!(
+        err.contains("needs the aws CLI v2") && err.contains("aws-cli/1.32.0"),
+        "{err}"
+    );
+    assert!(stdout(&out).is_empty());
+    assert!(
+        !v1.path().join("aws-called").exists(),
+        "v1 is not asked for `logs tail`"
+    );
+}
+
+#[test]
+fn hostile_physical_ids_stay_data_in_every_accepted_shell_shape() {
+    let app = AppDir::new(&fixture("iam-api"), "{}");
+    assert!(app.run(&["list"]).status.success());
+    // tests/hostile.rs runs every value through every shape as a stack name; here, the ones
+    // of each kind (quotes, `;`, substitutions, newlines, $IFS, globs, `-`) as a physical id.
+    let mut values = vec!["IamApigatewayLambdaStack-requestorFn15B8813B-legit"];
+    values.extend(
+        [0, 1, 2, 3, 4, 7, 10, 11, 12]
+            .iter()
+            .map(|&i| shell_corpus::SHELL_VALUES[i]),
+    );
+    for v in values {
+        let shapes = shell_corpus::accepted_shapes("PHYSICAL_RESOURCE_ID", v);
+        let commands: serde_json::Map<String, Value> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| (format!("t{k}"), json!({"exec": t})))
+            .collect();
+        fs::write(
+            app.dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": commands}).to_string(),
+        )
+        .unwrap();
+        app.set_physical_id("requestorFn15B8813B", v);
+        for (k, (template, want)) in shapes.iter().enumerate() {
+            let out = app.run(&["requestorFn", &format!("t{k}")]);
+            assert!(
+                out.status.success(),
+                "{template:?} with {v:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(&stdout(&out), want, "{template:?} with {v:?}");
+            assert!(!app.pwned(), "{template:?} with {v:?} ran a command");
+        }
+    }
 }

@@ -2,12 +2,15 @@
 //! may run, no argument may be split or reinterpreted, and nothing reaches the terminal raw.
 
 mod common;
+#[path = "common/shell_corpus.rs"]
+mod shell_corpus;
 
 use std::fs;
 use std::path::Path;
 
 use common::{Emulator, shared, stderr, stdout};
 use serde_json::{Value, json};
+use shell_corpus::{REFUSED_SHAPES, SHELL_VALUES, accepted_shapes};
 
 const CORPUS: &[&str] = &[
     "x; touch PWNED",
@@ -44,6 +47,19 @@ fn pwned(dir: &Path) -> bool {
 
 /// A synthetic assembly whose stack name, logical ids and construct ids are hostile.
 fn hostile_app(dir: &Path, stack_name: &str, construct_id: &str) {
+    hostile_assembly(dir, stack_name, construct_id);
+    fs::write(
+        dir.join("construct-commands.json"),
+        json!({"AWS::Lambda::Function": {
+            "show": {"exec": "printf '<%s>' ${STACK_NAME} \"${LOGICAL_ID}\" ${CONSTRUCT_PATH}"},
+            "args": {"exec": "printf '<%s>'"}}})
+        .to_string(),
+    )
+    .unwrap();
+}
+
+/// The assembly of [`hostile_app`], without a commands file.
+fn hostile_assembly(dir: &Path, stack_name: &str, construct_id: &str) {
     let asm = dir.join("cdk.out");
     fs::create_dir_all(&asm).unwrap();
     let path = format!("Evil/{construct_id}");
@@ -60,14 +76,6 @@ fn hostile_app(dir: &Path, stack_name: &str, construct_id: &str) {
         asm.join("Evil.template.json"),
         json!({"Resources": {"Fn$(touch PWNED)": {"Type": "AWS::Lambda::Function",
             "Metadata": {"aws:cdk:path": format!("{path}/Resource")}}}})
-        .to_string(),
-    )
-    .unwrap();
-    fs::write(
-        dir.join("construct-commands.json"),
-        json!({"AWS::Lambda::Function": {
-            "show": {"exec": "printf '<%s>' ${STACK_NAME} \"${LOGICAL_ID}\" '${CONSTRUCT_PATH}'"},
-            "args": {"exec": "printf '<%s>'"}}})
         .to_string(),
     )
     .unwrap();
@@ -223,4 +231,75 @@ fn hostile_text_from_the_cloud_is_neutralized_in_every_view() {
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["description"], evil, "JSON keeps the exact value");
+}
+
+#[test]
+fn exec_templates_keep_hostile_values_data_in_every_shell_context() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut values = vec!["Legit-Stack_1"];
+    values.extend(SHELL_VALUES);
+    for (i, v) in values.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        hostile_assembly(dir.path(), v, &format!("fn{i}"));
+        let shapes = accepted_shapes("STACK_NAME", v);
+        let commands: serde_json::Map<String, Value> = shapes
+            .iter()
+            .enumerate()
+            .map(|(k, (t, _))| (format!("t{k}"), json!({"exec": t})))
+            .collect();
+        fs::write(
+            dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": commands}).to_string(),
+        )
+        .unwrap();
+        for (k, (template, want)) in shapes.iter().enumerate() {
+            let out = shared()
+                .cdkx(cache.path())
+                .current_dir(dir.path())
+                .args(["run", &format!("fn{i}"), &format!("t{k}")])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{template:?} with {v:?}: {}",
+                stderr(&out)
+            );
+            assert_eq!(&stdout(&out), want, "{template:?} with {v:?}");
+            assert!(!pwned(dir.path()), "{template:?} with {v:?} ran a command");
+            assert_terminal_safe(&stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn exec_templates_that_could_run_a_value_are_refused_when_the_file_is_loaded() {
+    let cache = tempfile::tempdir().unwrap();
+    for template in REFUSED_SHAPES {
+        let dir = tempfile::tempdir().unwrap();
+        hostile_assembly(dir.path(), SHELL_VALUES[0], "fn0");
+        fs::write(
+            dir.path().join("construct-commands.json"),
+            json!({"AWS::Lambda::Function": {"ok": {"exec": "true"}, "bad": {"exec": template}}})
+                .to_string(),
+        )
+        .unwrap();
+        for args in [vec!["run", "fn0", "bad"], vec!["fn0", "ok"], vec!["fn0"]] {
+            let out = shared()
+                .cdkx(cache.path())
+                .current_dir(dir.path())
+                .args(&args)
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(1), "{template:?} {args:?}");
+            let err = stderr(&out);
+            assert!(
+                err.contains("construct-commands.json")
+                    && err.contains("AWS::Lambda::Function.bad")
+                    && (err.contains("${STACK_NAME") || err.contains("$CDKX_STACK_NAME")),
+                "{template:?}: the message names the file, the command and the placeholder: {err}"
+            );
+            assert!(stdout(&out).is_empty());
+            assert!(!pwned(dir.path()), "{template:?} ran a command");
+        }
+    }
 }

@@ -149,10 +149,17 @@ proptest! {
     }
 
     #[test]
-    fn placeholder_expansion_never_panics(template in ".{0,60}", id in ".{0,30}") {
+    fn placeholder_expansion_never_panics(
+        template in ".{0,60}",
+        // Shell syntax dense enough to reach every branch of the exec scanner.
+        shell in "(\\$\\{PHYSICAL_RESOURCE_ID\\}|\\$\\{AWS_REGION|<<-?|EOF|[\"'`$(){}\\[\\]<>;&|#=\\\\ \n\tax0é-]){0,40}",
+        id in ".{0,30}",
+    ) {
         let values = Placeholders { physical_resource_id: Some(id), region: Some("us-east-1".into()), ..Default::default() };
-        let _ = expand_url(&template, &values);
-        let _ = expand_shell(&template, &values);
+        for t in [&template, &shell] {
+            let _ = expand_url(t, &values);
+            let _ = expand_shell(t, &values);
+        }
     }
 
     #[test]
@@ -169,11 +176,155 @@ proptest! {
     #[test]
     fn expanded_values_reach_the_command_as_one_exact_word(id in "[^\\x00]{0,40}", context in 0usize..4) {
         let template = ["printf '[%s]' ${PHYSICAL_RESOURCE_ID}", "printf '[%s]' \"${PHYSICAL_RESOURCE_ID}\"",
-                        "printf '[%s]' 'x${PHYSICAL_RESOURCE_ID}'", "printf '[%s]' a${PHYSICAL_RESOURCE_ID}b"][context];
+                        "printf '[%s]' \"x${PHYSICAL_RESOURCE_ID}\"", "printf '[%s]' a${PHYSICAL_RESOURCE_ID}b"][context];
         let values = Placeholders { physical_resource_id: Some(id.clone()), ..Default::default() };
-        let script = expand_shell(template, &values).unwrap();
-        let out = std::process::Command::new("sh").arg("-c").arg(&script).output().unwrap();
+        let cmd = expand_shell(template, &values).unwrap();
+        prop_assert!(!cmd.script.contains(&id) || id.is_empty() || template.contains(&id), "the value is not in the script");
+        let out = std::process::Command::new("sh").arg("-c").arg(&cmd.script).arg("cdkx")
+            .envs(cmd.env.iter().map(|(k, v)| (k, v))).output().unwrap();
         let want = match context { 2 => format!("[x{id}]"), 3 => format!("[a{id}b]"), _ => format!("[{id}]") };
         prop_assert_eq!(String::from_utf8_lossy(&out.stdout).into_owned(), want);
+    }
+}
+
+/// Pieces of shell that, strung together, put a placeholder in every context: quotes, escapes,
+/// substitutions, here-documents, arithmetic, `case`, functions, `eval`, nested shells.
+const SHELL_PIECES: &[&str] = &[
+    "${STACK_NAME}",
+    "${STACK_NAME}",
+    "${STACK_NAME}",
+    "printf '%s' ",
+    "echo ",
+    "cat ",
+    " ",
+    "\"",
+    "'",
+    "$(",
+    ")",
+    "`",
+    "\\",
+    "; ",
+    "\n",
+    "<<EOF\n",
+    "<<'EOF'\n",
+    "EOF\n",
+    "eval ",
+    "sh -c ",
+    "case x in x) ",
+    ";; esac",
+    "$((",
+    "))",
+    "$[",
+    "]",
+    "${FOO:-",
+    "}",
+    " | ",
+    "&& ",
+    "f() { ",
+    " }",
+    "# ",
+    "$1 ",
+    "(",
+    "{ ",
+    "X=",
+    "$'",
+    "<",
+    ">",
+    "/dev/null ",
+    "for i in ",
+    "; do ",
+    "done",
+    "if ",
+    "then ",
+    "fi",
+    "\\$",
+];
+
+/// Values made to run `touch PWNED` from any context they might be read in as code.
+const INJECTIONS: &[&str] = &[
+    "x'; touch PWNED; echo '",
+    "x\"; touch PWNED; echo \"",
+    "x; touch PWNED #",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "\ntouch PWNED\n",
+    "EOF\ntouch PWNED\nEOF\n",
+    "a[$(touch PWNED)]",
+    ")); touch PWNED; ((",
+    "x;;esac; touch PWNED; case x in x)",
+];
+
+/// Contexts a placeholder can be wrapped in (`before`, `after`), nested up to three deep.
+const SHELL_CONTEXTS: &[(&str, &str)] = &[
+    ("echo ", ""),
+    ("\"", "\""),
+    ("'", "'"),
+    ("$'", "'"),
+    ("\\", ""),
+    ("$(echo ", ")"),
+    ("`echo ", "`"),
+    ("eval echo ", ""),
+    ("sh -c ", ""),
+    ("bash -c \"echo ", "\""),
+    ("echo ", " | sh"),
+    ("X=", "; eval \"$X\""),
+    ("$((", "))"),
+    ("$[", "]"),
+    ("((", "))"),
+    ("let x=", ""),
+    ("[[ ", " -eq 1 ]]"),
+    ("${FOO:-", "}"),
+    ("cat <<EOF\n", "\nEOF"),
+    ("cat <<'EOF'\n", "\nEOF"),
+    ("sh <<EOF\necho ", "\nEOF"),
+    ("case x in x) echo ", ";; esac"),
+    ("case ", " in *) echo ok;; esac"),
+    ("f() { echo ", "; }; f"),
+    ("f() { $1; }; f ", ""),
+    ("( echo ", " )"),
+    ("{ echo ", "; }"),
+    ("if true; then echo ", "; fi"),
+    ("for i in ", "; do echo \"$i\"; done"),
+    ("echo ", " > /dev/null"),
+    ("trap 'echo ", "' EXIT"),
+    ("$CMD ", ""),
+    ("echo pre", "post"),
+    ("echo \"a ", " b\""),
+];
+
+proptest! {
+    // Each case may run a shell, so fewer of them.
+    #![proptest_config(config(64))]
+
+    /// Whatever template the loader accepts, no value ever runs as code: random strings of shell
+    /// pieces, and placeholders nested in up to three contexts.
+    #[test]
+    fn an_accepted_template_never_runs_a_value(
+        pieces in prop::collection::vec(prop::sample::select(SHELL_PIECES), 1..8),
+        nest in prop::collection::vec(prop::sample::select(SHELL_CONTEXTS), 1..4),
+        value in prop::sample::select(INJECTIONS),
+    ) {
+        let mut nested = "${STACK_NAME}".to_string();
+        for (before, after) in &nest {
+            nested = format!("{before}{nested}{after}");
+        }
+        for template in [pieces.concat(), nested] {
+            let values = Placeholders { stack_name: Some(value.to_string()), ..Default::default() };
+            let Ok(cmd) = expand_shell(&template, &values) else { continue };
+            prop_assert!(!cmd.script.contains(value));
+            // sh, and bash where there is one (macOS's sh is bash, which evaluates arithmetic).
+            for shell in ["sh", "bash"] {
+                let dir = tempfile::tempdir().unwrap();
+                let ran = std::process::Command::new(shell).arg("-c").arg(&cmd.script).arg("cdkx")
+                    .current_dir(dir.path())
+                    .envs(cmd.env.iter().map(|(k, v)| (k, v)))
+                    .stdin(std::process::Stdio::null())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::null())
+                    .status();
+                prop_assert!(ran.is_ok() || shell == "bash", "{shell}: {ran:?}");
+                prop_assert!(!dir.path().join("PWNED").exists(), "{shell}: {template:?} ran {value:?}: {}", cmd.script);
+            }
+        }
     }
 }

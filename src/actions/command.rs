@@ -1,6 +1,7 @@
-//! Runs a catalogue command: `exec` through `sh -c` with every value quoted for its context and
-//! the user's extra arguments passed as separate words (`"$@"`), never re-parsed; `open` only for
-//! `https://` URLs, in the system browser or printed.
+//! Runs a catalogue command: `exec` through `sh -c`, where every value reaches the script only
+//! as a quoted `CDKX_<NAME>` environment variable reference (see `catalogue::shell`) and the
+//! user's extra arguments are positional parameters, passed once and never re-parsed; `open`
+//! only for `https://` URLs whose values are percent-encoded, in the system browser or printed.
 
 use std::process::{Command as Process, Stdio};
 
@@ -18,6 +19,10 @@ pub enum RunError {
     },
     #[error("command `{name}`: refusing to open {url:?}: only https:// URLs are opened")]
     NotHttps { name: String, url: String },
+    #[error(
+        "command `{name}` takes no extra arguments: its template neither ends in a plain word (after which cdkx appends \"$@\") nor refers to \"$@\" itself"
+    )]
+    NoArgs { name: String },
     #[error("command `{name}`: could not start {program}: {source}")]
     Spawn {
         name: String,
@@ -40,16 +45,18 @@ pub struct ExecEnv {
     pub endpoint_url: Option<String>,
 }
 
-/// The shell script an `exec` command runs, with `"$@"` for the extra arguments.
-pub fn exec_script(name: &str, cmd: &Command, subject: &Subject) -> Result<String, RunError> {
-    let expanded =
-        catalogue::expand_shell(&cmd.template, &subject.placeholders()).map_err(|source| {
-            RunError::Expand {
-                name: name.to_string(),
-                source,
-            }
-        })?;
-    Ok(format!("{expanded} \"$@\""))
+/// The script an `exec` command runs, the environment it needs and the line to show the user.
+pub fn exec_script(
+    name: &str,
+    cmd: &Command,
+    subject: &Subject,
+) -> Result<catalogue::ShellCommand, RunError> {
+    catalogue::expand_shell(&cmd.template, &subject.placeholders()).map_err(|source| {
+        RunError::Expand {
+            name: name.to_string(),
+            source,
+        }
+    })
 }
 
 /// Runs an `exec` command with the terminal, and returns its exit code (128 + signal when a
@@ -61,9 +68,15 @@ pub fn exec(
     args: &[String],
     env: &ExecEnv,
 ) -> Result<i32, RunError> {
-    let script = exec_script(name, cmd, subject)?;
+    let prepared = exec_script(name, cmd, subject)?;
+    if !args.is_empty() && !prepared.takes_args {
+        return Err(RunError::NoArgs {
+            name: name.to_string(),
+        });
+    }
     let mut child = Process::new("sh");
-    child.arg("-c").arg(&script).arg("cdkx").args(args);
+    // `sh -c SCRIPT NAME ARGS...`: the arguments are $1.. (and "$@"), never part of the script.
+    child.arg("-c").arg(&prepared.script).arg("cdkx").args(args);
     if let Some(r) = &subject.region {
         child.env("AWS_REGION", r).env("AWS_DEFAULT_REGION", r);
     }
@@ -73,7 +86,14 @@ pub fn exec(
     if let Some(e) = &env.endpoint_url {
         child.env("AWS_ENDPOINT_URL", e);
     }
-    child.envs(subject.placeholders().env_pairs());
+    // Every placeholder's variable is set (or removed, when it has no value), so the script
+    // never reads one from cdkx's own environment; those it refers to have values (else
+    // `exec_script` failed), and `prepared.env` is a subset of these.
+    let values = subject.placeholders();
+    for n in catalogue::PLACEHOLDER_NAMES {
+        child.env_remove(format!("CDKX_{n}"));
+    }
+    child.envs(values.env_pairs());
     child
         .stdin(Stdio::inherit())
         .stdout(Stdio::inherit())

@@ -17,14 +17,27 @@ use crate::model::App;
 use crate::model::Target;
 use crate::sanitize;
 
+/// `cdkx run CONSTRUCT [COMMAND] [ARGS...]`: the words as typed, read exactly as
+/// `cdkx CONSTRUCT ...` reads them (so `cdkx run X -x` is `cdkx X -x`).
 #[derive(Debug, Args)]
+pub struct RunWords {
+    /// The construct, then the command and its arguments, as for `cdkx CONSTRUCT [COMMAND] [ARGS...]`
+    #[arg(
+        value_name = "CONSTRUCT [COMMAND] [ARGS]",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug)]
 pub struct RunArgs {
     /// The construct: path, id, logical id, unique path suffix or unique substring
     pub construct: String,
     /// The command to run; without it, the construct's commands are listed
     pub command: Option<String>,
     /// Arguments passed on to the command
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
     pub args: Vec<String>,
 }
 
@@ -256,8 +269,14 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     match cmd.kind {
         CommandKind::Native => unreachable!("native commands are dispatched above"),
         CommandKind::Exec => {
-            let script = command::exec_script(&name, cmd, &subject)?;
-            eprintln!("> {}", sanitize::line(&script));
+            let prepared = command::exec_script(&name, cmd, &subject)?;
+            if !args.args.is_empty() && !prepared.takes_args {
+                // Bad usage (exit 2): the arguments have nowhere to go.
+                let e = command::RunError::NoArgs { name: name.clone() };
+                eprintln!("cdkx: error: {}", sanitize::line(&e.to_string()));
+                return Ok(2);
+            }
+            eprintln!("> {}", sanitize::line(&prepared.display));
             let env = ExecEnv {
                 profile: g.profile.clone(),
                 endpoint_url: g.endpoint_url.clone(),

@@ -163,7 +163,7 @@ pub enum Cmd {
     /// List every resource of every stack with its physical id
     List(list::ListArgs),
     /// Run a command on a construct (the explicit form of `cdkx CONSTRUCT [COMMAND]`)
-    Run(construct::RunArgs),
+    Run(construct::RunWords),
     /// Who the credentials for each of the app's accounts are, and how they were obtained
     Whoami,
     /// Call any URL unsigned and SigV4-signed (execute-api), and explain both answers
@@ -216,7 +216,9 @@ async fn run(cli: Cli) -> Result<i32> {
     let g = cli.global;
     match cli.command {
         Some(Cmd::List(args)) => list::run(&g, args).await,
-        Some(Cmd::Run(args)) => construct::run(&g, args).await,
+        Some(Cmd::Run(args)) => {
+            construct::run(&g, construct::RunArgs::from_words(args.words)?).await
+        }
         Some(Cmd::Whoami) => whoami::run(&g).await,
         Some(Cmd::Probe(args)) => probe::run_url(&g, args).await,
         Some(Cmd::External(words)) => {

@@ -248,7 +248,7 @@ async fn run_exec(
     let script = command::exec_script(name, &command, &subject).map_err(|e| e.to_string());
     let mut out = std::io::stdout();
     if let Ok(s) = &script {
-        writeln!(out, "> {}", sanitize::line(s))?;
+        writeln!(out, "> {}", sanitize::line(&s.display))?;
     }
     let (n, env) = (name.to_string(), env.clone());
     // ctrl-c while the command runs is for the command (`logs --follow`), not for cdkx.

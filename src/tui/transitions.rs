@@ -737,3 +737,49 @@ fn invocations_stream_in_and_the_summary_follows() {
     assert_eq!(*window, 7.0 * 86400.0);
     assert_eq!(app.views.len(), 1, "the view is replaced, not stacked");
 }
+
+#[test]
+fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
+    use crate::catalogue::{CommandCatalogue, Source};
+    use crate::deployed::StackState;
+    let mut app = app();
+    let mut catalogue = CommandCatalogue::builtin();
+    catalogue.merge(
+        CommandCatalogue::parse(
+            std::path::Path::new("construct-commands.json"),
+            r#"{"AWS::Lambda::Function": {"page": {"open": "https://example.com/f/${PHYSICAL_RESOURCE_ID}?q=${PHYSICAL_RESOURCE_ID}"}}}"#,
+            Source::File("construct-commands.json".into()),
+        )
+        .unwrap(),
+    );
+    app.catalogue = std::sync::Arc::new(catalogue);
+    let mut d = deployed(&app.model);
+    for s in &mut d.stacks {
+        if let StackState::Deployed(s) = s {
+            for r in s.resources.values_mut() {
+                if r.logical_id.starts_with("requestorFn") {
+                    r.physical_id = Some("x/@evil.com:1?a#\u{1b}[2J\u{202e}".into());
+                }
+            }
+        }
+    }
+    app.deployment = std::sync::Arc::new(d);
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('2'));
+    let want = "https://example.com/f/x%2F%40evil.com%3A1%3Fa%23%1B%5B2J%E2%80%AE?q=x%2F%40evil.com%3A1%3Fa%23%1B%5B2J%E2%80%AE";
+    match app.take_effects().as_slice() {
+        [Effect::OpenBrowser { name, url }, Effect::Copy(copied)] => {
+            assert_eq!(name, "page");
+            assert_eq!(url, want);
+            assert_eq!(copied, want);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.mode(), Mode::Console);
+    press(&mut app, KeyCode::Char('y'));
+    assert!(
+        matches!(app.take_effects().as_slice(), [Effect::Copy(c)] if c == want),
+        "`y` copies the encoded URL"
+    );
+}
