@@ -444,8 +444,9 @@ fn run_reads_its_words_as_the_short_form_does() {
         stdout(&app.run(&["run", "requestorFn", "args", "-x", "--help"])),
         "[-x][--help]"
     );
+    // An unknown command is a usage error (exit 2), through `run` as without it.
     let out = app.run(&["run", "requestorFn", "-x"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
         stderr(&out).contains("no command \"-x\""),
         "{}",
