@@ -321,6 +321,11 @@ impl MiniStack {
     /// Starts a fresh ministack on a free loopback port; it and its Lambda workers exit when
     /// this process does (its stdin closes).
     pub fn start() -> MiniStack {
+        let node = Process::new("node").arg("--version").output();
+        assert!(
+            node.as_ref().is_ok_and(|o| o.status.success()),
+            "node (Node.js 18+) is needed: ministack runs the example's Lambda functions with it"
+        );
         let mut child = Process::new(ministack_python())
             .arg(repo().join("tests/emulator/ministack_server.py"))
             .args([

@@ -68,6 +68,8 @@ def stop(*_):
         sys.stdout.flush()
     except Exception:
         pass
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         os.killpg(os.getpgrp(), signal.SIGTERM)
     except OSError:
@@ -151,8 +153,13 @@ def main():
     config.bind = [f"fd://{sock.fileno()}"]
     config.keep_alive_timeout = 75
     config.loglevel = os.environ["LOG_LEVEL"]
+    async def never():
+        await asyncio.Event().wait()
+
+    # With a shutdown trigger of its own, hypercorn leaves SIGTERM and SIGINT to stop() (without
+    # one it takes them over, and the process would die of the SIGTERM stop() sends its group).
     try:
-        asyncio.run(serve(app, config))
+        asyncio.run(serve(app, config, shutdown_trigger=never))
     finally:
         stop()
 
