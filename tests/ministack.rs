@@ -143,6 +143,8 @@ fn requestor_runs_its_real_code_and_both_sides_are_judged() {
         "missing-authentication-token",
         "{r}"
     );
+    // No status in the payload, and a body that is no API Gateway error: the backend answered.
+    assert_eq!(verdict(&r["with"]), "ok", "{r}");
     assert_eq!(r["with"]["body"], json!({"hello": "world"}), "{r}");
 
     let out = run(&w.dev, &["requestorFn", "invoke"]);
@@ -183,6 +185,7 @@ fn probe_as_an_iam_user_is_refused_unsigned_and_served_signed() {
     assert_eq!(verdict(&v["signed"]), "ok");
     // Answered by the backend's real code, through ministack's Lambda proxy integration.
     assert_eq!(v["signed"]["body"], json!({"hello": "world"}));
+    assert_eq!(v["access"]["caller"]["outcome"], "allow", "{v}");
 
     let out = run(&w.dev, &["iam-backed-api", "probe"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -266,6 +269,10 @@ fn probe_without_an_identity_policy_is_refused() {
             .contains("no identity-based policy allows"),
         "{v}"
     );
+
+    // The access analysis said so before the call: the reader's own policies (IAM's
+    // SimulatePrincipalPolicy in ministack) do not allow execute-api:Invoke.
+    assert_eq!(v["access"]["caller"]["outcome"], "deny", "{v}");
 
     let out = run(&w.reader, &["iam-backed-api", "probe"]);
     let text = stdout(&out);
