@@ -276,3 +276,184 @@ pub fn iso(secs: u64) -> String {
         rem % 60
     )
 }
+
+// ---------------------------------------------------------------------------------------------
+// ministack: the second, independent emulator (PyPI `ministack`, started by
+// tests/emulator/ministack_server.py). It runs the example's real Lambda code with `node` and
+// checks SigV4 and IAM policies on execute-api. It never checks "root" keys (`test`, a 12-digit
+// key), so those are used for setup only; cdkx always runs with the keys of an IAM user (or a
+// role session) created in it.
+
+/// ministack's Python: `CDKX_TEST_MINISTACK_PYTHON`, else `.venv-ministack` made by scripts/setup.
+fn ministack_python() -> PathBuf {
+    if let Some(p) = std::env::var_os("CDKX_TEST_MINISTACK_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let p = repo().join(".venv-ministack/bin/python");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/setup (scripts/test does it) to install ministack",
+        p.display()
+    );
+    p
+}
+
+/// Access keys of an identity created in ministack.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+pub struct MiniStack {
+    pub url: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+}
+
+impl MiniStack {
+    /// The account ministack serves unsigned execute-api calls for: the example apps'.
+    pub const ACCOUNT: &'static str = "123456789012";
+    /// A "root" key of that account: ministack never checks it. Setup only, never for cdkx.
+    const ROOT_KEY: &'static str = "123456789012";
+    const ROOT_SECRET: &'static str = "test";
+
+    /// Starts a fresh ministack on a free loopback port; it and its Lambda workers exit when
+    /// this process does (its stdin closes).
+    pub fn start() -> MiniStack {
+        let node = Process::new("node").arg("--version").output();
+        assert!(
+            node.as_ref().is_ok_and(|o| o.status.success()),
+            "node (Node.js 18+) is needed: ministack runs the example's Lambda functions with it"
+        );
+        let mut child = Process::new(ministack_python())
+            .arg(repo().join("tests/emulator/ministack_server.py"))
+            .args([
+                "--port",
+                "0",
+                "--account",
+                Self::ACCOUNT,
+                "--exit-on-stdin-eof",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tests/emulator/ministack_server.py");
+        let stdin = child.stdin.take().unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        out.read_line(&mut line)
+            .expect("read ministack's READY line");
+        let url = line
+            .trim()
+            .strip_prefix("READY ")
+            .unwrap_or_else(|| panic!("ministack did not start: {line:?}"))
+            .to_string();
+        MiniStack {
+            url,
+            child,
+            stdin: Some(stdin),
+        }
+    }
+
+    /// Deploys a fixture assembly through CloudFormation with the project's deploy.py (assets
+    /// zipped and uploaded to S3 first); returns deploy.py's JSON summary.
+    pub fn deploy(&self, assembly: &Path) -> Value {
+        let out = Process::new(python())
+            .arg(repo().join("tests/emulator/deploy.py"))
+            .args(["--endpoint", &self.url, "--quiet", "--assembly"])
+            .arg(assembly)
+            .env("AWS_ACCESS_KEY_ID", Self::ROOT_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", Self::ROOT_SECRET)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .output()
+            .expect("run deploy.py");
+        assert!(
+            out.status.success(),
+            "deploy of {} into ministack failed: {}",
+            assembly.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("deploy.py prints JSON")
+    }
+
+    /// Runs a Python snippet with boto3 against ministack as the account's root (`client(name)`
+    /// and `ENDPOINT` are ready); returns its stdout. For setup: IAM users, policies, trust.
+    pub fn python(&self, code: &str) -> String {
+        self.python_with(code, &[])
+    }
+
+    fn python_with(&self, code: &str, env: &[(&str, &str)]) -> String {
+        let prelude = "import boto3, json, os\nENDPOINT = os.environ['ENDPOINT']\n\ndef client(name, **kw):\n    return boto3.client(name, endpoint_url=ENDPOINT, region_name='us-east-1', **kw)\n\n";
+        let out = Process::new(python())
+            .arg("-c")
+            .arg(format!("{prelude}{code}"))
+            .env("ENDPOINT", &self.url)
+            .env("AWS_ACCESS_KEY_ID", Self::ROOT_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", Self::ROOT_SECRET)
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "python failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Creates an IAM user with these inline identity policies and an access key for it.
+    pub fn create_user(&self, name: &str, policies: &[Value]) -> Keys {
+        let policies = Value::from(policies.to_vec()).to_string();
+        let out = self.python_with(
+            "iam = client('iam')\nname = os.environ['USER_NAME']\niam.create_user(UserName=name)\nfor i, p in enumerate(json.loads(os.environ['POLICIES'])):\n    iam.put_user_policy(UserName=name, PolicyName=f'p{i}', PolicyDocument=json.dumps(p))\nk = iam.create_access_key(UserName=name)['AccessKey']\nprint(json.dumps([k['AccessKeyId'], k['SecretAccessKey']]))\n",
+            &[("USER_NAME", name), ("POLICIES", &policies)],
+        );
+        let v: Value = serde_json::from_str(out.trim()).expect("access key JSON");
+        Keys {
+            access_key_id: v[0].as_str().unwrap().to_string(),
+            secret_access_key: v[1].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// The real binary, pointed at ministack with these keys and its own cache.
+    pub fn cdkx(&self, cache: &Path, keys: &Keys) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("cdkx").unwrap();
+        isolate(&mut c, cache);
+        c.env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", &keys.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", &keys.secret_access_key);
+        c
+    }
+}
+
+impl Drop for MiniStack {
+    /// Closing its stdin lets the launcher stop its Lambda workers too; a kill is the fallback.
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One ministack per test binary with the iam-api example deployed.
+pub fn shared_ministack() -> &'static MiniStack {
+    static MS: OnceLock<MiniStack> = OnceLock::new();
+    MS.get_or_init(|| {
+        let started = Instant::now();
+        let ms = MiniStack::start();
+        eprintln!("ministack up in {:?}", started.elapsed());
+        ms.deploy(&fixture("iam-api"));
+        eprintln!("ministack ready with iam-api in {:?}", started.elapsed());
+        ms
+    })
+}
