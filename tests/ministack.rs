@@ -306,6 +306,11 @@ fn probe_as_the_requestors_role_is_served() {
     assert_eq!(v["signed"]["status"], 200, "{v}");
     assert_eq!(verdict(&v["signed"]), "ok");
     assert_eq!(v["signed"]["body"], json!({"hello": "world"}));
+    // The role may not read IAM, so its policies come from the app's template, found by the
+    // role's deployed name (ministack names roles unlike CloudFormation does).
+    let caller = &v["access"]["caller"];
+    assert_eq!(caller["identitySource"], "template", "{v}");
+    assert_eq!(caller["outcome"], "allow", "{v}");
 }
 
 #[test]

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::Subject;
 use crate::aws::{Aws, CallerIdentity, IamPrincipal};
+use crate::deployed::Deployment;
 use crate::model::App;
 
 /// The action every check is about.
@@ -653,8 +654,12 @@ fn source_words(s: IdentitySource) -> &'static str {
 
 /// Analyzes the REST API `subject` with its resource `policy` (live, else the template's) for
 /// `caller` making `request`, with what is known of the caller's identity policies.
+///
+/// `deployment`, when known, names the app's roles by their physical names, so a caller that is
+/// one of them is recognized for certain; without it, by CloudFormation's naming.
 pub fn analyze(
     app: &App,
+    deployment: Option<&Deployment>,
     subject: &Subject,
     policy: Option<&Value>,
     caller: Option<&CallerIdentity>,
@@ -690,14 +695,15 @@ pub fn analyze(
     let caller = caller.map(|c| {
         let evidence = match identity {
             Some(e) if e.grant.is_some() => e.clone(),
-            other => template_identity(app, subject, c, request, &render).unwrap_or_else(|| {
-                other.cloned().unwrap_or_else(|| {
-                    IdentityEvidence::unknown(
-                        "not looked up".into(),
-                        Some("iam:SimulatePrincipalPolicy".into()),
-                    )
-                })
-            }),
+            other => template_identity(app, deployment, subject, c, request, &render)
+                .unwrap_or_else(|| {
+                    other.cloned().unwrap_or_else(|| {
+                        IdentityEvidence::unknown(
+                            "not looked up".into(),
+                            Some("iam:SimulatePrincipalPolicy".into()),
+                        )
+                    })
+                }),
         };
         Box::new(coverage(c, subject, policy, &evidence, request, &render))
     });
@@ -908,6 +914,7 @@ fn reason(
 /// AWS managed policies attached to it are not in the template and are not counted.
 fn template_identity(
     app: &App,
+    deployment: Option<&Deployment>,
     subject: &Subject,
     caller: &CallerIdentity,
     request: &AccessRequest,
@@ -916,9 +923,22 @@ fn template_identity(
     let CallerKind::Role(name) = caller_kind(&caller.arn) else {
         return None;
     };
-    let role = app.resources.iter().find(|r| {
-        r.stack == subject.stack && r.cfn_type == "AWS::IAM::Role" && name.contains(&r.logical_id.0)
-    })?;
+    let roles = || {
+        app.resources
+            .iter()
+            .filter(|r| r.stack == subject.stack && r.cfn_type == "AWS::IAM::Role")
+    };
+    // The deployed name is the truth; CloudFormation's naming (`Stack-LogicalId-RANDOM`, the
+    // logical id cut to fit 64 characters) only a guess, used when nothing was deployed.
+    let deployed =
+        deployment.and_then(|d| roles().find(|r| d.physical(r).id() == Some(name.as_str())));
+    let named = || {
+        deployment
+            .is_none_or(|d| roles().all(|r| d.physical(r).id().is_none()))
+            .then(|| roles().find(|r| name.contains(&r.logical_id.0)))
+            .flatten()
+    };
+    let role = deployed.or_else(named)?;
     let resource = request.method_arn(subject)?;
     let mut docs: Vec<Value> = Vec::new();
     let refers =
@@ -1113,6 +1133,7 @@ pub async fn identity_evidence(
 /// Looks up the caller's identity side with `aws` and analyzes: what `describe` and `probe` run.
 pub async fn analyze_with_lookup(
     app: &App,
+    deployment: Option<&Deployment>,
     aws: &Aws,
     subject: &Subject,
     policy: Option<&Value>,
@@ -1128,7 +1149,15 @@ pub async fn analyze_with_lookup(
         (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
         _ => None,
     };
-    analyze(app, subject, policy, caller, evidence.as_ref(), request)
+    analyze(
+        app,
+        deployment,
+        subject,
+        policy,
+        caller,
+        evidence.as_ref(),
+        request,
+    )
 }
 
 fn statements(policy: &Value) -> Vec<&Value> {
@@ -1664,7 +1693,15 @@ mod tests {
         let s = subject(&app);
         for (what, policy, arn, identity, expected) in rows {
             let c = caller(arn);
-            let a = analyze(&app, &s, policy.as_ref(), Some(&c), Some(&identity), &get());
+            let a = analyze(
+                &app,
+                None,
+                &s,
+                policy.as_ref(),
+                Some(&c),
+                Some(&identity),
+                &get(),
+            );
             let cov = a.caller.unwrap();
             assert_eq!(cov.outcome, expected, "{what}: {}", cov.reason);
             assert!(!cov.reason.is_empty());
@@ -1700,7 +1737,15 @@ mod tests {
         let policy = rp(json!({"AWS": format!("arn:aws:iam::{API}:root")}));
         // An IAM user without identity policy: the account principal does not let it in.
         let c = caller(&format!("arn:aws:iam::{API}:user/bob"));
-        let a = analyze(&app, &s, Some(&policy), Some(&c), Some(&id_none()), &get());
+        let a = analyze(
+            &app,
+            None,
+            &s,
+            Some(&policy),
+            Some(&c),
+            Some(&id_none()),
+            &get(),
+        );
         let cov = a.caller.as_ref().unwrap();
         assert_eq!(cov.outcome, Outcome::Deny);
         assert_eq!(cov.resource_policy_allows, Some(true));
@@ -1732,6 +1777,7 @@ mod tests {
         ));
         let a = analyze(
             &app,
+            None,
             &s,
             Some(&policy),
             Some(&c),
@@ -1745,7 +1791,7 @@ mod tests {
         let c = caller(&format!(
             "arn:aws:sts::{API}:assumed-role/IamApigatewayLambdaStack-iamApiFnServiceRole0BAD0A67-X/fn"
         ));
-        let a = analyze(&app, &s, Some(&policy), Some(&c), None, &get());
+        let a = analyze(&app, None, &s, Some(&policy), Some(&c), None, &get());
         let cov = a.caller.unwrap();
         assert_eq!(cov.identity_source, IdentitySource::Template);
         assert_eq!(cov.outcome, Outcome::Deny, "{}", cov.reason);
@@ -1753,6 +1799,7 @@ mod tests {
         let c = caller(&format!("arn:aws:iam::{API}:user/carol"));
         let a = analyze(
             &app,
+            None,
             &s,
             Some(&policy),
             Some(&c),

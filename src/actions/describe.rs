@@ -11,7 +11,7 @@ use crate::aws::{
 };
 use crate::catalogue::url_encode_component;
 use crate::console::Partition;
-use crate::deployed::Physical;
+use crate::deployed::{Deployment, Physical};
 use crate::model::App;
 
 const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
@@ -173,6 +173,7 @@ pub struct ResourceDescription {
 
 pub async fn describe(
     app: &App,
+    deployment: Option<&Deployment>,
     aws: &Aws,
     subject: &Subject,
     opts: DescribeOptions,
@@ -180,7 +181,7 @@ pub async fn describe(
     let region = subject.require_region()?.to_string();
     match subject.cfn_type.as_str() {
         LAMBDA_FUNCTION => describe_function(aws, subject, region, opts).await,
-        REST_API => describe_rest_api(app, aws, subject, region).await,
+        REST_API => describe_rest_api(app, deployment, aws, subject, region).await,
         STACK => describe_stack(aws, subject, region).await,
         _ => describe_resource(app, aws, subject, region).await,
     }
@@ -228,6 +229,7 @@ async fn describe_function(
 
 async fn describe_rest_api(
     app: &App,
+    deployment: Option<&Deployment>,
     aws: &Aws,
     subject: &Subject,
     region: String,
@@ -270,6 +272,7 @@ async fn describe_rest_api(
     );
     d.access = super::access::analyze_with_lookup(
         app,
+        deployment,
         aws,
         subject,
         d.policy.as_ref(),

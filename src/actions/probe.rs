@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::{ActionError, Subject};
 use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedRequestView};
 use crate::console::Partition;
+use crate::deployed::Deployment;
 use crate::model::App;
 use crate::verdict::{Side, Signing, Verdict, VerdictKind, judge};
 
@@ -291,8 +292,13 @@ pub async fn probe_as(signer: &Aws, target: &ProbeTarget, req: &ProbeRequest) ->
 /// The probe of a RestApi construct, as the CLI and the TUI run it: the URL from the app, the
 /// request signed by `signer`, and who may call the API (its live policy read with `owner`, the
 /// API account's credentials, else the template's) judged for the actual signer.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the app, both credentials and the request, each from a different place in each front end"
+)]
 pub async fn probe_construct(
     app: &App,
+    deployment: Option<&Deployment>,
     owner: &Aws,
     signer: &Aws,
     subject: &Subject,
@@ -325,6 +331,7 @@ pub async fn probe_construct(
     );
     let access = super::access::analyze(
         app,
+        deployment,
         subject,
         policy.as_ref(),
         caller.as_ref(),

@@ -28,7 +28,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let opts = DescribeOptions {
         show_env: args.show_env,
     };
-    let description = describe(ctx.app, ctx.aws, ctx.subject, opts).await?;
+    let description = describe(ctx.app, Some(ctx.deployment), ctx.aws, ctx.subject, opts).await?;
     if ctx.g.output == OutputFormat::Json {
         println!("{}", crate::sanitize::json(&description)?);
     } else {

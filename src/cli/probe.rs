@@ -83,6 +83,7 @@ pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let signer = probe::signer_for(ctx.base_aws, args.opts.as_role.as_deref()).await;
     let result = probe::probe_construct(
         ctx.app,
+        Some(ctx.deployment),
         ctx.aws,
         &signer,
         ctx.subject,

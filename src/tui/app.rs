@@ -131,6 +131,8 @@ pub enum Effect {
     Describe {
         id: RequestId,
         subject: Subject,
+        /// The physical ids known when it was asked, to recognize the app's roles.
+        deployment: Arc<Deployment>,
     },
     Invoke {
         id: RequestId,
@@ -150,6 +152,7 @@ pub enum Effect {
         subject: Subject,
         request: ProbeRequest,
         stage: Option<String>,
+        deployment: Arc<Deployment>,
     },
     Invocations {
         id: RequestId,
@@ -561,6 +564,7 @@ impl App {
                     self.effects.push(Effect::Describe {
                         id,
                         subject: d.subject.clone(),
+                        deployment: self.deployment.clone(),
                     });
                     self.views.push(View::Describe(d));
                 }
@@ -896,7 +900,11 @@ impl App {
                 let id = self.id();
                 self.views
                     .push(View::Describe(DescribeView::new(subject.clone(), id)));
-                self.effects.push(Effect::Describe { id, subject });
+                self.effects.push(Effect::Describe {
+                    id,
+                    subject,
+                    deployment: self.deployment.clone(),
+                });
             }
             Verb::Invoke => {
                 if self.header.readonly {
@@ -1001,6 +1009,7 @@ impl App {
             subject: subject.clone(),
             request,
             stage: input.stage(),
+            deployment: self.deployment.clone(),
         });
         match self.views.last_mut() {
             Some(View::Probe(v)) if v.subject.construct_path == subject.construct_path => {

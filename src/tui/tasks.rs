@@ -116,13 +116,23 @@ impl Tasks {
                     Some(Msg::Deployment { id, deployment })
                 });
             }
-            Effect::Describe { id, subject } => {
+            Effect::Describe {
+                id,
+                subject,
+                deployment,
+            } => {
                 let (aws, model) = (self.aws_for(&subject), self.model.clone());
                 self.spawn(Some(Slot::Describe), "describe", async move {
                     let result = match aws.await {
-                        Ok(aws) => describe(&model, &aws, &subject, DescribeOptions::default())
-                            .await
-                            .map_err(|e| e.to_string()),
+                        Ok(aws) => describe(
+                            &model,
+                            Some(&deployment),
+                            &aws,
+                            &subject,
+                            DescribeOptions::default(),
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
                         Err(e) => Err(e),
                     };
                     Some(Msg::Described { id, result })
@@ -148,6 +158,7 @@ impl Tasks {
                 subject,
                 request,
                 stage,
+                deployment,
             } => {
                 let (owner, base, model) = (self.aws_for(&subject), self.aws(), self.model.clone());
                 self.spawn(Some(Slot::Probe), "the probe", async move {
@@ -159,6 +170,7 @@ impl Tasks {
                         let endpoint = probe::endpoint_override(flag.as_deref(), &signer);
                         probe::probe_construct(
                             &model,
+                            Some(&deployment),
                             &owner,
                             &signer,
                             &subject,

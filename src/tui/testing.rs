@@ -251,6 +251,7 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
         },
         access: Some(crate::actions::access::analyze(
             &app.model,
+            Some(&app.deployment),
             subject,
             Some(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
