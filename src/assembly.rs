@@ -228,11 +228,28 @@ pub struct StackArtifact {
     /// Construct path of the stack (e.g. `Prod/ConsumerStack`).
     pub path: String,
     pub environment: Environment,
+    /// `properties.lookupRole`: the CDK bootstrap's read-only role of the stack's account.
+    pub lookup_role: Option<LookupRole>,
     pub template_file: PathBuf,
     pub template: Template,
     /// For a nested stack: the index of the parent in `Assembly::stacks` and the logical id of
     /// the `AWS::CloudFormation::Stack` resource in the parent's template.
     pub nested_in: Option<(usize, String)>,
+}
+
+/// `properties.lookupRole` of a stack artifact: the role `cdk bootstrap` creates in the stack's
+/// account for reading it (the CDK CLI's `diff` assumes it). Its `arn` may hold
+/// `${AWS::Partition}`, which the caller's partition fills.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LookupRole {
+    pub arn: String,
+    /// Sent as ExternalId only when the manifest names one.
+    #[serde(default, rename = "assumeRoleExternalId")]
+    pub external_id: Option<String>,
+    /// The bootstrap version the role's stack must have (a too old one may lack the role).
+    #[serde(default, rename = "requiresBootstrapStackVersion")]
+    pub requires_bootstrap_version: Option<u64>,
 }
 
 /// A construct tree node, flattened in depth-first order.
@@ -289,6 +306,9 @@ struct ArtifactProperties {
     #[serde(rename = "directoryName")]
     directory_name: Option<String>,
     file: Option<String>,
+    /// Kept as JSON: a malformed lookup role only means cdkx cannot use it, not a bad assembly.
+    #[serde(rename = "lookupRole")]
+    lookup_role: Option<Value>,
 }
 
 type MetadataMap = IndexMap<String, Vec<MetadataEntry>>;
@@ -445,6 +465,9 @@ impl Reader<'_> {
                         stack_name,
                         path,
                         environment,
+                        lookup_role: props
+                            .and_then(|p| p.lookup_role.clone())
+                            .and_then(|v| serde_json::from_value(v).ok()),
                         template_file,
                         template,
                         nested_in: None,
@@ -526,6 +549,7 @@ impl Reader<'_> {
                 stack_name: name,
                 path,
                 environment: parent_stack.environment.clone(),
+                lookup_role: parent_stack.lookup_role.clone(),
                 template_file,
                 template,
                 nested_in: Some((parent, logical_id)),
@@ -800,6 +824,28 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn stacks_carry_their_lookup_role() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multi-stack/cdk.out");
+        let asm = read(&dir).unwrap();
+        let consumer = asm
+            .stacks
+            .iter()
+            .find(|s| s.stack_name == "multi-consumer")
+            .unwrap();
+        let role = consumer.lookup_role.as_ref().unwrap();
+        assert_eq!(
+            role.arn,
+            "arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-us-east-1"
+        );
+        assert_eq!(role.external_id, None);
+        assert_eq!(role.requires_bootstrap_version, Some(8));
+        // A nested stack reads its account through its parent's role.
+        let nested = asm.stacks.iter().find(|s| s.nested_in.is_some()).unwrap();
+        let parent = &asm.stacks[nested.nested_in.as_ref().unwrap().0];
+        assert_eq!(nested.lookup_role, parent.lookup_role);
+    }
 
     #[test]
     fn environment_parses_known_and_unknown_parts() {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use futures::future::join_all;
 use serde::Serialize;
 
+use crate::assembly::LookupRole;
 use crate::aws::{Aws, AwsError, CallerIdentity, StackResourceRow};
 use crate::cache::{Cache, CacheEntry, CacheKey, CachedStack};
 use crate::console::{Partition, account_from_arn};
@@ -146,18 +147,24 @@ pub async fn lookup_roots(
     refresh: bool,
     roots: &[StackIdx],
 ) -> Deployment {
-    // Stacks are grouped by the account of their environment: each group is looked up with
-    // that account's credentials (cdkx.toml, --role-arn), all groups and stacks concurrently.
-    let mut groups: Vec<(Option<String>, Vec<StackIdx>)> = Vec::new();
+    // Stacks are grouped by the account of their environment and their CDK lookup role: each
+    // group is looked up with that account's credentials (cdkx.toml, --role-arn, else the
+    // stacks' lookup role when the credentials are another account's), all groups and stacks
+    // concurrently.
+    let mut groups: Vec<(Option<String>, Option<&LookupRole>, Vec<StackIdx>)> = Vec::new();
     for &root in roots {
         let account = app.stacks[root].env.account.clone();
-        match groups.iter_mut().find(|(a, _)| *a == account) {
-            Some((_, members)) => members.push(root),
-            None => groups.push((account, vec![root])),
+        let lookup = app.stacks[root].lookup_role.as_ref();
+        match groups
+            .iter_mut()
+            .find(|(a, l, _)| *a == account && *l == lookup)
+        {
+            Some((_, _, members)) => members.push(root),
+            None => groups.push((account, lookup, vec![root])),
         }
     }
-    let results = join_all(groups.iter().map(|(account, members)| async move {
-        let aws = aws.for_account(account.as_deref()).await;
+    let results = join_all(groups.iter().map(|(account, lookup, members)| async move {
+        let aws = aws.for_reading(account.as_deref(), *lookup).await;
         let region = members
             .iter()
             .find_map(|&i| app.stacks[i].env.region.clone())
@@ -180,7 +187,7 @@ pub async fn lookup_roots(
         warnings: Vec::new(),
         cache_hits: 0,
     };
-    for ((_, members), (identity, source, stacks)) in groups.iter().zip(results) {
+    for ((_, _, members), (identity, source, stacks)) in groups.iter().zip(results) {
         for (root, result) in members.iter().zip(stacks) {
             match result {
                 Ok((states, hit, warning)) => {

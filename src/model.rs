@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::assembly::{Assembly, Environment};
+use crate::assembly::{Assembly, Environment, LookupRole};
 
 /// A CloudFormation logical id (`iamApiFn1A2B3C4D`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -31,6 +31,8 @@ pub struct Stack {
     pub name: String,
     pub path: String,
     pub env: Environment,
+    /// The CDK bootstrap's lookup role of the stack's account (manifest `lookupRole`).
+    pub lookup_role: Option<LookupRole>,
     pub template_file: PathBuf,
     /// Nested stacks: the parent stack and the logical id of the `AWS::CloudFormation::Stack`
     /// resource that creates this one.
@@ -120,6 +122,7 @@ impl App {
                 name: s.stack_name.clone(),
                 path: s.path.clone(),
                 env: s.environment.clone(),
+                lookup_role: s.lookup_role.clone(),
                 template_file: s.template_file.clone(),
                 parent: s.nested_in.clone().map(|(p, l)| (p, LogicalId(l))),
                 outputs: s.template.outputs.keys().cloned().collect(),

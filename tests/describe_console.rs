@@ -500,12 +500,25 @@ fn console_opens_the_browser_with_the_url_as_one_argument() {
 fn not_deployed_resources_fail_clearly() {
     let cache = tempfile::tempdir().unwrap();
     let c = cache.path();
-    // ConsumerStack is in account 222222222222; the test credentials are 123456789012's.
+    // Nothing of ConsumerStack is deployed in us-west-2 (it lives in us-east-1).
     for args in [
-        &["InlineFn", "describe"][..],
-        &["InlineFn", "console", "--print"],
-        &["InlineFn", "audit-console", "--print"],
-        &["-o", "json", "ProxyApi", "describe"],
+        &["--region", "us-west-2", "InlineFn", "describe"][..],
+        &["--region", "us-west-2", "InlineFn", "console", "--print"],
+        &[
+            "--region",
+            "us-west-2",
+            "InlineFn",
+            "audit-console",
+            "--print",
+        ],
+        &[
+            "--region",
+            "us-west-2",
+            "-o",
+            "json",
+            "ProxyApi",
+            "describe",
+        ],
     ] {
         let out = cdkx(c, "multi-stack", args);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stdout(&out));

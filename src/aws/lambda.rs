@@ -128,7 +128,9 @@ impl Aws {
         payload: Vec<u8>,
         tail: bool,
     ) -> Result<InvokeOutput, AwsError> {
+        // Never with a lookup role: invoking calls things.
         let mut req = self
+            .acting()
             .lambda(region)
             .invoke()
             .function_name(function)
@@ -140,7 +142,7 @@ impl Aws {
         let out = req
             .send()
             .await
-            .map_err(|e| self.call_error("lambda:Invoke", region, &e))?;
+            .map_err(|e| self.with_acting_advice(self.call_error("lambda:Invoke", region, &e)))?;
         let log_tail = out
             .log_result()
             .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())

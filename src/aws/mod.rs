@@ -32,6 +32,7 @@ use aws_credential_types::Credentials;
 use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
 use tokio::sync::Mutex;
 
+use crate::assembly::LookupRole;
 use crate::config::AccountSettings;
 use aws_sdk_cloudformation as cfn;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -90,6 +91,18 @@ pub struct Aws {
     source: String,
     /// Configurations already made for other accounts, shared by clones.
     per_account: Arc<Mutex<HashMap<String, Aws>>>,
+    /// Who the user's own credentials are (GetCallerIdentity), asked once, shared by clones.
+    me: Arc<tokio::sync::OnceCell<Option<CallerIdentity>>>,
+    /// Set when this configuration is an account's CDK lookup role: for reading only.
+    lookup: Option<Arc<LookupUse>>,
+}
+
+/// A lookup-role configuration's limits: the account it reads, and the user's own credentials,
+/// which do everything that changes or calls things.
+#[derive(Debug)]
+struct LookupUse {
+    account: String,
+    acting: Aws,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -141,6 +154,8 @@ impl Aws {
             opts,
             source,
             per_account: Arc::default(),
+            me: Arc::default(),
+            lookup: None,
         }
     }
 
@@ -210,6 +225,8 @@ impl Aws {
                     opts: self.opts.clone(),
                     source: format!("profile {p} (cdkx.toml)"),
                     per_account: self.per_account.clone(),
+                    me: Arc::default(),
+                    lookup: None,
                 },
                 None => self.clone(),
             };
@@ -253,7 +270,140 @@ impl Aws {
             opts: self.opts.clone(),
             source: format!("role {role} ({why}) assumed with {}", self.source),
             per_account: self.per_account.clone(),
+            me: Arc::default(),
+            lookup: None,
         }
+    }
+
+    /// The configuration for reading `account`: like [`Aws::for_account`], except that when
+    /// neither `--role-arn` nor cdkx.toml says how to reach the account and these credentials
+    /// are of another account, the stack's CDK lookup role (`lookup`, from the manifest) is
+    /// assumed, once per role per process. Never use the result to change or call things:
+    /// [`Aws::acting`] gives the credentials for that.
+    pub async fn for_reading(&self, account: Option<&str>, lookup: Option<&LookupRole>) -> Aws {
+        let (Some(account), Some(lookup)) = (account, lookup) else {
+            return self.for_account(account).await;
+        };
+        let flag_role = self
+            .opts
+            .role_arn
+            .as_deref()
+            .is_some_and(|r| crate::console::account_from_arn(r) == Some(account));
+        if flag_role || self.opts.accounts.contains_key(account) {
+            return self.for_account(Some(account)).await;
+        }
+        // One session per lookup role (a role per account and bootstrapped region).
+        let key = format!("lookup {}", lookup.arn);
+        let mut cache = self.per_account.lock().await;
+        if let Some(done) = cache.get(&key) {
+            return done.clone();
+        }
+        let made = match self.me().await {
+            Some(me) if me.account != account => match lookup_session(&me, account, lookup) {
+                Some(session) => self.assume_lookup(account, &me, session).await,
+                None => self.clone(),
+            },
+            // The same account, or the caller is unknown: these credentials, whose errors say why.
+            _ => self.clone(),
+        };
+        cache.insert(key, made.clone());
+        made
+    }
+
+    /// Who these credentials are, asked once per process (None when STS cannot tell).
+    async fn me(&self) -> Option<CallerIdentity> {
+        let region = self
+            .default_region()
+            .unwrap_or_else(|| "us-east-1".to_string());
+        self.me
+            .get_or_init(|| async { self.caller_identity(&region).await.ok() })
+            .await
+            .clone()
+    }
+
+    async fn assume_lookup(&self, account: &str, me: &CallerIdentity, s: LookupSession) -> Aws {
+        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&s.arn)
+            .session_name(&s.session_name)
+            .configure(&self.config);
+        if self.config.region().is_none() {
+            builder = builder.region(Region::new("us-east-1"));
+        }
+        if let Some(id) = &s.external_id {
+            builder = builder.external_id(id);
+        }
+        let inner = builder
+            .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
+                SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
+            }))
+            .await;
+        let provider = LookupCredentials {
+            inner,
+            role: s.arn.clone(),
+            fix: format!(
+                "cdk bootstrap aws://{account}/{} --trust-for-lookup {}",
+                s.region, me.account
+            ),
+        };
+        // The SDK's identity cache keeps the session for its lifetime: one AssumeRole per
+        // account until it expires.
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .build();
+        Aws {
+            config,
+            opts: self.opts.clone(),
+            source: format!(
+                "lookup role (CDK bootstrap) {}, assumed with {}",
+                s.arn, self.source
+            ),
+            per_account: self.per_account.clone(),
+            me: Arc::default(),
+            lookup: Some(Arc::new(LookupUse {
+                account: account.to_string(),
+                acting: self.clone(),
+            })),
+        }
+    }
+
+    /// The credentials for changing or calling things (invoke, a signed call, `exec`): the
+    /// user's own when this configuration is a lookup role, else this one.
+    pub fn acting(&self) -> &Aws {
+        match &self.lookup {
+            Some(l) => &l.acting,
+            None => self,
+        }
+    }
+
+    /// `e` with [`Aws::acting_advice`] after its message, when there is advice to give.
+    pub fn with_acting_advice(&self, e: AwsError) -> AwsError {
+        match (e, self.acting_advice()) {
+            (
+                AwsError::Call {
+                    call,
+                    region,
+                    message,
+                },
+                Some(advice),
+            ) => AwsError::Call {
+                call,
+                region,
+                message: format!("{message} ({advice})"),
+            },
+            (e, _) => e,
+        }
+    }
+
+    /// When this configuration reads `account` through its CDK lookup role: what would let
+    /// cdkx act there, for messages after an action the user's own credentials could not do.
+    pub fn acting_advice(&self) -> Option<String> {
+        self.lookup.as_ref().map(|l| {
+            let a = &l.account;
+            format!(
+                "account {a} is read through its CDK lookup role, which cdkx never uses to change or call things; to act there, name a profile or role for it in cdkx.toml ([accounts.{a}] profile = \"...\" or role_arn = \"arn:aws:iam::{a}:role/NAME\") or pass --role-arn arn:aws:iam::{a}:role/NAME"
+            )
+        })
     }
 
     /// The credentials themselves, for signing requests the SDK does not make (the probe).
@@ -395,6 +545,123 @@ struct AnswerTooLarge {
     bytes: u64,
 }
 
+/// What to assume for an account's lookup role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LookupSession {
+    arn: String,
+    external_id: Option<String>,
+    session_name: String,
+    /// The region in the role's name (`...-lookup-role-ACCOUNT-REGION`), for the fix's command.
+    region: String,
+}
+
+/// The lookup role's ARN with the caller's partition filled in, the session name that says
+/// cdkx and the user; None when the ARN still holds a placeholder (an environment-agnostic
+/// stack) or names another account.
+fn lookup_session(me: &CallerIdentity, account: &str, role: &LookupRole) -> Option<LookupSession> {
+    let partition = me
+        .arn
+        .split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws");
+    let arn = role.arn.replace("${AWS::Partition}", partition);
+    if arn.contains("${") || crate::console::account_from_arn(&arn) != Some(account) {
+        return None;
+    }
+    let region = arn
+        .rsplit_once(&format!("-{account}-"))
+        .map(|(_, r)| r.to_string())
+        .filter(|r| !r.is_empty() && !r.contains('/'))
+        .unwrap_or_else(|| "REGION".to_string());
+    Some(LookupSession {
+        arn,
+        external_id: role.external_id.clone(),
+        session_name: session_name(&me.arn),
+        region,
+    })
+}
+
+/// `cdkx-<user>`: the last segment of the caller's ARN (user name, session name, `root`) in
+/// the characters IAM allows in a session name, at most 64 of them.
+fn session_name(caller_arn: &str) -> String {
+    let user = caller_arn
+        .rsplit(['/', ':'])
+        .next()
+        .filter(|u| !u.is_empty())
+        .unwrap_or("user");
+    let mut name = String::from("cdkx-");
+    name.extend(user.chars().map(|c| {
+        if c.is_ascii_alphanumeric() || "_+=,.@-".contains(c) {
+            c
+        } else {
+            '-'
+        }
+    }));
+    name.truncate(64);
+    name
+}
+
+/// An account's lookup role: AssumeRole's failure becomes one line that says how to fix it.
+#[derive(Debug)]
+struct LookupCredentials {
+    inner: aws_config::sts::AssumeRoleProvider,
+    role: String,
+    fix: String,
+}
+
+/// Why a lookup role could not be assumed, with the command that fixes it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "cannot assume the CDK lookup role {role} ({why}); bootstrap its account trusting yours: {fix}"
+)]
+pub(crate) struct LookupRoleError {
+    role: String,
+    why: String,
+    fix: String,
+}
+
+impl ProvideCredentials for LookupCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            self.inner.provide_credentials().await.map_err(|e| {
+                aws_credential_types::provider::error::CredentialsError::provider_error(
+                    LookupRoleError {
+                        role: self.role.clone(),
+                        why: lookup_why(&e),
+                        fix: self.fix.clone(),
+                    },
+                )
+            })
+        })
+    }
+}
+
+/// STS's code and message when it gave one, else the error chain.
+fn lookup_why(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(sdk) =
+            err.downcast_ref::<SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>>()
+            && let SdkError::ServiceError(s) = sdk
+        {
+            let err = s.err();
+            return match (err.code(), err.message()) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                _ => chain(e),
+            };
+        }
+        cur = err.source();
+    }
+    chain(e)
+}
+
 /// `AWS_MAX_ATTEMPTS` when set (tests turn retries down with it), else the SDK's standard 3.
 fn max_attempts() -> u32 {
     std::env::var("AWS_MAX_ATTEMPTS")
@@ -432,6 +699,13 @@ where
             call,
             region: region.to_string(),
             message: s.err().message().unwrap_or("rate exceeded").to_string(),
+        };
+    }
+    if let Some(lookup) = find_source::<LookupRoleError>(e) {
+        return AwsError::Call {
+            call,
+            region: region.to_string(),
+            message: lookup.to_string(),
         };
     }
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
@@ -584,6 +858,20 @@ fn secs(d: Duration) -> String {
     }
 }
 
+/// The first error of type `T` in `e`'s chain of causes.
+fn find_source<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = err.source();
+    }
+    None
+}
+
 /// The error and its causes on one line, without repeating the same text twice.
 pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -596,4 +884,86 @@ pub(crate) fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn me(arn: &str) -> CallerIdentity {
+        CallerIdentity {
+            account: "333333333333".into(),
+            arn: arn.into(),
+        }
+    }
+
+    fn role(arn: &str, external_id: Option<&str>) -> LookupRole {
+        LookupRole {
+            arn: arn.into(),
+            external_id: external_id.map(str::to_string),
+            requires_bootstrap_version: Some(8),
+        }
+    }
+
+    const TEMPLATE: &str = "arn:${AWS::Partition}:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1";
+
+    #[test]
+    fn lookup_role_takes_the_callers_partition_and_no_external_id_unless_named() {
+        let s = lookup_session(
+            &me("arn:aws-cn:iam::333333333333:user/bob"),
+            "222222222222",
+            &role(TEMPLATE, None),
+        )
+        .unwrap();
+        assert_eq!(
+            s.arn,
+            "arn:aws-cn:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1"
+        );
+        assert_eq!(s.external_id, None);
+        assert_eq!(s.session_name, "cdkx-bob");
+        assert_eq!(s.region, "eu-west-1");
+        let s = lookup_session(
+            &me("arn:aws:sts::333333333333:assumed-role/Dev/alice"),
+            "222222222222",
+            &role(TEMPLATE, Some("xid")),
+        )
+        .unwrap();
+        assert_eq!(s.external_id.as_deref(), Some("xid"));
+        assert!(s.arn.starts_with("arn:aws:iam::222222222222:role/"));
+        // An environment-agnostic stack's role, or one of another account, is not used.
+        let agnostic = "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/cdk-hnb659fds-lookup-role-${AWS::AccountId}-${AWS::Region}";
+        assert_eq!(
+            lookup_session(
+                &me("arn:aws:iam::333333333333:root"),
+                "222222222222",
+                &role(agnostic, None)
+            ),
+            None
+        );
+        assert_eq!(
+            lookup_session(
+                &me("arn:aws:iam::333333333333:root"),
+                "444444444444",
+                &role(TEMPLATE, None)
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn session_names_say_cdkx_and_the_user_in_iams_characters() {
+        assert_eq!(session_name("arn:aws:iam::1:root"), "cdkx-root");
+        assert_eq!(
+            session_name("arn:aws:sts::1:assumed-role/AWSReservedSSO_Admin/jane.doe@example.com"),
+            "cdkx-jane.doe@example.com"
+        );
+        assert_eq!(
+            session_name("arn:aws:iam::1:user/a b\u{1b}[31m"),
+            "cdkx-a-b--31m"
+        );
+        let long = session_name(&format!("arn:aws:iam::1:user/{}", "x".repeat(100)));
+        assert_eq!(long.len(), 64);
+        assert!(long.starts_with("cdkx-x"));
+        assert_eq!(session_name(""), "cdkx-user");
+    }
 }

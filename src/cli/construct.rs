@@ -221,7 +221,10 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     // Actions on the resource use the credentials of its stack's account.
     let base_aws = aws;
     let aws = base_aws
-        .for_account(app.stacks[root].env.account.as_deref())
+        .for_reading(
+            app.stacks[root].env.account.as_deref(),
+            app.stacks[root].lookup_role.as_ref(),
+        )
         .await;
     let subject = Subject::new(app, &deployment, Some(&aws), &resolved);
 
@@ -277,6 +280,10 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
                 return Ok(2);
             }
             eprintln!("> {}", sanitize::line(&prepared.display));
+            // The command runs with the user's own credentials, never the lookup role.
+            if let Some(advice) = aws.acting_advice() {
+                eprintln!("cdkx: note: the command runs with your own credentials: {advice}");
+            }
             let env = ExecEnv {
                 profile: g.profile.clone(),
                 endpoint_url: g.endpoint_url.clone(),

@@ -6,6 +6,7 @@ use futures::future::join_all;
 use serde::Serialize;
 
 use super::{GlobalArgs, OutputFormat, table::Table};
+use crate::assembly::LookupRole;
 use crate::aws::CallerIdentity;
 
 #[derive(Serialize)]
@@ -32,27 +33,32 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
     };
     let aws = super::connect(g).await?;
     // The accounts of the app's stacks, plus the default credentials.
-    let mut accounts: Vec<(Option<String>, Vec<String>)> = vec![(None, Vec::new())];
+    let mut accounts: Vec<(Option<String>, Vec<String>, Option<LookupRole>)> =
+        vec![(None, Vec::new(), None)];
     if let Some(l) = &loaded {
         for s in l.app.stacks.iter().filter(|s| !s.is_nested()) {
-            let slot = match accounts.iter_mut().find(|(a, _)| *a == s.env.account) {
+            let slot = match accounts.iter_mut().find(|(a, _, _)| *a == s.env.account) {
                 Some(slot) => slot,
                 None => {
-                    accounts.push((s.env.account.clone(), Vec::new()));
+                    accounts.push((s.env.account.clone(), Vec::new(), None));
                     accounts.last_mut().expect("pushed")
                 }
             };
             slot.1.push(s.name.clone());
+            if slot.2.is_none() {
+                slot.2 = s.lookup_role.clone();
+            }
         }
     }
     let region = aws
         .default_region()
         .unwrap_or_else(|| "us-east-1".to_string());
-    let rows: Vec<AccountJson> = join_all(accounts.into_iter().map(|(account, stacks)| {
+    let rows: Vec<AccountJson> = join_all(accounts.into_iter().map(|(account, stacks, lookup)| {
         let aws = &aws;
         let region = &region;
         async move {
-            let for_it = aws.for_account(account.as_deref()).await;
+            // What cdkx reads the account with: cdkx.toml, --role-arn, the lookup role, or these.
+            let for_it = aws.for_reading(account.as_deref(), lookup.as_ref()).await;
             let result = for_it.caller_identity(region).await;
             let unreachable = matches!(result, Err(crate::aws::AwsError::Unreachable { .. }));
             let (caller, error) = match result {

@@ -76,6 +76,7 @@ pub fn synthetic_app(stacks: usize, resources: usize) -> (model::App, Deployment
                 account: Some(ACCOUNT.into()),
                 region: Some(REGION.into()),
             },
+            lookup_role: None,
             template_file: PathBuf::from(format!("{name}.template.json")),
             parent: None,
             outputs: Vec::new(),

@@ -81,7 +81,15 @@ impl Tasks {
         let aws = self.aws();
         let root = self.model.root_stack(subject.stack);
         let account = self.model.stacks[root].env.account.clone();
-        async move { Ok(aws.await?.for_account(account.as_deref()).await) }
+        let lookup = self.model.stacks[root].lookup_role.clone();
+        // Reading may go through the account's CDK lookup role; invoking never does
+        // (`Aws::invoke` acts with the user's own credentials then).
+        async move {
+            Ok(aws
+                .await?
+                .for_reading(account.as_deref(), lookup.as_ref())
+                .await)
+        }
     }
 
     /// Loads the AWS configuration and tells the app (region, endpoint for the header).

@@ -421,6 +421,10 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
         "POST": lambda b: (200, cdkx_iam.set_enforce(b)),
         "GET": lambda b: _ok(cdkx_iam.enforce_state()),
     },
+    "sts/trust": {
+        "POST": lambda b: (200, cdkx_iam.set_trust(b)),
+        "GET": lambda b: _ok(cdkx_iam.trust_state()),
+    },
     "health": {"GET": lambda b: _ok({"status": "ok"})},
     "reset": {"POST": lambda b: (reset_all(), _ok())[1]},
 }

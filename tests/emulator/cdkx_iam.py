@@ -15,6 +15,14 @@ moto AssumeRole session answer as AWS does when the caller's own identity
 policies do not allow the action: ``AccessDenied``. Other keys (the SDK's
 ``testing``, keys registered for the API Gateway front door) act as the account's
 root, as before. See README.md ("IAM").
+
+moto lets anyone assume any role, even one that does not exist. ``POST
+/moto-api/cdkx/sts/trust {"enforce": true}`` makes AssumeRole answer as AWS
+does for a role that does not exist or whose trust policy does not allow the
+caller (AWS principals only: ``*``, the caller's account id or
+``arn:aws:iam::ACCOUNT:root``, its user or role ARN, or its session ARN;
+conditions on ``sts:ExternalId`` only): ``AccessDenied``. See README.md
+("Trust policies").
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import cdkx_apigw
 
 _lock = threading.Lock()
 _enforce = False
+_trust = False
 
 
 class ControlError(ValueError):
@@ -47,10 +56,25 @@ def enforce_state() -> dict:
     return {"enforce": _enforce}
 
 
+def set_trust(body: Any) -> dict:
+    """Handle POST /moto-api/cdkx/sts/trust."""
+    global _trust
+    if not isinstance(body, dict) or not isinstance(body.get("enforce"), bool):
+        raise ControlError('body must be {"enforce": true|false}')
+    with _lock:
+        _trust = body["enforce"]
+    return {"enforce": _trust}
+
+
+def trust_state() -> dict:
+    return {"enforce": _trust}
+
+
 def reset() -> None:
-    global _enforce
+    global _enforce, _trust
     with _lock:
         _enforce = False
+        _trust = False
 
 
 # ------------------------------------------------------------------ evaluation
@@ -256,6 +280,112 @@ def _denied(response) -> Any:
                   403)
 
 
+def _caller_of(access_key: str) -> tuple[str, list[str]]:
+    """(account, the principal ARNs that name the caller in a trust policy)."""
+    caller = cdkx_apigw._find_caller(access_key)
+    if caller is None:
+        # Keys moto did not issue are the default account's root.
+        return "123456789012", ["arn:aws:iam::123456789012:root"]
+    names = [caller.arn]
+    if caller.kind == "assumed-role" and caller.role_name:
+        partition = caller.arn.split(":")[1]
+        names.append(f"arn:{partition}:iam::{caller.account}:role/{caller.role_name}")
+    return caller.account, names
+
+
+def _trust_principal_matches(statement: dict, account: str, names: list[str]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if not isinstance(principal, dict):
+        return False
+    for p in cdkx_apigw._as_list(principal.get("AWS")):
+        p = str(p)
+        if p in ("*", account) or p in names:
+            return True
+        if p.endswith(f":iam::{account}:root"):
+            return True
+    return False
+
+
+def _trust_condition_holds(statement: dict, external_id: str | None) -> bool | None:
+    """Whether the statement's condition holds; None for a condition this emulator cannot judge."""
+    condition = statement.get("Condition")
+    if not condition:
+        return True
+    if not isinstance(condition, dict):
+        return None
+    for operator, keys in condition.items():
+        if not isinstance(keys, dict):
+            return None
+        for key, values in keys.items():
+            if key.lower() != "sts:externalid":
+                return None
+            values = [str(v) for v in cdkx_apigw._as_list(values)]
+            if operator == "StringEquals":
+                if external_id is None or external_id not in values:
+                    return False
+            elif operator == "Null":
+                absent = external_id is None
+                if not any((v.lower() == "true") == absent for v in values):
+                    return False
+            else:
+                return None
+    return True
+
+
+def _trust_refused(response) -> Any:
+    """The AccessDenied answer for an AssumeRole the role's trust policy does not allow, or None."""
+    if not _trust:
+        return None
+    from moto.iam.models import iam_backends
+
+    try:
+        access_key = response.get_access_key()
+    except Exception:  # noqa: BLE001 - unsigned: moto decides
+        return None
+    role_arn = response._get_param("RoleArn") or ""
+    external_id = response._get_param("ExternalId")
+    account, names = _caller_of(access_key)
+    parts = role_arn.split(":")
+    denied = _sts_error("AccessDenied",
+                        f"User: {names[0]} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+    if len(parts) < 6 or not parts[5].startswith("role/"):
+        return denied
+    role_name = parts[5].rsplit("/", 1)[-1]
+    try:
+        backend = iam_backends[parts[4]][parts[1] or "aws"]
+        role = next((r for r in backend.roles.values() if r.name == role_name), None)
+    except Exception:  # noqa: BLE001 - an account moto never saw has no roles
+        role = None
+    if role is None:
+        return denied
+    allowed = False
+    for statement in _statements(_parse_policy_doc(role.assume_role_policy_document)):
+        actions = cdkx_apigw._as_list(statement.get("Action"))
+        if not any(cdkx_apigw._wildcard(str(a), "sts:AssumeRole", True) for a in actions):
+            continue
+        if not _trust_principal_matches(statement, account, names):
+            continue
+        holds = _trust_condition_holds(statement, external_id)
+        if statement.get("Effect") == "Deny" and holds:
+            return denied
+        if statement.get("Effect") == "Allow" and holds:
+            allowed = True
+    return None if allowed else denied
+
+
+def _parse_policy_doc(doc: Any) -> Any:
+    return cdkx_apigw._parse_policy(doc)
+
+
+def _sts_error(code: str, message: str):
+    body = ("<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+            f"<Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+            "<RequestId>cdkx-sts</RequestId></ErrorResponse>")
+    return 403, {"Content-Type": "text/xml"}, body
+
+
 def install() -> None:
     from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
@@ -286,3 +416,16 @@ def install() -> None:
         return original(self)
 
     IamResponse.call_action = call_action
+
+    from moto.sts.responses import TokenResponse
+
+    original_sts = TokenResponse.call_action
+
+    def sts_call_action(self):
+        if self._get_action() == "AssumeRole":
+            refused = _trust_refused(self)
+            if refused is not None:
+                return refused
+        return original_sts(self)
+
+    TokenResponse.call_action = sts_call_action
