@@ -171,6 +171,23 @@ fn another_accounts_stacks_are_read_through_their_lookup_roles() {
     );
     let counts = s.emu.request_counts();
     assert_eq!(counts["lambda:Invoke"], 1, "{counts}");
+
+    // An exec command runs with the user's own credentials too, and says so.
+    std::fs::write(
+        s.app.path().join("construct-commands.json"),
+        r#"{"AWS::Lambda::Function": {"whoami": {"exec": "echo \"$AWS_ACCESS_KEY_ID\" | cut -c1-4"}}}"#,
+    )
+    .unwrap();
+    let out = s.cdkx(&["InlineFn", "whoami"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "ASIA\n", "the user's own session keys");
+    assert!(
+        stderr(&out).contains(&format!(
+            "cdkx: note: the command runs with your own credentials: account {B} is read through its CDK lookup role"
+        )),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

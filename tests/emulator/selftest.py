@@ -1049,6 +1049,59 @@ def main() -> int:
 
     check("request counting per service:action", counting)
 
+    def trust_policies():
+        sts = emu.client("sts")
+        other = "444444444444"
+        c = sts.assume_role(RoleArn=f"arn:aws:iam::{other}:role/admin", RoleSessionName="setup")["Credentials"]
+        admin = {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"],
+                 "aws_session_token": c["SessionToken"]}
+        iam = emu.client("iam", **admin)
+
+        def role(name, *statements):
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+                {"Version": "2012-10-17", "Statement": list(statements)}))
+
+        allow = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}
+        role("cdkx-trusts-default", allow)
+        role("cdkx-trusts-other", dict(allow, Principal={"AWS": "arn:aws:iam::555555555555:root"}))
+        role("cdkx-no-external-id", allow, {"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"},
+                                            "Condition": {"Null": {"sts:ExternalId": "false"}}})
+        role("cdkx-service", dict(allow, Principal={"Service": "lambda.amazonaws.com"}))
+        arn = lambda name: f"arn:aws:iam::{other}:role/{name}"  # noqa: E731
+
+        def refused(name, **kw):
+            try:
+                sts.assume_role(RoleArn=arn(name), RoleSessionName="tt", **kw)
+            except ClientError as err:
+                expect(err.response["Error"]["Code"] == "AccessDenied", err.response)
+                expect(f"sts:AssumeRole on resource: {arn(name)}" in err.response["Error"]["Message"], err.response)
+                return
+            raise AssertionError(f"{name} {kw} was assumed")
+
+        # Off (the default): anything goes, even a role that does not exist.
+        sts.assume_role(RoleArn=arn("cdkx-trusts-other"), RoleSessionName="tt")
+        sts.assume_role(RoleArn=arn("nosuch"), RoleSessionName="tt")
+        mine = sts.assume_role(RoleArn="arn:aws:iam::123456789012:role/dev", RoleSessionName="me")["Credentials"]
+        expect(emu.control("POST", "sts/trust", {"enforce": True}) == (200, {"enforce": True}), "enable")
+        try:
+            got = sts.assume_role(RoleArn=arn("cdkx-trusts-default"), RoleSessionName="tt")
+            expect(got["AssumedRoleUser"]["Arn"].startswith(f"arn:aws:sts::{other}:"), got)
+            refused("cdkx-trusts-other")
+            refused("nosuch")
+            refused("cdkx-service")
+            sts.assume_role(RoleArn=arn("cdkx-no-external-id"), RoleSessionName="tt")
+            refused("cdkx-no-external-id", ExternalId="xid")
+            # A session of the trusted account is trusted too (its account's root is named).
+            emu.client("sts", aws_access_key_id=mine["AccessKeyId"], aws_secret_access_key=mine["SecretAccessKey"],
+                       aws_session_token=mine["SessionToken"]).assume_role(RoleArn=arn("cdkx-trusts-default"),
+                                                                           RoleSessionName="tt")
+            expect(emu.control("POST", "sts/trust", {"enforce": "yes"})[0] == 400, "a bad body is refused")
+        finally:
+            emu.control("POST", "sts/trust", {"enforce": False})
+        expect(emu.control("GET", "sts/trust") == (200, {"enforce": False}), "disable")
+
+    check("trust policies enforced on AssumeRole on demand", trust_policies)
+
     if iam_api:
         apigw_checks(emu, cfn, state)
     else:
