@@ -91,11 +91,16 @@ pub struct Aws {
     source: String,
     /// Configurations already made for other accounts, shared by clones.
     per_account: Arc<Mutex<HashMap<String, Aws>>>,
-    /// Who the user's own credentials are (GetCallerIdentity), asked once, shared by clones.
-    me: Arc<tokio::sync::OnceCell<Option<CallerIdentity>>>,
+    /// Who these credentials are (GetCallerIdentity), shared by clones: an answer is kept for
+    /// the process, a failure for [`IDENTITY_RETRY`], so that callers waiting on the same
+    /// question do not each wait again.
+    me: Arc<Mutex<Option<KnownIdentity>>>,
     /// Set when this configuration is an account's CDK lookup role: for reading only.
     lookup: Option<Arc<LookupUse>>,
 }
+
+/// GetCallerIdentity's last answer and when it came.
+type KnownIdentity = (std::time::Instant, Result<CallerIdentity, AwsError>);
 
 /// A lookup-role configuration's limits: the account it reads, and the user's own credentials,
 /// which do everything that changes or calls things.
@@ -132,6 +137,8 @@ pub struct StackResourceRow {
 /// How long one call may take by default, retries included; a hanging endpoint must not hang
 /// cdkx.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a failed GetCallerIdentity answers for the same credentials before it is asked again.
+const IDENTITY_RETRY: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Aws {
@@ -298,27 +305,21 @@ impl Aws {
         if let Some(done) = cache.get(&key) {
             return done.clone();
         }
-        let made = match self.me().await {
-            Some(me) if me.account != account => match lookup_session(&me, account, lookup) {
-                Some(session) => self.assume_lookup(account, &me, session).await,
-                None => self.clone(),
-            },
-            // The same account, or the caller is unknown: these credentials, whose errors say why.
-            _ => self.clone(),
-        };
-        cache.insert(key, made.clone());
-        made
-    }
-
-    /// Who these credentials are, asked once per process (None when STS cannot tell).
-    async fn me(&self) -> Option<CallerIdentity> {
         let region = self
             .default_region()
             .unwrap_or_else(|| "us-east-1".to_string());
-        self.me
-            .get_or_init(|| async { self.caller_identity(&region).await.ok() })
-            .await
-            .clone()
+        let made = match self.caller_identity(&region).await {
+            Ok(me) if me.account != account => match lookup_session(&me, account, lookup) {
+                Some(session) => self.assume_lookup(account, &me, session).await,
+                None => self.clone(),
+            },
+            Ok(_) => self.clone(),
+            // Who the caller is is not known (yet): these credentials, whose errors say why;
+            // the choice is made again next time.
+            Err(_) => return self.clone(),
+        };
+        cache.insert(key, made.clone());
+        made
     }
 
     async fn assume_lookup(&self, account: &str, me: &CallerIdentity, s: LookupSession) -> Aws {
@@ -450,7 +451,21 @@ impl Aws {
             })
     }
 
+    /// Who these credentials are: asked once per process (a failure is asked again after
+    /// [`IDENTITY_RETRY`]).
     pub async fn caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
+        let mut slot = self.me.lock().await;
+        if let Some((at, known)) = &*slot
+            && (known.is_ok() || at.elapsed() < IDENTITY_RETRY)
+        {
+            return known.clone();
+        }
+        let answer = self.ask_caller_identity(region).await;
+        *slot = Some((std::time::Instant::now(), answer.clone()));
+        answer
+    }
+
+    async fn ask_caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
         let conf = aws_sdk_sts::config::Builder::from(&self.config)
             .region(Region::new(region.to_string()))
             .interceptor(AnswerCap)
