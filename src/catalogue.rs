@@ -54,10 +54,12 @@ pub enum NativeAction {
     AuditConsole,
     Probe,
     Invocations,
+    Logs,
+    Metrics,
 }
 
 impl NativeAction {
-    pub const ALL: [NativeAction; 7] = [
+    pub const ALL: [NativeAction; 9] = [
         NativeAction::Describe,
         NativeAction::Invoke,
         NativeAction::Console,
@@ -65,6 +67,8 @@ impl NativeAction {
         NativeAction::AuditConsole,
         NativeAction::Probe,
         NativeAction::Invocations,
+        NativeAction::Logs,
+        NativeAction::Metrics,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +80,8 @@ impl NativeAction {
             NativeAction::AuditConsole => "audit-console",
             NativeAction::Probe => "probe",
             NativeAction::Invocations => "invocations",
+            NativeAction::Logs => "logs",
+            NativeAction::Metrics => "metrics",
         }
     }
 

@@ -209,6 +209,11 @@ fn function_errors_show_the_error_and_log_and_exit_3() {
         "function_error": "Unhandled",
         "log_result": "START RequestId: abc\n\u{1b}[31mERROR\u{1b}[0m TypeError: boom\nEND RequestId: abc\n"
     }));
+    // The log group cannot be read this time: the 4 KB tail is shown, with a note saying why.
+    s.emu.post(
+        "/moto-api/cdkx/faults",
+        &json!({"target": "logs:FilterLogEvents", "kind": "http500"}),
+    );
     let out = s.cdkx(&["requestorFn", "invoke", "--log"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let text = stdout(&out);
@@ -225,6 +230,7 @@ fn function_errors_show_the_error_and_log_and_exit_3() {
         "escape sequences must be neutralized: {text:?}"
     );
     assert!(text.contains("\\x1b[31mERROR"), "{text}");
+    assert!(text.contains("note: cannot read /aws/lambda/"), "{text}");
 
     s.queue(json!({"payload": {"errorType": "E", "errorMessage": "m"}, "function_error": "Handled", "log_result": "line\n"}));
     let out = s.cdkx(&["requestorFn", "invoke", "--log", "-o", "json"]);
@@ -233,6 +239,15 @@ fn function_errors_show_the_error_and_log_and_exit_3() {
     assert_eq!(v["functionError"], "Handled");
     assert_eq!(v["errorType"], "E");
     assert_eq!(v["logTail"], "line\n");
+    // This time the log group answers: the run's START, END and REPORT lines, by request id.
+    assert_eq!(v["logNote"], Value::Null);
+    let kinds: Vec<&str> = v["logLines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["start", "end", "report"], "{v}");
 }
 
 #[test]

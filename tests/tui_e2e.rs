@@ -243,8 +243,8 @@ fn exec_commands_get_the_terminal_and_the_tui_comes_back_where_it_was() {
     t.key(ENTER);
     t.key(ENTER);
     t.wait_text(&["greet"]);
-    // `logs` (built in) is 1, the project's `greet` is 2.
-    t.key("2");
+    // The built-in commands of a function are native; the project's `greet` is 1.
+    t.key("1");
     t.wait_for("the command's output", Duration::from_secs(30), |s| {
         s.contains("hello from exec: IamApigatewayLambdaStack-requestorFn15B8813B-")
             && s.contains("press any key to return to cdkx")
@@ -257,7 +257,7 @@ fn exec_commands_get_the_terminal_and_the_tui_comes_back_where_it_was() {
     t.wait_text(&["greet", "`greet` finished"]);
     assert!(t.alternate_screen(), "back in the TUI, on the same menu");
     // ctrl-c stops a command that runs on, not cdkx.
-    t.key("3");
+    t.key("2");
     t.wait_text(&["waiting"]);
     t.key("\x03");
     t.wait_text(&["`wait` exited with status 130", "press any key"]);

@@ -5,6 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::logs::{self as fn_logs, LineKind, LogLine, LogsRequest};
 use super::{ActionError, Subject};
 use crate::aws::Aws;
 use crate::verdict::RequestorView;
@@ -52,6 +53,12 @@ pub struct InvokeResult {
     pub error_type: Option<String>,
     pub error_message: Option<String>,
     pub log_tail: Option<String>,
+    /// The invocation's request id.
+    pub request_id: Option<String>,
+    /// With `--log`: the run's own lines from its log group, found by request id.
+    pub log_lines: Option<Vec<LogLine>>,
+    /// With `--log`: why only the tail is shown (the log group could not be read).
+    pub log_note: Option<String>,
     pub payload_bytes: usize,
     pub payload: Payload,
     /// Present when the payload follows the requestor pattern.
@@ -85,6 +92,7 @@ pub async fn invoke(
     }
     let function = subject.require_physical_id()?.to_string();
     let region = subject.require_region()?.to_string();
+    let started_ms = now_ms();
     let out = aws.invoke(&region, &function, req.payload, req.log).await?;
     let payload = Payload::from_bytes(&out.payload);
     let (error_type, error_message) = match (&out.function_error, &payload) {
@@ -102,6 +110,17 @@ pub async fn invoke(
         (None, Payload::Json(v)) => RequestorView::from_payload(v),
         _ => None,
     };
+    let (log_lines, log_note) = match (&out.request_id, req.log) {
+        (Some(id), true) => match run_lines(aws, subject, id, started_ms).await {
+            Ok(lines) => (Some(lines), None),
+            Err(note) => (None, Some(note)),
+        },
+        (None, true) => (
+            None,
+            Some("Lambda gave no request id, so only the log tail is shown".to_string()),
+        ),
+        _ => (None, None),
+    };
     Ok(InvokeResult {
         function,
         region,
@@ -111,10 +130,59 @@ pub async fn invoke(
         error_type,
         error_message,
         log_tail: out.log_tail,
+        request_id: out.request_id,
+        log_lines,
+        log_note,
         payload_bytes: out.payload.len(),
         payload,
         requestor,
     })
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// How long `--log` waits for the run's REPORT line to reach CloudWatch Logs.
+const LOG_WAIT_ATTEMPTS: u32 = 5;
+
+/// The run's lines from its log group, by request id; CloudWatch may take a few seconds to
+/// show them, so this asks again until the REPORT line is there. `Err`: why it could not.
+async fn run_lines(
+    aws: &Aws,
+    subject: &Subject,
+    request_id: &str,
+    started_ms: i64,
+) -> Result<Vec<LogLine>, String> {
+    let target = fn_logs::log_target(aws, subject)
+        .await
+        .map_err(|e| format!("cannot find the log group ({e})"))?;
+    let req = LogsRequest {
+        // Clocks differ; a minute before the call is safe and still narrow.
+        since_ms: started_ms - 60_000,
+        request_id: Some(request_id.to_string()),
+        ..Default::default()
+    };
+    let mut lines = Vec::new();
+    for attempt in 0..LOG_WAIT_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+        lines.clear();
+        fn_logs::history(aws, &target, &req, |l| {
+            lines.push(l.clone());
+            Ok(())
+        })
+        .await
+        .map_err(|e| format!("cannot read {} ({e})", target.group))?;
+        if lines.iter().any(|l| l.kind == LineKind::Report) {
+            break;
+        }
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]

@@ -8,6 +8,8 @@ pub mod console;
 pub mod describe;
 pub mod invocations;
 pub mod invoke;
+pub mod logs;
+pub mod metrics;
 pub mod probe;
 
 use serde::Serialize;

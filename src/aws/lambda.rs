@@ -4,6 +4,7 @@ use aws_sdk_lambda as lambda;
 use aws_smithy_types::Blob;
 use aws_types::region::Region;
 use lambda::error::ProvideErrorMetadata;
+use lambda::operation::RequestId;
 use lambda::types::{InvocationType, LogType};
 
 use super::{Aws, AwsError};
@@ -26,6 +27,8 @@ pub struct FunctionConfig {
     pub state: Option<String>,
     /// Variables sorted by name.
     pub environment: Vec<(String, String)>,
+    /// `LoggingConfig.LogGroup`: where the function logs when not `/aws/lambda/NAME`.
+    pub log_group: Option<String>,
 }
 
 /// What Invoke answered.
@@ -36,6 +39,8 @@ pub struct InvokeOutput {
     pub function_error: Option<String>,
     /// The decoded `X-Amz-Log-Result` (last 4 KB of the log), when asked for.
     pub log_tail: Option<String>,
+    /// The invocation's request id (`x-amzn-RequestId`), which its log lines carry.
+    pub request_id: Option<String>,
     pub payload: Vec<u8>,
 }
 
@@ -93,6 +98,11 @@ impl Aws {
                 .map(str::to_string),
             state: c.state().map(|s| s.as_str().to_string()),
             environment,
+            log_group: c
+                .logging_config()
+                .and_then(|l| l.log_group())
+                .filter(|g| !g.is_empty())
+                .map(str::to_string),
         })
     }
 
@@ -152,6 +162,7 @@ impl Aws {
             executed_version: out.executed_version().map(str::to_string),
             function_error: out.function_error().map(str::to_string),
             log_tail,
+            request_id: out.request_id().map(str::to_string),
             payload: out
                 .payload()
                 .map(|b| b.as_ref().to_vec())

@@ -6,6 +6,7 @@ mod apigateway;
 mod athena;
 mod cloudformation;
 mod cloudtrail;
+mod cloudwatch;
 mod execute_api;
 mod iam;
 mod lambda;
@@ -18,9 +19,10 @@ pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
 pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};
+pub use cloudwatch::{MetricQuery, MetricSeriesData};
 pub use iam::{IamPrincipal, IdentityPolicy, Simulation, decode_document};
 pub use lambda::{FunctionConfig, InvokeOutput};
-pub use logs::{LogEvent, LogPage};
+pub use logs::{LogEvent, LogPage, LogQuery};
 pub use s3::S3Object;
 
 use std::collections::{BTreeMap, HashMap};
@@ -499,6 +501,8 @@ impl Aws {
         };
         match service {
             "iam" => format!("https://iam.{domain}"),
+            // IAM says cloudwatch:GetMetricData; the endpoint is monitoring.
+            "cloudwatch" => format!("https://monitoring.{region}.{domain}"),
             s => format!("https://{s}.{region}.{domain}"),
         }
     }

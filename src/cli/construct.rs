@@ -267,6 +267,8 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             NativeAction::Audit => super::audit::run(&ctx, &args.args).await,
             NativeAction::Probe => super::probe::run_native(&ctx, &args.args).await,
             NativeAction::Invocations => super::invocations::run(&ctx, &args.args).await,
+            NativeAction::Logs => super::logs::run(&ctx, &args.args).await,
+            NativeAction::Metrics => super::metrics::run(&ctx, &args.args).await,
         };
     }
     match cmd.kind {

@@ -33,7 +33,7 @@ struct InvokeArgs {
     /// Read the event from a file (`-` for stdin)
     #[arg(long, value_name = "FILE")]
     payload_file: Option<PathBuf>,
-    /// Also show the last 4 KB of the function's log
+    /// Also show the run's log lines (by request id from its log group; else the last 4 KB)
     #[arg(long)]
     log: bool,
     /// Show the whole payload on a terminal too
@@ -149,6 +149,23 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
             &payload_text(&r.payload, r.payload_bytes),
             limit,
         )),
+    }
+    if let Some(lines) = &r.log_lines {
+        out.push_str(&format!(
+            "\n--- log ({}) ---\n",
+            sanitize::line(r.request_id.as_deref().unwrap_or("?"))
+        ));
+        for l in lines {
+            out.push_str(&super::logs::render(l));
+            out.push('\n');
+        }
+        if lines.is_empty() {
+            out.push_str("(no lines for this request id in the log group yet)\n");
+        }
+        return out;
+    }
+    if let Some(note) = &r.log_note {
+        out.push_str(&format!("\nnote: {}\n", sanitize::line(note)));
     }
     if let Some(log) = &r.log_tail {
         out.push_str("\n--- log tail ---\n");

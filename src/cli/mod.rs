@@ -8,6 +8,8 @@ pub(crate) mod describe;
 mod invocations;
 mod invoke;
 mod list;
+mod logs;
+mod metrics;
 mod probe;
 mod sides;
 pub mod table;

@@ -212,7 +212,9 @@ mod tests {
                 (Some('e'), "audit-console"),
                 (Some('w'), "invocations"),
                 (Some('y'), "copy id"),
-                (Some('1'), "logs"),
+                // Native, without a view in the TUI yet.
+                (None, "logs"),
+                (None, "metrics"),
             ]
         );
         let api = catalogue.commands_for(

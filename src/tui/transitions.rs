@@ -282,11 +282,13 @@ fn readonly_refuses_invoke_and_exec_but_not_reading() {
     press(&mut app, KeyCode::Char('i'));
     assert_eq!(app.mode(), Mode::List);
     assert!(app.status.as_ref().unwrap().text.starts_with("READONLY"));
+    // The API's `stages` is an exec command.
+    select(&mut app, "iam-backed-api");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('1'));
     assert!(
         app.take_effects().is_empty(),
-        "the `logs` exec command is refused"
+        "the `stages` exec command is refused"
     );
     assert!(app.status.as_ref().unwrap().text.contains("READONLY"));
     press(&mut app, KeyCode::Char('d'));
@@ -309,16 +311,21 @@ fn actions_a_resource_does_not_have_say_so() {
 
 #[test]
 fn menu_runs_verbs_and_numbered_user_commands() {
+    // A user command (exec) gets a number: the API's `stages`.
+    let mut api = app();
+    select(&mut api, "iam-backed-api");
+    press(&mut api, KeyCode::Enter);
+    assert_eq!(api.mode(), Mode::Menu);
+    press(&mut api, KeyCode::Char('1'));
+    let effects = api.take_effects();
+    assert!(
+        matches!(effects.as_slice(), [Effect::Exec { name, .. }] if name == "stages"),
+        "{effects:?}"
+    );
     let mut app = app();
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.mode(), Mode::Menu);
-    press(&mut app, KeyCode::Char('1'));
-    let effects = app.take_effects();
-    assert!(
-        matches!(effects.as_slice(), [Effect::Exec { name, .. }] if name == "logs"),
-        "{effects:?}"
-    );
     press(&mut app, KeyCode::Char('y'));
     let effects = app.take_effects();
     assert!(
@@ -766,7 +773,8 @@ fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
     app.deployment = std::sync::Arc::new(d);
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Enter);
-    press(&mut app, KeyCode::Char('2'));
+    // The first numbered command: the built-in ones of a function are all native.
+    press(&mut app, KeyCode::Char('1'));
     let want = "https://example.com/f/x%2F%40evil.com%3A1%3Fa%23%1B%5B2J%E2%80%AE?q=x%2F%40evil.com%3A1%3Fa%23%1B%5B2J%E2%80%AE";
     match app.take_effects().as_slice() {
         [Effect::OpenBrowser { name, url }, Effect::Copy(copied)] => {

@@ -26,9 +26,11 @@ from urllib.parse import parse_qs
 import cdkx_apigw
 import cdkx_cfn
 import cdkx_cloudtrail
+import cdkx_cloudwatch
 import cdkx_iam
 import cdkx_lake
 import cdkx_lambda
+import cdkx_logs
 
 CONTROL_PREFIX = "/moto-api/cdkx/"
 FAULT_KINDS = ("throttle", "http500", "hang", "invalid_json", "expired_token")
@@ -166,6 +168,9 @@ def identify(environ: dict) -> RequestInfo:
     action = _form_action(environ)
     if action:
         return RequestInfo(service or "unknown", action, region, None, "query")
+    if cdkx_cloudwatch.matches(environ):
+        return RequestInfo(service or "monitoring", cdkx_cloudwatch.operation(environ), region, None,
+                           "rpc-v2-cbor")
     service = service or "unknown"
     action = _rest_action(service, environ) if service != "unknown" else None
     protocol = "rest-xml" if service in ("s3", "s3control", "route53", "cloudfront") else "rest-json"
@@ -366,6 +371,8 @@ def reset_all() -> None:
     cdkx_lake.reset()
     cdkx_apigw.reset()
     cdkx_iam.reset()
+    cdkx_logs.reset()
+    cdkx_cloudwatch.reset()
     clear_faults()
     clear_requests()
 
@@ -425,9 +432,26 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
         "POST": lambda b: (200, cdkx_iam.set_trust(b)),
         "GET": lambda b: _ok(cdkx_iam.trust_state()),
     },
+    "paging": {
+        "POST": lambda b: (200, set_paging(b)),
+    },
     "health": {"GET": lambda b: _ok({"status": "ok"})},
     "reset": {"POST": lambda b: (reset_all(), _ok())[1]},
 }
+
+
+def set_paging(body: Any) -> dict:
+    """Page sizes: {"logs": events per FilterLogEvents page, "metrics": points per GetMetricData page}."""
+    if not isinstance(body, dict) or not body or set(body) - {"logs", "metrics"}:
+        raise ControlError('give {"logs": N} and/or {"metrics": N}')
+    for key, value in body.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ControlError(f'"{key}" must be a positive integer')
+    if "logs" in body:
+        cdkx_logs.set_page_size(body["logs"])
+    if "metrics" in body:
+        cdkx_cloudwatch.set_page_size(body["metrics"])
+    return {"status": "ok", **body}
 
 
 def _control(environ: dict) -> tuple[int, Any]:
@@ -490,4 +514,6 @@ class CdkxMiddleware:
                 headers.append(("Content-Length", str(len(body))))
                 start_response(_status_line(status), headers)
                 return [body]
+        if cdkx_cloudwatch.matches(environ):
+            return cdkx_cloudwatch.handle(environ, start_response)
         return self.app(environ, start_response)

@@ -17,6 +17,8 @@ from collections import deque
 from typing import Any
 from urllib.parse import unquote
 
+import cdkx_logs
+
 # AWS's limits for synchronous invocations: the request payload may be 6 MB
 # (6291456 bytes); a response over 6291556 bytes is replaced by an error. moto
 # checks `sys.getsizeof(payload) > 6000000`, which refuses answers AWS accepts.
@@ -75,7 +77,11 @@ def _validate_result(result: Any) -> dict:
         raise ControlError('"function_error" must be "Handled" or "Unhandled"')
     if "log_result" in result and not isinstance(result["log_result"], str):
         raise ControlError('"log_result" must be a string')
-    unknown = set(result) - {"payload", "payload_text", "payload_base64", "function_error", "log_result"}
+    lines = result.get("log_lines")
+    if lines is not None and not (isinstance(lines, list) and all(isinstance(x, str) for x in lines)):
+        raise ControlError('"log_lines" must be a list of strings')
+    unknown = set(result) - {"payload", "payload_text", "payload_base64", "function_error", "log_result",
+                             "log_lines"}
     if unknown:
         raise ControlError(f"unknown result fields: {sorted(unknown)}")
     return result
@@ -207,6 +213,12 @@ def _patched_function_invoke(self: Any, body: Any, request_headers: Any, respons
         return b""
 
     result = _take_result([arn, self.function_name], self.function_name)
+    # What Lambda writes to the function's log group, with the request id the answer carries.
+    response_headers["x-amzn-requestid"] = cdkx_logs.write_invocation(
+        self.account_id, self.region, self.function_name,
+        int(getattr(self, "memory_size", None) or 128),
+        result.get("log_lines") or [], record["time"],
+    )
     if result.get("function_error"):
         response_headers["x-amz-function-error"] = result["function_error"]
     if result.get("log_result") is not None:
@@ -287,5 +299,16 @@ def install() -> None:
     from moto.utilities.aws_headers import amz_crc32
 
     LambdaFunction.invoke = _patched_function_invoke
+    # moto gives every answer a random request id; Invoke keeps the one its log lines carry.
+    import moto.core.responses as core_responses
+
+    original_request_id = core_responses.gen_amzn_requestid_long
+
+    def keep_request_id(headerdict=None):
+        if isinstance(headerdict, dict) and headerdict.get("x-amzn-requestid"):
+            return headerdict["x-amzn-requestid"]
+        return original_request_id(headerdict)
+
+    core_responses.gen_amzn_requestid_long = keep_request_id
     # Keep moto's CRC32 header decorator, which the SDKs may validate.
     LambdaResponse.invoke = amz_crc32(_patched_response_invoke)

@@ -1102,6 +1102,58 @@ def main() -> int:
 
     check("trust policies enforced on AssumeRole on demand", trust_policies)
 
+    def logs_and_metrics():
+        import cdkx_cloudwatch
+
+        # The CBOR codec round-trips what Smithy sends (indefinite maps, tag-1 timestamps).
+        sample = {"Id": "q", "Values": [1.5, -2, 3], "Ok": True, "None": None}
+        expect(cdkx_cloudwatch.cbor_decode(cdkx_cloudwatch.cbor_encode(sample)) == sample, "cbor round trip")
+        indefinite = bytes([0xBF, 0x61, 0x61, 0xC1, 0x1A, 0, 0, 0, 60, 0xFF])
+        decoded = cdkx_cloudwatch.cbor_decode(indefinite)
+        expect(cdkx_cloudwatch._epoch(decoded["a"], "a") == 60.0, decoded)
+        # Each invoke writes START, the function's lines, END and REPORT with its request id.
+        fn = state["function"]
+        emu.control("POST", "lambda/results", {"function": fn, "results": [
+            {"payload": {}, "log_lines": ["one", "two"]}]})
+        r = lam.invoke(FunctionName=fn, Payload=b"{}")
+        rid = r["ResponseMetadata"]["HTTPHeaders"].get("x-amzn-requestid")
+        logs = emu.client("logs")
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}", filterPattern=f'"{rid}"')["events"]
+        expect(len(events) == 5 and events[0]["message"].startswith(f"START RequestId: {rid}"), events)
+        expect(events[-1]["message"].startswith(f"REPORT RequestId: {rid}\tDuration: "), events[-1])
+        expect(events[1]["message"].endswith(f"\t{rid}\tINFO\tone\n"), events[1])
+        expect(events[3]["message"] == f"END RequestId: {rid}\n", events[3])
+        # Paging of FilterLogEvents by the page-size knob.
+        emu.control("POST", "paging", {"logs": 2})
+        page = logs.filter_log_events(logGroupName=f"/aws/lambda/{fn}")
+        expect(len(page["events"]) == 2 and page.get("nextToken"), page)
+        # Metrics put with boto3 (JSON 1.0) come back with percentiles, paged.
+        cw = emu.client("cloudwatch")
+        now = int(time.time()) // 60 * 60
+        dims = [{"Name": "FunctionName", "Value": fn}]
+        cw.put_metric_data(Namespace="AWS/Lambda", MetricData=[
+            {"MetricName": "Duration", "Dimensions": dims, "Timestamp": now - 120, "Values": [1, 2, 3, 4, 100]},
+            {"MetricName": "Duration", "Dimensions": dims, "Timestamp": now - 60, "Value": 7}])
+        emu.control("POST", "paging", {"metrics": 1})
+        query = lambda i, stat: {"Id": i, "MetricStat": {"Metric": {"Namespace": "AWS/Lambda",
+                                 "MetricName": "Duration", "Dimensions": dims}, "Period": 60, "Stat": stat}}
+        got, token, pages = {}, None, 0
+        while True:
+            kw = {"NextToken": token} if token else {}
+            out = cw.get_metric_data(MetricDataQueries=[query("p50", "p50"), query("p99", "p99")],
+                                     StartTime=now - 600, EndTime=now, ScanBy="TimestampAscending", **kw)
+            pages += 1
+            for res in out["MetricDataResults"]:
+                got.setdefault(res["Id"], []).extend(res["Values"])
+            token = out.get("NextToken")
+            if not token:
+                break
+        expect(got == {"p50": [3.0, 7.0], "p99": [100.0, 7.0]} and pages == 4, (got, pages))
+        emu.control("POST", "reset", {})
+
+    check("CloudWatch Logs lines of each invoke, paging; metrics with percentiles (JSON and CBOR codec)",
+          logs_and_metrics)
+
     if iam_api:
         apigw_checks(emu, cfn, state)
     else:

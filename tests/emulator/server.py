@@ -39,6 +39,7 @@ def build_app():
     import cdkx_iam
     import cdkx_lake
     import cdkx_lambda
+    import cdkx_logs
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     cdkx_lambda.install()
@@ -46,6 +47,7 @@ def build_app():
     cdkx_lake.install()
     cdkx_athena.install()
     cdkx_iam.install()
+    cdkx_logs.install()
     # The API Gateway front door (cdkx_apigw) needs no patch: the middleware hands
     # it execute-api requests before moto dispatches.
     # The CloudFormation fixes (cdkx_cfn) import moto's whole model map (~0.7 s);

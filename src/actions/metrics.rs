@@ -1,0 +1,212 @@
+//! How a function or a REST API has been doing: its CloudWatch metrics over a window, fetched in
+//! one GetMetricData request (all series, all pages) and returned as numbers per series.
+
+use serde::Serialize;
+
+use super::{ActionError, Subject};
+use crate::aws::{Aws, MetricQuery};
+
+/// At most this many periods per series, so a long window at a short period is refused rather
+/// than fetched (CloudWatch allows 100,800 points per request).
+pub const MAX_POINTS: i64 = 1440;
+
+#[derive(Debug, Clone)]
+pub struct MetricsRequest {
+    /// Seconds since the epoch.
+    pub since_s: i64,
+    pub until_s: i64,
+    pub period_s: i32,
+    /// A REST API's stage (`--stage`); without it, the API's metrics over all stages.
+    pub stage: Option<String>,
+}
+
+/// One series: a metric and a statistic, oldest point first.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Series {
+    pub id: String,
+    pub metric: String,
+    pub stat: String,
+    /// ISO 8601 UTC, the start of each period that has data.
+    pub timestamps: Vec<String>,
+    #[serde(skip)]
+    pub epochs: Vec<i64>,
+    pub values: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricsReport {
+    /// What the metrics are of: `lambda:NAME` or `apigateway:API_NAME[/STAGE]`.
+    pub target: String,
+    pub region: String,
+    pub since: String,
+    pub until: String,
+    /// Seconds.
+    pub period: i32,
+    #[serde(skip)]
+    pub since_s: i64,
+    pub series: Vec<Series>,
+}
+
+/// `--period`: `60`, `60s`, `1m`, `5m`, `1h`; CloudWatch takes multiples of 60 s (or 1, 5, 10,
+/// 30 s for high-resolution metrics).
+pub fn parse_period(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let n: i32 = digits
+        .parse()
+        .map_err(|_| format!("expected a period like 60s, 1m, 5m or 1h; got {s:?}"))?;
+    let secs = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        "d" => n.checked_mul(86400),
+        _ => None,
+    }
+    .ok_or_else(|| format!("expected a period like 60s, 1m, 5m or 1h; got {s:?}"))?;
+    if secs <= 0 || (secs % 60 != 0 && ![1, 5, 10, 30].contains(&secs)) {
+        return Err(format!(
+            "a period must be 1, 5, 10, 30 s or a multiple of 60 s; got {s:?}"
+        ));
+    }
+    Ok(secs)
+}
+
+/// The series for a subject: a Lambda function's or a REST API's.
+pub fn queries_for(
+    subject: &Subject,
+    api_name: Option<&str>,
+    stage: Option<&str>,
+) -> Result<(String, Vec<MetricQuery>), ActionError> {
+    let q = |id: &str, ns: &str, metric: &str, dims: &[(String, String)], stat: &str| MetricQuery {
+        id: id.to_string(),
+        namespace: ns.to_string(),
+        metric: metric.to_string(),
+        dimensions: dims.to_vec(),
+        stat: stat.to_string(),
+    };
+    match subject.cfn_type.as_str() {
+        "AWS::Lambda::Function" => {
+            let name = subject.require_physical_id()?.to_string();
+            let d = [("FunctionName".to_string(), name.clone())];
+            let ns = "AWS/Lambda";
+            Ok((
+                format!("lambda:{name}"),
+                vec![
+                    q("invocations", ns, "Invocations", &d, "Sum"),
+                    q("errors", ns, "Errors", &d, "Sum"),
+                    q("throttles", ns, "Throttles", &d, "Sum"),
+                    q("duration_p50", ns, "Duration", &d, "p50"),
+                    q("duration_p99", ns, "Duration", &d, "p99"),
+                    q("concurrency", ns, "ConcurrentExecutions", &d, "Maximum"),
+                ],
+            ))
+        }
+        "AWS::ApiGateway::RestApi" => {
+            let name = api_name
+                .map(str::to_string)
+                .unwrap_or_else(|| subject.physical_id.clone().unwrap_or_default());
+            let mut d = vec![("ApiName".to_string(), name.clone())];
+            let mut target = format!("apigateway:{name}");
+            if let Some(s) = stage {
+                d.push(("Stage".to_string(), s.to_string()));
+                target.push('/');
+                target.push_str(s);
+            }
+            let ns = "AWS/ApiGateway";
+            Ok((
+                target,
+                vec![
+                    q("count", ns, "Count", &d, "Sum"),
+                    q("errors_4xx", ns, "4XXError", &d, "Sum"),
+                    q("errors_5xx", ns, "5XXError", &d, "Sum"),
+                    q("latency_p50", ns, "Latency", &d, "p50"),
+                    q("latency_p99", ns, "Latency", &d, "p99"),
+                ],
+            ))
+        }
+        other => Err(ActionError::WrongType {
+            action: "metrics",
+            construct: subject.construct_path.clone(),
+            cfn_type: other.to_string(),
+            expected: "a Lambda function or a REST API",
+        }),
+    }
+}
+
+pub async fn metrics(
+    aws: &Aws,
+    subject: &Subject,
+    req: &MetricsRequest,
+) -> Result<MetricsReport, ActionError> {
+    if req.until_s <= req.since_s {
+        return Err(ActionError::Input("--since must be before now".to_string()));
+    }
+    let period = i64::from(req.period_s);
+    // Periods start on multiples of the period, as CloudWatch aligns them.
+    let since_s = req.since_s - req.since_s.rem_euclid(period);
+    let points = (req.until_s - since_s + period - 1) / period;
+    if points > MAX_POINTS {
+        return Err(ActionError::Input(format!(
+            "{points} periods of {}s is too many (at most {MAX_POINTS}); choose a larger --period or a later --since",
+            req.period_s
+        )));
+    }
+    let region = subject.require_region()?.to_string();
+    subject.require_physical_id()?;
+    let api_name = if subject.cfn_type == "AWS::ApiGateway::RestApi" {
+        let id = subject.require_physical_id()?;
+        aws.get_rest_api(&region, id).await?.name
+    } else {
+        None
+    };
+    let (target, queries) = queries_for(subject, api_name.as_deref(), req.stage.as_deref())?;
+    let data = aws
+        .get_metric_data(&region, &queries, since_s, req.until_s, req.period_s)
+        .await?;
+    let series = queries
+        .iter()
+        .zip(data)
+        .map(|(q, d)| Series {
+            id: q.id.clone(),
+            metric: q.metric.clone(),
+            stat: q.stat.clone(),
+            timestamps: d.timestamps.iter().map(|t| iso_s(*t)).collect(),
+            epochs: d.timestamps,
+            values: d.values,
+        })
+        .collect();
+    Ok(MetricsReport {
+        target,
+        region,
+        since: iso_s(since_s),
+        until: iso_s(req.until_s),
+        period: req.period_s,
+        since_s,
+        series,
+    })
+}
+
+fn iso_s(s: i64) -> String {
+    super::logs::iso_ms(s.saturating_mul(1000))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn periods() {
+        assert_eq!(parse_period("1m"), Ok(60));
+        assert_eq!(parse_period("60"), Ok(60));
+        assert_eq!(parse_period("5m"), Ok(300));
+        assert_eq!(parse_period("1h"), Ok(3600));
+        assert_eq!(parse_period("10s"), Ok(10));
+        assert!(parse_period("90s").is_err());
+        assert!(parse_period("0m").is_err());
+        assert!(parse_period("m").is_err());
+        assert!(parse_period("1y").is_err());
+    }
+}

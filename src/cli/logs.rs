@@ -1,0 +1,203 @@
+//! `cdkx FUNCTION logs`: the function's log lines (history of a window, or following), one line
+//! per event: time, request id (else stream), message; START/END/REPORT summarized; JSON Lines
+//! with `-o json`.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, anyhow};
+use clap::Parser;
+
+use super::OutputFormat;
+use super::construct::Ctx;
+use crate::actions::audit::parse_when;
+use crate::actions::logs::{self, LineKind, LogLine, LogsRequest, POLL_INTERVAL};
+use crate::sanitize;
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "The function's log lines from CloudWatch Logs (history, or --follow)",
+    after_help = "The log group is the function's LoggingConfig.LogGroup, else /aws/lambda/NAME. \
+Lines of all streams are interleaved, oldest first. --follow polls FilterLogEvents every second \
+(CloudWatch Logs Live Tail is not used yet) and runs until interrupted.\n\nExit status: 0, or 1 when \
+the log group does not exist or cannot be read."
+)]
+struct LogsArgs {
+    /// Start of the window: a duration back (30m, 1h, 2d) or a time (2025-01-01T00:00Z)
+    #[arg(long, default_value = "1h", value_name = "WHEN")]
+    since: String,
+    /// End of the window (same forms as --since); not with --follow
+    #[arg(long, value_name = "WHEN", conflicts_with = "follow")]
+    until: Option<String>,
+    /// A CloudWatch Logs filter pattern (e.g. ERROR, "exact phrase", { $.level = "ERROR" })
+    #[arg(long, value_name = "PATTERN")]
+    filter: Option<String>,
+    /// Only the lines of this invocation
+    #[arg(long, value_name = "ID", conflicts_with = "filter")]
+    request_id: Option<String>,
+    /// Keep printing new lines as they arrive
+    #[arg(long, short = 'f')]
+    follow: bool,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
+    let args: LogsArgs = ctx.parse(args);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
+    let until = match &args.until {
+        Some(u) => Some(parse_when(u, now).map_err(|e| anyhow!("--until: {e}"))?),
+        None => None,
+    };
+    if until.is_some_and(|u| u < since) {
+        anyhow::bail!("--since is after --until");
+    }
+    let req = LogsRequest {
+        since_ms: (since * 1000.0) as i64,
+        until_ms: until.map(|u| (u * 1000.0) as i64),
+        filter: args.filter.clone(),
+        request_id: args.request_id.clone(),
+    };
+    let target = logs::log_target(ctx.aws, ctx.subject).await?;
+    if let Some(note) = &target.note {
+        eprintln!("{}", sanitize::line(note));
+    }
+    let json = ctx.g.output == OutputFormat::Json;
+    let stdout = std::io::stdout();
+    let mut print = |line: &LogLine| -> std::io::Result<()> {
+        let mut out = stdout.lock();
+        if json {
+            serde_json::to_writer(&mut out, line)?;
+            out.write_all(b"\n")?;
+        } else {
+            writeln!(out, "{}", render(line))?;
+        }
+        // Following: each line as it comes, not when a buffer fills.
+        out.flush()
+    };
+    if args.follow {
+        eprintln!(
+            "following {} in {} by polling FilterLogEvents every {}s (Live Tail is not used); Ctrl-C to stop",
+            sanitize::line(&target.group),
+            target.region,
+            POLL_INTERVAL.as_secs()
+        );
+        // Ends when interrupted (or, `| head`, by SIGPIPE) unless a call fails.
+        logs::follow(ctx.aws, &target, &req, &mut print).await?;
+        Ok(0)
+    } else {
+        let n = logs::history(ctx.aws, &target, &req, &mut print).await?;
+        eprintln!(
+            "{n} line{} from {} since {}",
+            if n == 1 { "" } else { "s" },
+            sanitize::line(&target.group),
+            logs::iso_ms(req.since_ms)
+        );
+        Ok(0)
+    }
+}
+
+/// `TIME  WHO  MESSAGE`, WHO being the request id's first 8 characters, else the stream.
+pub fn render(l: &LogLine) -> String {
+    let who = match (&l.request_id, &l.stream) {
+        (Some(id), _) => id.chars().take(8).collect::<String>(),
+        (None, Some(s)) => s.clone(),
+        (None, None) => "-".to_string(),
+    };
+    let what = match (l.kind, &l.report) {
+        (LineKind::Start, _) => "START".to_string(),
+        (LineKind::End, _) => "END".to_string(),
+        (LineKind::Report, Some(r)) => {
+            let mut parts = vec!["REPORT".to_string()];
+            let ms = |v: f64| {
+                if v.fract() == 0.0 {
+                    format!("{v:.0} ms")
+                } else {
+                    format!("{v:.2} ms")
+                }
+            };
+            if let Some(v) = r.duration_ms {
+                parts.push(format!("duration {}", ms(v)));
+            }
+            if let Some(v) = r.billed_ms {
+                parts.push(format!("billed {}", ms(v)));
+            }
+            match (r.max_memory_mb, r.memory_mb) {
+                (Some(used), Some(size)) => parts.push(format!("memory {used:.0}/{size:.0} MB")),
+                (None, Some(size)) => parts.push(format!("memory {size:.0} MB")),
+                (Some(used), None) => parts.push(format!("memory {used:.0} MB used")),
+                (None, None) => {}
+            }
+            if let Some(v) = r.init_ms {
+                parts.push(format!("init {}", ms(v)));
+            }
+            parts.join("  ")
+        }
+        _ => message_text(l),
+    };
+    format!(
+        "{}  {}  {}",
+        l.time,
+        sanitize::line(&who),
+        sanitize::line(&what)
+    )
+}
+
+/// The message without what the line already shows: a runtime's `TIME\tREQUEST_ID\t` prefix
+/// goes, other tabs become two spaces.
+fn message_text(l: &LogLine) -> String {
+    let mut fields: Vec<&str> = l.message.split('\t').collect();
+    if fields.len() >= 3 && l.request_id.as_deref() == Some(fields[1]) {
+        fields.drain(..2);
+    }
+    fields.join("  ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::LogEvent;
+
+    fn line(msg: &str) -> LogLine {
+        logs::parse_line(LogEvent {
+            timestamp: 1_700_000_000_123,
+            message: msg.to_string(),
+            event_id: None,
+            stream: Some("2026/01/01/[$LATEST]abc".into()),
+        })
+    }
+
+    #[test]
+    fn report_is_summarized() {
+        let l = line(
+            "REPORT RequestId: 8f5c2d4e-1111-2222-3333-444455556666\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\t\n",
+        );
+        assert_eq!(
+            render(&l),
+            "2023-11-14T22:13:20.123Z  8f5c2d4e  REPORT  duration 12.34 ms  billed 13 ms  memory 45/128 MB"
+        );
+    }
+
+    #[test]
+    fn runtime_prefix_is_not_repeated() {
+        let l =
+            line("2026-01-01T00:00:00.000Z\t8f5c2d4e-1111-2222-3333-444455556666\tINFO\thello\n");
+        assert_eq!(
+            render(&l),
+            "2023-11-14T22:13:20.123Z  8f5c2d4e  INFO  hello"
+        );
+    }
+
+    #[test]
+    fn stream_when_no_request_id_and_escapes() {
+        let l = line("evil \u{1b}[31mred\u{1b}[0m\n");
+        let r = render(&l);
+        assert!(!r.contains('\u{1b}'), "{r}");
+        assert!(
+            r.ends_with("2026/01/01/[$LATEST]abc  evil \\x1b[31mred\\x1b[0m"),
+            "{r}"
+        );
+    }
+}

@@ -1,0 +1,242 @@
+//! `cdkx FUNCTION metrics` (and a REST API's): each series as a sparkline that fits the
+//! terminal, with its min, max and sum; the numbers themselves with `-o json`.
+
+use std::io::IsTerminal;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Result, anyhow};
+use clap::Parser;
+
+use super::OutputFormat;
+use super::construct::Ctx;
+use crate::actions::audit::parse_when;
+use crate::actions::metrics::{self, MetricsReport, MetricsRequest, Series};
+use crate::sanitize;
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// Drawn for periods without data.
+const NO_DATA: char = ' ';
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "CloudWatch metrics over a window, as sparklines (numbers with -o json)",
+    after_help = "A function: Invocations, Errors, Throttles (sums), Duration p50/p99, \
+ConcurrentExecutions (maximum). A REST API: Count, 4XXError, 5XXError (sums), Latency p50/p99, \
+of one stage with --stage. All series come from one GetMetricData request. When a sparkline has \
+fewer columns than periods, each column shows the largest value of the periods it covers."
+)]
+struct MetricsArgs {
+    /// Start of the window: a duration back (30m, 3h, 2d) or a time (2025-01-01T00:00Z)
+    #[arg(long, default_value = "3h", value_name = "WHEN")]
+    since: String,
+    /// One point per period: 1m, 5m, 1h, ... (a multiple of 60 s)
+    #[arg(long, default_value = "1m", value_name = "PERIOD", value_parser = metrics::parse_period)]
+    period: i32,
+    /// A REST API's stage (default: all stages together)
+    #[arg(long, value_name = "STAGE")]
+    stage: Option<String>,
+}
+
+pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
+    let args: MetricsArgs = ctx.parse(args);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or_default();
+    let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
+    let period = args.period;
+    let report = metrics::metrics(
+        ctx.aws,
+        ctx.subject,
+        &MetricsRequest {
+            since_s: since as i64,
+            until_s: now as i64,
+            period_s: period,
+            stage: args.stage.clone(),
+        },
+    )
+    .await?;
+    if ctx.g.output == OutputFormat::Json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", render(&report, columns()));
+    }
+    Ok(0)
+}
+
+/// `COLUMNS`, else the terminal's width, else 100.
+fn columns() -> usize {
+    if let Some(c) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+    {
+        return c;
+    }
+    if std::io::stdout().is_terminal()
+        && let Ok((w, _)) = crossterm::terminal::size()
+    {
+        return usize::from(w);
+    }
+    100
+}
+
+/// The text rendering: a header line, then one line per series.
+pub fn render(r: &MetricsReport, columns: usize) -> String {
+    let mut out = format!(
+        "{}  {}  {} .. {}  period {}s\n",
+        sanitize::line(&r.target),
+        r.region,
+        r.since,
+        r.until,
+        r.period
+    );
+    let labels: Vec<String> = r
+        .series
+        .iter()
+        .map(|s| format!("{} {}", s.metric, s.stat))
+        .collect();
+    let label_width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let stats: Vec<String> = r.series.iter().map(summary).collect();
+    let stats_width = stats.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+    let slots = slot_count(r);
+    let width = columns
+        .saturating_sub(label_width + stats_width + 4)
+        .clamp(8, slots.max(8));
+    for ((s, label), stat) in r.series.iter().zip(&labels).zip(&stats) {
+        out.push_str(&format!(
+            "{}  {}  {}\n",
+            sanitize::line(&format!("{label:<label_width$}")),
+            sparkline(s, r, slots, width),
+            stat
+        ));
+    }
+    // Trailing spaces of empty sparklines or short stats serve no one.
+    out.lines()
+        .map(|l| l.trim_end().to_string() + "\n")
+        .collect()
+}
+
+fn slot_count(r: &MetricsReport) -> usize {
+    let until = r
+        .series
+        .iter()
+        .flat_map(|s| s.epochs.last().copied())
+        .max()
+        .unwrap_or(r.since_s);
+    let end = parse_until(r).max(until + 1);
+    let period = i64::from(r.period.max(1));
+    usize::try_from((end - r.since_s + period - 1) / period)
+        .unwrap_or(1)
+        .max(1)
+}
+
+fn parse_until(r: &MetricsReport) -> i64 {
+    aws_smithy_types::DateTime::from_str(&r.until, aws_smithy_types::date_time::Format::DateTime)
+        .map(|d| d.secs())
+        .unwrap_or(r.since_s)
+}
+
+/// `min 1  max 9  sum 12`, or `no data`.
+fn summary(s: &Series) -> String {
+    if s.values.is_empty() {
+        return "no data".to_string();
+    }
+    let min = s.values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = s.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = s.values.iter().sum();
+    format!("min {}  max {}  sum {}", num(min), num(max), num(sum))
+}
+
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        let s = format!("{v:.2}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// The series on the window's grid of periods, squeezed to `width` columns (each column the
+/// largest value of its periods), scaled from 0 (or the minimum, when negative) to the maximum.
+pub fn sparkline(s: &Series, r: &MetricsReport, slots: usize, width: usize) -> String {
+    let period = i64::from(r.period.max(1));
+    let mut grid: Vec<Option<f64>> = vec![None; slots];
+    for (t, v) in s.epochs.iter().zip(&s.values) {
+        let Ok(i) = usize::try_from((t - r.since_s).div_euclid(period)) else {
+            continue;
+        };
+        if let Some(cell) = grid.get_mut(i) {
+            *cell = Some(cell.map_or(*v, |c: f64| c.max(*v)));
+        }
+    }
+    let width = width.min(slots).max(1);
+    let columns: Vec<Option<f64>> = (0..width)
+        .map(|c| {
+            let from = c * slots / width;
+            let to = ((c + 1) * slots / width).max(from + 1);
+            grid[from..to.min(slots)]
+                .iter()
+                .flatten()
+                .copied()
+                .fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))))
+        })
+        .collect();
+    let max = s.values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let min = s.values.iter().copied().fold(0.0, f64::min);
+    columns
+        .iter()
+        .map(|c| match c {
+            None => NO_DATA,
+            Some(v) if max <= min => BARS[if *v > 0.0 { 7 } else { 0 }],
+            Some(v) => {
+                let level = ((v - min) / (max - min) * 7.0).round() as usize;
+                BARS[level.min(7)]
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(values: &[(i64, f64)]) -> MetricsReport {
+        MetricsReport {
+            target: "lambda:f".into(),
+            region: "us-east-1".into(),
+            since: "2023-11-14T22:20:00Z".into(),
+            until: "2023-11-14T22:28:00Z".into(),
+            period: 60,
+            since_s: 1_700_000_400,
+            series: vec![Series {
+                id: "invocations".into(),
+                metric: "Invocations".into(),
+                stat: "Sum".into(),
+                timestamps: vec![],
+                epochs: values.iter().map(|v| 1_700_000_400 + v.0 * 60).collect(),
+                values: values.iter().map(|v| v.1).collect(),
+            }],
+        }
+    }
+
+    #[test]
+    fn sparkline_on_the_grid() {
+        let r = report(&[(0, 0.0), (1, 7.0), (3, 14.0), (7, 3.5)]);
+        assert_eq!(slot_count(&r), 8);
+        assert_eq!(sparkline(&r.series[0], &r, 8, 8), "▁▅ █   ▃");
+        // Squeezed: each column is the largest of its two periods.
+        assert_eq!(sparkline(&r.series[0], &r, 8, 4), "▅█ ▃");
+        assert_eq!(summary(&r.series[0]), "min 0  max 14  sum 24.5");
+    }
+
+    #[test]
+    fn render_fits_the_width() {
+        let r = report(&[(0, 1.0), (7, 2.0)]);
+        let text = render(&r, 60);
+        // The header is as long as the names; the series lines fit.
+        for line in text.lines().skip(1) {
+            assert!(line.chars().count() <= 60, "{line:?}");
+        }
+        assert!(text.contains("Invocations Sum"), "{text}");
+    }
+}
