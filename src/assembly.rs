@@ -2,14 +2,16 @@
 //! CDK Stages and nested stacks), their templates, logical-id metadata and the construct tree.
 //! Pure: no network, no terminal. Every error names the file, and the field where it is known.
 
-use std::collections::HashMap;
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// Why an assembly could not be read. Messages name the file (and field) and say what to do.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +55,7 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path) -> Result<Location, AssemblyE
         Some(p) => cwd.join(p),
         None => {
             // Without a hint, a CDK project directory (cdk.json) is the usual place to be.
-            if cwd.join("cdk.json").is_file() {
+            if cwd.join("cdk.json").exists() {
                 cwd.to_path_buf()
             } else {
                 cwd.join("cdk.out")
@@ -82,10 +84,12 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path) -> Result<Location, AssemblyE
         });
     }
     let cdk_json = given.join("cdk.json");
-    if cdk_json.is_file() {
+    // `exists`, not `is_file`: a FIFO or device named cdk.json or manifest.json is refused by
+    // the reader with "not a regular file", rather than reported as missing.
+    if cdk_json.exists() {
         let output = read_cdk_json_output(&cdk_json)?;
         let dir = given.join(output);
-        if !dir.join("manifest.json").is_file() {
+        if !dir.join("manifest.json").exists() {
             return Err(AssemblyError::NotFound {
                 path: dir,
                 reason: format!(
@@ -99,7 +103,7 @@ pub fn locate(explicit: Option<&Path>, cwd: &Path) -> Result<Location, AssemblyE
             app_dir: given,
         });
     }
-    if !given.join("manifest.json").is_file() {
+    if !given.join("manifest.json").exists() {
         return Err(AssemblyError::NotFound {
             path: given,
             reason: "it holds no manifest.json".into(),
@@ -121,18 +125,112 @@ fn read_cdk_json_output(cdk_json: &Path) -> Result<String, AssemblyError> {
     Ok(parsed.output.unwrap_or_else(|| "cdk.out".to_string()))
 }
 
-/// Reads and deserializes a JSON file; a type error names the field path (e.g. `artifacts.X.type`).
-pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, AssemblyError> {
-    let bytes = fs::read(path).map_err(|source| AssemblyError::Io {
+/// The largest file cdkx reads from an assembly: 256 MiB. A template CloudFormation accepts is at
+/// most 1 MB; the largest file of a 60,000-resource app (its tree.json) is 34 MB. A bigger file is
+/// refused with an error naming it rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The most stacks (top-level and nested) an assembly may describe: CloudFormation's default
+/// quota is 2,000 stacks per region. Nested stacks that name one template many times over could
+/// otherwise multiply without end.
+pub const MAX_STACKS: usize = 10_000;
+
+/// Reads a whole file the assembly names, refusing anything but a regular file (a FIFO, socket or
+/// device would block or never end) and anything larger than [`MAX_FILE_BYTES`]. The file is
+/// opened without blocking and checked again once open, so a name swapped for a FIFO between the
+/// check and the open is refused too.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, AssemblyError> {
+    use std::io::Read;
+    let io = |source| AssemblyError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let meta = fs::metadata(path).map_err(io)?;
+    check_regular(path, &meta)?;
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    check_regular(path, &meta)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_big(path));
+    }
+    Ok(bytes)
+}
+
+fn check_regular(path: &Path, meta: &fs::Metadata) -> Result<(), AssemblyError> {
+    if !meta.is_file() {
+        let kind = file_kind(&meta.file_type());
+        return Err(AssemblyError::invalid(
+            path,
+            format!("not a regular file ({kind}); cdkx reads only regular files from an assembly"),
+        ));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_big(path));
+    }
+    Ok(())
+}
+
+fn too_big(path: &Path) -> AssemblyError {
+    AssemblyError::invalid(
+        path,
+        format!(
+            "the file is larger than {} MiB, the most cdkx reads from an assembly",
+            MAX_FILE_BYTES >> 20
+        ),
+    )
+}
+
+fn file_kind(t: &fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a FIFO";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_block_device() || t.is_char_device() {
+            return "a device";
+        }
+    }
+    if t.is_dir() {
+        "a directory"
+    } else {
+        "not a file"
+    }
+}
+
+/// Reads and deserializes a JSON file; a type error names the field path (e.g. `artifacts.X.type`).
+pub(crate) fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, AssemblyError> {
+    let bytes = read_file(path)?;
     parse_json(path, &bytes)
 }
 
-pub(crate) fn parse_json<T: DeserializeOwned>(
+pub(crate) fn parse_json<'a, T: Deserialize<'a>>(
     path: &Path,
-    bytes: &[u8],
+    bytes: &'a [u8],
+) -> Result<T, AssemblyError> {
+    parse_at(path, bytes, "")
+}
+
+/// Parses `bytes` (the whole file, or the part of it at field path `at`). The fast path is plain
+/// serde_json; only when it fails is the input parsed again to name the field that is wrong.
+fn parse_at<'a, T: Deserialize<'a>>(
+    path: &Path,
+    bytes: &'a [u8],
+    at: &str,
 ) -> Result<T, AssemblyError> {
     // Every file of an assembly is a JSON object; serde would also accept an array for a struct.
     match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
@@ -144,26 +242,42 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
             ));
         }
         Some(_) if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() => {}
-        Some(_) => {
+        Some(_) if at.is_empty() => {
             return Err(AssemblyError::invalid(
                 path,
                 "unexpected content: expected a JSON object",
             ));
         }
+        Some(_) => {
+            return Err(AssemblyError::invalid(
+                path,
+                format!("field `{at}`: expected a JSON object"),
+            ));
+        }
+    }
+    if let Ok(v) = serde_json::from_slice(bytes) {
+        return Ok(v);
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let field = e.path().to_string();
-        let inner = e.into_inner();
-        let message = if inner.is_syntax() || inner.is_eof() {
-            format!("invalid JSON: {inner}")
-        } else if field.is_empty() || field == "." {
-            format!("unexpected content: {inner}")
-        } else {
-            format!("field `{field}`: {inner}")
-        };
-        AssemblyError::invalid(path, message)
-    })
+    let e = match serde_path_to_error::deserialize::<_, T>(de) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let inner_path = e.path().to_string();
+    let field = match (at.is_empty(), inner_path.as_str()) {
+        (true, p) => p.to_string(),
+        (false, "" | ".") => at.to_string(),
+        (false, p) => format!("{at}.{p}"),
+    };
+    let inner = e.into_inner();
+    let message = if inner.is_syntax() || inner.is_eof() {
+        format!("invalid JSON: {inner}")
+    } else if field.is_empty() || field == "." {
+        format!("unexpected content: {inner}")
+    } else {
+        format!("field `{field}`: {inner}")
+    };
+    Err(AssemblyError::invalid(path, message))
 }
 
 /// An account/region pair from `aws://ACCOUNT/REGION`; `None` stands for `unknown-account` or
@@ -190,13 +304,12 @@ impl Environment {
 }
 
 /// One CloudFormation template resource.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TemplateResource {
-    #[serde(rename = "Type")]
     pub cfn_type: String,
-    #[serde(rename = "Properties", default)]
+    /// `Properties`; `None` when the template has none, and when the assembly was read without
+    /// properties ([`ReadOptions::properties`] false), except for nested stack resources.
     pub properties: Option<Value>,
-    #[serde(rename = "Metadata", default)]
     pub metadata: Option<ResourceMetadata>,
 }
 
@@ -208,12 +321,62 @@ pub struct ResourceMetadata {
     pub asset_path: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Template {
-    #[serde(rename = "Resources", default)]
     pub resources: IndexMap<String, TemplateResource>,
+    /// The names of the template's `Outputs`.
+    pub outputs: Vec<String>,
+}
+
+/// A template as parsed: property values are kept as the raw JSON text they were (a slice of the
+/// file), and turned into values only for the resources that need them.
+#[derive(Deserialize)]
+struct RawTemplate<'a> {
+    #[serde(rename = "Resources", default, borrow)]
+    resources: IndexMap<String, RawResource<'a>>,
     #[serde(rename = "Outputs", default)]
-    pub outputs: IndexMap<String, Value>,
+    outputs: IndexMap<String, IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RawResource<'a> {
+    #[serde(rename = "Type")]
+    cfn_type: String,
+    #[serde(rename = "Properties", default, borrow)]
+    properties: Option<&'a RawValue>,
+    #[serde(rename = "Metadata", default)]
+    metadata: Option<ResourceMetadata>,
+}
+
+const NESTED_STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+
+fn parse_template(path: &Path, bytes: &[u8], properties: bool) -> Result<Template, AssemblyError> {
+    let raw: RawTemplate = parse_json(path, bytes)?;
+    let mut resources = IndexMap::with_capacity(raw.resources.len());
+    for (logical_id, r) in raw.resources {
+        let keep = properties || r.cfn_type == NESTED_STACK_TYPE;
+        let props = match r.properties {
+            Some(p) if keep => Some(serde_json::from_str(p.get()).map_err(|e| {
+                AssemblyError::invalid(
+                    path,
+                    format!("field `Resources.{logical_id}.Properties`: {e}"),
+                )
+            })?),
+            _ => None,
+        };
+        resources.insert(
+            logical_id,
+            TemplateResource {
+                cfn_type: r.cfn_type,
+                properties: props,
+                metadata: r.metadata,
+            },
+        );
+    }
+    Ok(Template {
+        resources,
+        outputs: raw.outputs.into_keys().collect(),
+    })
 }
 
 /// A stack as the assembly describes it: a top-level stack artifact, or a nested stack found
@@ -223,7 +386,8 @@ pub struct StackArtifact {
     /// Artifact id in the manifest; for a nested stack, the parent's id + `/` + logical id.
     pub artifact_id: String,
     /// CloudFormation stack name (`properties.stackName` or the artifact id); for a nested stack,
-    /// the name is only known once deployed, so this is its construct id.
+    /// the name is only known once deployed, so this is its construct id (the logical id of its
+    /// resource when the template does not name the construct).
     pub stack_name: String,
     /// Construct path of the stack (e.g. `Prod/ConsumerStack`).
     pub path: String,
@@ -269,9 +433,24 @@ pub struct TreeEntry {
 pub struct Assembly {
     pub dir: PathBuf,
     pub stacks: Vec<StackArtifact>,
-    /// `(construct path, logical id)` from `aws:cdk:logicalId` metadata of all stack artifacts.
+    /// `(construct path, logical id)` from `aws:cdk:logicalId` metadata of the stack artifacts
+    /// whose templates do not name every resource's construct path (the others' metadata files
+    /// add nothing and are not read).
     pub logical_ids: Vec<(String, String)>,
     pub tree: Vec<TreeEntry>,
+}
+
+/// What to read.
+#[derive(Debug, Clone, Copy)]
+pub struct ReadOptions {
+    /// Resources' `Properties` (describe and the access analysis use them; `list` does not).
+    pub properties: bool,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions { properties: true }
+    }
 }
 
 #[derive(Deserialize)]
@@ -321,6 +500,43 @@ struct MetadataEntry {
     data: Option<Value>,
 }
 
+/// A metadata file's entries, their `data` left unparsed unless it is a logical id.
+type RawMetadata<'a> = IndexMap<String, Vec<RawMetadataEntry<'a>>>;
+
+#[derive(Deserialize)]
+struct RawMetadataEntry<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct AssetManifest {
+    #[serde(default)]
+    files: IndexMap<String, AssetFile>,
+}
+
+#[derive(Deserialize)]
+struct AssetFile {
+    #[serde(default)]
+    source: Option<AssetSource>,
+    #[serde(default)]
+    destinations: IndexMap<String, AssetDestination>,
+}
+
+#[derive(Deserialize)]
+struct AssetSource {
+    #[serde(default)]
+    path: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AssetDestination {
+    #[serde(rename = "objectKey", default)]
+    object_key: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct TreeFile {
     tree: TreeNode,
@@ -348,6 +564,29 @@ struct TreeNode {
     tree_id: Option<String>,
 }
 
+/// A tree node whose children are left unparsed (slices of the file), so that each child can be
+/// parsed on its own core, or skipped.
+#[derive(Deserialize)]
+struct ShallowNode<'a> {
+    id: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default, borrow)]
+    children: Option<IndexMap<String, &'a RawValue>>,
+    #[serde(default)]
+    attributes: Option<TreeAttributes>,
+    #[serde(rename = "constructInfo", default)]
+    construct_info: Option<ConstructInfo>,
+    #[serde(rename = "fileName", default)]
+    file_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ShallowTreeFile<'a> {
+    #[serde(borrow)]
+    tree: ShallowNode<'a>,
+}
+
 /// The two attributes cdkx reads; the rest (notably the full `props`) is skipped unparsed.
 #[derive(Deserialize)]
 struct TreeAttributes {
@@ -362,43 +601,184 @@ struct ConstructInfo {
     fqn: Option<String>,
 }
 
-/// Reads the assembly at `dir` (the directory holding manifest.json).
+fn entry(
+    id: &str,
+    path: &str,
+    depth: usize,
+    attrs: Option<&TreeAttributes>,
+    info: Option<&ConstructInfo>,
+) -> TreeEntry {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    TreeEntry {
+        id: id.to_string(),
+        path: path.to_string(),
+        fqn: info.and_then(|c| c.fqn.clone()),
+        depth,
+        logical_id: text(attrs.and_then(|a| a.logical_id.as_ref())),
+        cfn_type: text(attrs.and_then(|a| a.cfn_type.as_ref())),
+    }
+}
+
+/// Reads the assembly at `dir` (the directory holding manifest.json), everything in it.
 pub fn read(dir: &Path) -> Result<Assembly, AssemblyError> {
-    let mut out = Assembly {
-        dir: dir.to_path_buf(),
-        ..Default::default()
-    };
-    let mut reader = Reader {
-        out: &mut out,
-        forests: HashMap::new(),
-        visited_trees: Vec::new(),
-        templates: HashMap::new(),
-        trees: HashMap::new(),
-    };
-    reader.read_manifest(dir, 0)?;
-    Ok(out)
+    read_with(dir, ReadOptions::default())
 }
 
-struct Reader<'a> {
-    out: &'a mut Assembly,
-    forests: HashMap<PathBuf, HashMap<String, TreeNode>>,
-    visited_trees: Vec<PathBuf>,
-    /// Files parsed ahead, on every core, until the manifest's order asks for them.
+/// Reads the assembly at `dir` as `options` say.
+pub fn read_with(dir: &Path, options: ReadOptions) -> Result<Assembly, AssemblyError> {
+    let mut reader = Reader::new(dir, options);
+    reader.plan_manifest(dir, 0)?;
+    let all: Vec<usize> = (0..reader.plans.len()).collect();
+    reader.read_stacks(&all, None)?;
+    Ok(reader.out)
+}
+
+/// Reads only what resolving the construct path `query` needs when the manifest allows it: the
+/// one top-level stack whose construct path `query` starts with (its nested stacks included) and
+/// that stack's part of the tree. `None` when no stack's path is a prefix of `query`, or when a
+/// stack's path is not known from the manifest alone: then the whole assembly is needed.
+pub fn read_for_path(
+    dir: &Path,
+    query: &str,
+    options: ReadOptions,
+) -> Result<Option<Assembly>, AssemblyError> {
+    let q = query.trim().trim_start_matches('/');
+    let mut reader = Reader::new(dir, options);
+    reader.plan_manifest(dir, 0)?;
+    let mut best: Option<(usize, usize)> = None; // (plan, path length)
+    let mut tie = false;
+    for (i, plan) in reader.plans.iter().enumerate() {
+        let Some(p) = plan.display_path.as_deref() else {
+            return Ok(None);
+        };
+        let under =
+            q == p || (q.len() > p.len() && q.starts_with(p) && q[p.len()..].starts_with('/'));
+        if !under {
+            continue;
+        }
+        match best {
+            Some((_, len)) if len > p.len() => {}
+            Some((_, len)) if len == p.len() => tie = true,
+            _ => {
+                best = Some((i, p.len()));
+                tie = false;
+            }
+        }
+    }
+    let Some((chosen, _)) = best else {
+        return Ok(None);
+    };
+    if tie {
+        return Ok(None);
+    }
+    let path = reader.plans[chosen]
+        .display_path
+        .clone()
+        .expect("checked above");
+    reader.read_stacks(&[chosen], Some(&path))?;
+    Ok(Some(reader.out))
+}
+
+/// A stack artifact of the manifest, before its files are read.
+struct StackPlan {
+    dir: PathBuf,
+    manifest_path: PathBuf,
+    artifact_id: String,
+    stack_name: String,
+    /// The construct path from `displayName`, when the manifest has one.
+    display_path: Option<String>,
+    environment: Environment,
+    lookup_role: Option<LookupRole>,
+    template_file: PathBuf,
+    /// Logical ids from the artifact's inline metadata.
+    inline_ids: Vec<(String, String)>,
+    metadata_file: Option<PathBuf>,
+    /// Legacy `aws:cdk:asset` metadata: (parameter name, asset path).
+    legacy_assets: Vec<(String, String)>,
+}
+
+/// A tree file: its bytes, and its root's children as byte ranges of them.
+struct TreeRoot {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    children: Vec<(String, std::ops::Range<usize>)>,
+    /// Entries found while reading the root (the root itself, the way down to a stack).
+    entries: Vec<TreeEntry>,
+    /// Depth of the children in `children`.
+    child_depth: usize,
+}
+
+/// One unit of work for the cores.
+enum Job<'a> {
+    Template(&'a Path),
+    Metadata(&'a Path),
+    TreeRoot(&'a Path),
+    TreeChild(&'a TreeRoot, usize),
+}
+
+enum Done {
+    Template(Result<Template, AssemblyError>),
+    Metadata(Result<Vec<(String, String)>, AssemblyError>),
+    TreeRoot(Result<TreeRoot, AssemblyError>),
+    TreeChild(Result<Vec<TreeEntry>, AssemblyError>),
+}
+
+/// Forest files of split trees, parsed once, shared by the cores.
+#[derive(Default)]
+struct Forests {
+    files: std::sync::Mutex<HashMap<PathBuf, HashMap<String, TreeNode>>>,
+}
+
+struct Reader {
+    out: Assembly,
+    options: ReadOptions,
+    plans: Vec<StackPlan>,
+    trees: Vec<PathBuf>,
+    /// Nested cloud assemblies already planned (canonical paths): each is read once, however
+    /// many artifacts name it.
+    visited_dirs: HashSet<PathBuf>,
+    /// Asset manifests declared in each directory.
+    asset_manifests: HashMap<PathBuf, Vec<PathBuf>>,
+    /// (needle, source path) per directory, read when a nested stack needs them.
+    asset_sources: HashMap<PathBuf, Vec<(String, String)>>,
     templates: HashMap<PathBuf, Result<Template, AssemblyError>>,
-    trees: HashMap<PathBuf, Result<TreeFile, AssemblyError>>,
-}
-
-/// A file to parse ahead.
-enum Job {
-    Template(PathBuf),
-    Tree(PathBuf),
+    metadata: HashMap<PathBuf, Result<Vec<(String, String)>, AssemblyError>>,
+    forests: Forests,
 }
 
 /// Stages nest assemblies; real apps stay shallow, a cycle or a hostile manifest must not recurse forever.
 const MAX_ASSEMBLY_DEPTH: usize = 16;
 
-impl Reader<'_> {
-    fn read_manifest(&mut self, dir: &Path, depth: usize) -> Result<(), AssemblyError> {
+/// A nested stack named by a parent template.
+struct NestedRef {
+    logical_id: String,
+    file: PathBuf,
+    /// The nested stack's construct path and name, when the template says.
+    cdk_path: Option<String>,
+}
+
+impl Reader {
+    fn new(dir: &Path, options: ReadOptions) -> Reader {
+        Reader {
+            out: Assembly {
+                dir: dir.to_path_buf(),
+                ..Default::default()
+            },
+            options,
+            plans: Vec::new(),
+            trees: Vec::new(),
+            visited_dirs: HashSet::new(),
+            asset_manifests: HashMap::new(),
+            asset_sources: HashMap::new(),
+            templates: HashMap::new(),
+            metadata: HashMap::new(),
+            forests: Forests::default(),
+        }
+    }
+
+    /// Reads manifest.json (and nested assemblies' manifests) into plans: no template, metadata
+    /// or tree file is opened yet.
+    fn plan_manifest(&mut self, dir: &Path, depth: usize) -> Result<(), AssemblyError> {
         let manifest_path = dir.join("manifest.json");
         if depth > MAX_ASSEMBLY_DEPTH {
             return Err(AssemblyError::invalid(
@@ -406,7 +786,7 @@ impl Reader<'_> {
                 "nested cloud assemblies go deeper than 16 levels (a cycle?)",
             ));
         }
-        if !manifest_path.is_file() {
+        if !manifest_path.exists() {
             return Err(if depth == 0 {
                 AssemblyError::NotFound {
                     path: dir.to_path_buf(),
@@ -416,14 +796,18 @@ impl Reader<'_> {
                 AssemblyError::invalid(&manifest_path, "nested cloud assembly has no manifest.json")
             });
         }
+        // Several artifacts may name one nested assembly (or a symlink may lead back): read once.
+        let key = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if !self.visited_dirs.insert(key) {
+            return Ok(());
+        }
         let manifest: Manifest = read_json(&manifest_path)?;
         let _ = manifest.version;
-        self.prefetch(dir, &manifest);
         for (id, artifact) in &manifest.artifacts {
             let field = |name: &str| format!("field `artifacts.{id}.{name}`");
+            let props = artifact.properties.as_ref();
             match artifact.kind.as_str() {
                 "aws:cloudformation:stack" => {
-                    let props = artifact.properties.as_ref();
                     let template_name =
                         props.and_then(|p| p.template_file.clone()).ok_or_else(|| {
                             AssemblyError::invalid(
@@ -444,40 +828,37 @@ impl Reader<'_> {
                         })?,
                     };
                     let template_file = safe_join(dir, &template_name, &manifest_path)?;
-                    let template = self.template(&template_file)?;
-                    let mut metadata_paths = Vec::new();
+                    let mut inline_ids = Vec::new();
+                    let mut legacy_assets = Vec::new();
                     if let Some(meta) = &artifact.metadata {
-                        collect_logical_ids(meta, &mut metadata_paths);
+                        collect_logical_ids(meta, &mut inline_ids);
+                        collect_legacy_assets(meta, &mut legacy_assets);
                     }
-                    if let Some(file) = &artifact.additional_metadata_file {
-                        let path = safe_join(dir, file, &manifest_path)?;
-                        let meta: MetadataMap = read_json(&path)?;
-                        collect_logical_ids(&meta, &mut metadata_paths);
-                    }
-                    let path = stack_path(artifact.display_name.as_deref(), id, &metadata_paths);
-                    let stack_name = props
-                        .and_then(|p| p.stack_name.clone())
-                        .unwrap_or_else(|| id.clone());
-                    self.out.logical_ids.extend(metadata_paths);
-                    let index = self.out.stacks.len();
-                    self.out.stacks.push(StackArtifact {
+                    let metadata_file = match &artifact.additional_metadata_file {
+                        Some(file) => Some(safe_join(dir, file, &manifest_path)?),
+                        None => None,
+                    };
+                    let display_path = artifact.display_name.as_deref().and_then(display_path);
+                    self.plans.push(StackPlan {
+                        dir: dir.to_path_buf(),
+                        manifest_path: manifest_path.clone(),
                         artifact_id: id.clone(),
-                        stack_name,
-                        path,
+                        stack_name: props
+                            .and_then(|p| p.stack_name.clone())
+                            .unwrap_or_else(|| id.clone()),
+                        display_path,
                         environment,
                         lookup_role: props
                             .and_then(|p| p.lookup_role.clone())
                             .and_then(|v| serde_json::from_value(v).ok()),
                         template_file,
-                        template,
-                        nested_in: None,
+                        inline_ids,
+                        metadata_file,
+                        legacy_assets,
                     });
-                    self.read_nested_stacks(index, dir, 0)?;
                 }
                 "cdk:cloud-assembly" => {
-                    let sub = artifact
-                        .properties
-                        .as_ref()
+                    let sub = props
                         .and_then(|p| p.directory_name.clone())
                         .ok_or_else(|| {
                             AssemblyError::invalid(
@@ -486,18 +867,24 @@ impl Reader<'_> {
                             )
                         })?;
                     let sub_dir = safe_join(dir, &sub, &manifest_path)?;
-                    self.read_manifest(&sub_dir, depth + 1)?;
+                    self.plan_manifest(&sub_dir, depth + 1)?;
                 }
                 "cdk:tree" => {
-                    let file = artifact
-                        .properties
-                        .as_ref()
+                    let file = props
                         .and_then(|p| p.file.clone())
                         .unwrap_or_else(|| "tree.json".to_string());
                     let path = safe_join(dir, &file, &manifest_path)?;
-                    if !self.visited_trees.contains(&path) {
-                        self.visited_trees.push(path.clone());
-                        self.read_tree(&path)?;
+                    if !self.trees.contains(&path) {
+                        self.trees.push(path);
+                    }
+                }
+                "cdk:asset-manifest" => {
+                    if let Some(file) = props.and_then(|p| p.file.as_deref()) {
+                        let path = safe_join(dir, file, &manifest_path)?;
+                        self.asset_manifests
+                            .entry(dir.to_path_buf())
+                            .or_default()
+                            .push(path);
                     }
                 }
                 _ => {}
@@ -506,214 +893,682 @@ impl Reader<'_> {
         Ok(())
     }
 
-    /// Nested stacks are `AWS::CloudFormation::Stack` resources whose `aws:asset:path` names a
-    /// `*.nested.template.json` in the same directory.
-    fn read_nested_stacks(
+    /// Reads the planned stacks `chosen` (their templates, nested stacks, the metadata they need)
+    /// and the tree (only the part down to `only_path` and under it, when given), on every core.
+    fn read_stacks(
+        &mut self,
+        chosen: &[usize],
+        only_path: Option<&str>,
+    ) -> Result<(), AssemblyError> {
+        let forests = std::mem::take(&mut self.forests);
+        let segments: Option<Vec<String>> =
+            only_path.map(|p| p.split('/').map(str::to_string).collect());
+        let ctx = JobContext {
+            options: self.options,
+            forests: &forests,
+            segments: segments.as_deref(),
+        };
+
+        // Wave 1: each tree file's root (the biggest file first), and the stacks' templates.
+        let mut top_files: Vec<(PathBuf, usize)> = Vec::new();
+        let mut uses: HashMap<PathBuf, usize> = HashMap::new();
+        for &i in chosen {
+            let f = &self.plans[i].template_file;
+            *uses.entry(f.clone()).or_default() += 1;
+            if !top_files.iter().any(|(g, _)| g == f) {
+                top_files.push((f.clone(), i));
+            }
+        }
+        let trees = self.trees.clone();
+        let mut jobs: Vec<Job> = trees.iter().map(|p| Job::TreeRoot(p)).collect();
+        jobs.extend(top_files.iter().map(|(p, _)| Job::Template(p)));
+        let mut roots = Vec::new();
+        for (job, done) in jobs.iter().zip(run_jobs(&jobs, &ctx)) {
+            match (job, done) {
+                (_, Done::TreeRoot(r)) => roots.push(r),
+                (Job::Template(p), Done::Template(t)) => {
+                    self.templates.insert(p.to_path_buf(), t);
+                }
+                _ => unreachable!("a job's result has the job's kind"),
+            }
+        }
+
+        // Waves 2..: nested stacks' templates, breadth first, each file once. Which stacks need
+        // their metadata file is learnt on the way: those with a resource the templates do not
+        // name the construct path of.
+        let mut needs_metadata: HashSet<usize> = chosen
+            .iter()
+            .copied()
+            .filter(|&i| self.plans[i].display_path.is_none())
+            .collect();
+        let mut frontier = top_files;
+        while !frontier.is_empty() {
+            let mut next: Vec<(PathBuf, usize)> = Vec::new();
+            for (file, plan) in &frontier {
+                let Some(Ok(t)) = self.templates.get(file) else {
+                    continue;
+                };
+                if t.resources.values().any(|r| cdk_path_of(r).is_none()) {
+                    needs_metadata.insert(*plan);
+                }
+                if needs_asset_sources(t) {
+                    self.load_asset_sources(&self.plans[*plan].dir.clone());
+                }
+                let t = match self.templates.get(file) {
+                    Some(Ok(t)) => t,
+                    _ => continue,
+                };
+                // Errors (a name that climbs out) are reported in order when the stacks are built.
+                for r in self
+                    .nested_refs(&self.plans[*plan], t, file)
+                    .unwrap_or_default()
+                {
+                    if !self.templates.contains_key(&r.file)
+                        && !next.iter().any(|(f, _)| *f == r.file)
+                    {
+                        next.push((r.file, *plan));
+                    }
+                }
+            }
+            let jobs: Vec<Job> = next.iter().map(|(p, _)| Job::Template(p)).collect();
+            for (job, done) in jobs.iter().zip(run_jobs(&jobs, &ctx)) {
+                if let (Job::Template(p), Done::Template(t)) = (job, done) {
+                    self.templates.insert(p.to_path_buf(), t);
+                }
+            }
+            frontier = next;
+        }
+
+        // Last wave: the trees' subtrees, and the metadata files needed.
+        let roots: Vec<TreeRoot> = roots.into_iter().collect::<Result<_, _>>()?;
+        let mut meta_files: Vec<PathBuf> = Vec::new();
+        for &i in chosen {
+            if needs_metadata.contains(&i)
+                && let Some(f) = &self.plans[i].metadata_file
+                && !meta_files.contains(f)
+            {
+                meta_files.push(f.clone());
+            }
+        }
+        let mut jobs: Vec<Job> = Vec::new();
+        for root in &roots {
+            jobs.extend((0..root.children.len()).map(|i| Job::TreeChild(root, i)));
+        }
+        jobs.extend(meta_files.iter().map(|p| Job::Metadata(p)));
+        let mut subtrees = Vec::new();
+        for (job, done) in jobs.iter().zip(run_jobs(&jobs, &ctx)) {
+            match (job, done) {
+                (Job::TreeChild(..), Done::TreeChild(entries)) => subtrees.push(entries),
+                (Job::Metadata(p), Done::Metadata(m)) => {
+                    self.metadata.insert(p.to_path_buf(), m);
+                }
+                _ => unreachable!("a job's result has the job's kind"),
+            }
+        }
+        let mut subtrees = subtrees.into_iter();
+        for root in roots {
+            self.out.tree.extend(root.entries);
+            for _ in 0..root.children.len() {
+                self.out
+                    .tree
+                    .extend(subtrees.next().expect("one result per child")?);
+            }
+        }
+
+        // The stacks, in the manifest's order, each followed by its nested stacks.
+        for &i in chosen {
+            let shared = uses.get(&self.plans[i].template_file).copied() > Some(1);
+            self.build_stack(i, shared, needs_metadata.contains(&i))?;
+        }
+        Ok(())
+    }
+
+    fn build_stack(
+        &mut self,
+        plan_idx: usize,
+        shared: bool,
+        needs_metadata: bool,
+    ) -> Result<(), AssemblyError> {
+        let plan = &self.plans[plan_idx];
+        let template_file = plan.template_file.clone();
+        let template = match self.templates.remove(&template_file) {
+            Some(Ok(t)) if shared => {
+                let copy = t.clone();
+                self.templates.insert(template_file.clone(), Ok(t));
+                copy
+            }
+            Some(t) => t?,
+            None => parse_template(
+                &template_file,
+                &read_file(&template_file)?,
+                self.options.properties,
+            )?,
+        };
+        let plan = &self.plans[plan_idx];
+        let mut ids = plan.inline_ids.clone();
+        if needs_metadata && let Some(file) = plan.metadata_file.clone() {
+            let m = match self.metadata.remove(&file) {
+                Some(m) => m?,
+                None => read_metadata(&file)?,
+            };
+            ids.extend(m);
+        }
+        let plan = &self.plans[plan_idx];
+        let path = match &plan.display_path {
+            Some(p) => p.clone(),
+            None => stack_path(None, &plan.artifact_id, &ids),
+        };
+        let index = self.out.stacks.len();
+        if index >= MAX_STACKS {
+            return Err(too_many_stacks(&plan.manifest_path));
+        }
+        self.out.stacks.push(StackArtifact {
+            artifact_id: plan.artifact_id.clone(),
+            stack_name: plan.stack_name.clone(),
+            path,
+            environment: plan.environment.clone(),
+            lookup_role: plan.lookup_role.clone(),
+            template_file: template_file.clone(),
+            template,
+            nested_in: None,
+        });
+        let mut chain = vec![(template_file, String::new())];
+        self.build_nested(index, plan_idx, &mut chain, &ids)?;
+        self.out.logical_ids.extend(ids);
+        Ok(())
+    }
+
+    /// Nested stacks are `AWS::CloudFormation::Stack` resources whose template is in the same
+    /// directory: named by their `aws:asset:path`, or else found through the asset manifest (the
+    /// `TemplateURL` holds the asset's object key). A template met again on the way down is a
+    /// cycle, and an error that names it.
+    fn build_nested(
         &mut self,
         parent: usize,
-        dir: &Path,
-        depth: usize,
+        plan_idx: usize,
+        chain: &mut Vec<(PathBuf, String)>,
+        ids: &[(String, String)],
     ) -> Result<(), AssemblyError> {
-        if depth > MAX_ASSEMBLY_DEPTH {
-            return Ok(());
+        let parent_file = self.out.stacks[parent].template_file.clone();
+        if needs_asset_sources(&self.out.stacks[parent].template) {
+            self.load_asset_sources(&self.plans[plan_idx].dir.clone());
         }
-        let parent_stack = &self.out.stacks[parent];
-        let parent_file = parent_stack.template_file.clone();
-        let mut found = Vec::new();
-        for (logical_id, res) in &parent_stack.template.resources {
-            if res.cfn_type != "AWS::CloudFormation::Stack" {
-                continue;
+        let refs = self.nested_refs(
+            &self.plans[plan_idx],
+            &self.out.stacks[parent].template,
+            &parent_file,
+        )?;
+        if !refs.is_empty() && chain.len() > MAX_ASSEMBLY_DEPTH {
+            return Err(AssemblyError::invalid(
+                &parent_file,
+                "nested stacks go deeper than 16 levels",
+            ));
+        }
+        for r in refs {
+            if let Some(pos) = chain.iter().position(|(f, _)| *f == r.file) {
+                return Err(cycle_error(&chain[pos..], &r));
             }
-            let Some(meta) = &res.metadata else { continue };
-            let Some(asset) = &meta.asset_path else {
-                continue;
+            if self.out.stacks.len() >= MAX_STACKS {
+                return Err(too_many_stacks(&parent_file));
+            }
+            let template = match self.templates.get(&r.file) {
+                Some(Ok(t)) => t.clone(),
+                Some(Err(_)) => {
+                    return Err(self
+                        .templates
+                        .remove(&r.file)
+                        .expect("present")
+                        .expect_err("an error"));
+                }
+                None => {
+                    let t = parse_template(&r.file, &read_file(&r.file)?, self.options.properties)?;
+                    self.templates.insert(r.file.clone(), Ok(t.clone()));
+                    t
+                }
             };
-            if !asset.ends_with(".json") {
-                continue;
-            }
-            let path = meta
-                .cdk_path
-                .as_deref()
-                .map(nested_stack_construct_path)
-                .unwrap_or_else(|| format!("{}/{logical_id}", parent_stack.path));
-            found.push((logical_id.clone(), asset.clone(), path));
-        }
-        for (logical_id, asset, path) in found {
-            let template_file = safe_join(dir, &asset, &parent_file)?;
-            let template = self.template(&template_file)?;
             let parent_stack = &self.out.stacks[parent];
-            let name = path.rsplit('/').next().unwrap_or(&logical_id).to_string();
+            let from_template = r.cdk_path.as_deref().map(nested_stack_construct_path);
+            let name = from_template
+                .as_deref()
+                .and_then(|p| p.rsplit('/').next())
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&r.logical_id)
+                .to_string();
+            let path = from_template
+                .or_else(|| nested_path_from_metadata(ids, &r.logical_id, &parent_stack.path))
+                .unwrap_or_else(|| format!("{}/{}", parent_stack.path, r.logical_id));
             let index = self.out.stacks.len();
             self.out.stacks.push(StackArtifact {
-                artifact_id: format!("{}/{logical_id}", parent_stack.artifact_id),
+                artifact_id: format!("{}/{}", parent_stack.artifact_id, r.logical_id),
                 stack_name: name,
                 path,
                 environment: parent_stack.environment.clone(),
                 lookup_role: parent_stack.lookup_role.clone(),
-                template_file,
+                template_file: r.file.clone(),
                 template,
-                nested_in: Some((parent, logical_id)),
+                nested_in: Some((parent, r.logical_id.clone())),
             });
-            self.read_nested_stacks(index, dir, depth + 1)?;
+            chain.push((r.file, r.logical_id));
+            self.build_nested(index, plan_idx, chain, ids)?;
+            chain.pop();
         }
         Ok(())
     }
 
-    /// Parses the directory's templates (stacks' and nested stacks') and its tree on every core
-    /// at once; the manifest's order then takes them. A file that turns out not to be needed is
-    /// dropped, its errors with it; one that is needed fails as reading it would.
-    fn prefetch(&mut self, dir: &Path, manifest: &Manifest) {
-        let mut jobs = Vec::new();
-        if let Ok(entries) = fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let path = e.path();
-                let is_template = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.ends_with(".template.json"));
-                if is_template && !self.templates.contains_key(&path) && path.is_file() {
-                    jobs.push(Job::Template(path));
-                }
+    fn nested_refs(
+        &self,
+        plan: &StackPlan,
+        template: &Template,
+        template_file: &Path,
+    ) -> Result<Vec<NestedRef>, AssemblyError> {
+        let mut out = Vec::new();
+        for (logical_id, res) in &template.resources {
+            if res.cfn_type != NESTED_STACK_TYPE {
+                continue;
             }
-        }
-        for artifact in manifest.artifacts.values() {
-            if artifact.kind == "cdk:tree" {
-                let file = artifact
-                    .properties
-                    .as_ref()
-                    .and_then(|p| p.file.clone())
-                    .unwrap_or_else(|| "tree.json".to_string());
-                if let Ok(path) = safe_join(dir, &file, dir)
-                    && !self.visited_trees.contains(&path)
-                    && !self.trees.contains_key(&path)
-                    && path.is_file()
-                {
-                    jobs.push(Job::Tree(path));
+            let meta = res.metadata.as_ref();
+            let file = match meta.and_then(|m| m.asset_path.as_deref()) {
+                Some(asset) if asset.ends_with(".json") => {
+                    safe_join(&plan.dir, asset, template_file)?
                 }
-            }
+                Some(_) => continue,
+                None => match self.template_by_asset(plan, res) {
+                    Some(f) => f,
+                    None => continue,
+                },
+            };
+            out.push(NestedRef {
+                logical_id: logical_id.clone(),
+                file,
+                cdk_path: meta.and_then(|m| m.cdk_path.clone()),
+            });
         }
-        if jobs.len() < 2 {
+        Ok(out)
+    }
+
+    /// The nested template a stack resource without `aws:asset:path` stands for: the asset whose
+    /// object key (or legacy asset parameter) its `TemplateURL` names.
+    fn template_by_asset(&self, plan: &StackPlan, res: &TemplateResource) -> Option<PathBuf> {
+        let url = res.properties.as_ref()?.get("TemplateURL")?;
+        let url = serde_json::to_string(url).ok()?;
+        let sources = self.asset_sources.get(&plan.dir);
+        sources
+            .into_iter()
+            .flatten()
+            .chain(&plan.legacy_assets)
+            .filter(|(needle, src)| {
+                !needle.is_empty()
+                    && src.ends_with(".nested.template.json")
+                    && url.contains(needle.as_str())
+            })
+            .find_map(|(_, src)| {
+                let f = safe_join(&plan.dir, src, &plan.manifest_path).ok()?;
+                f.exists().then_some(f)
+            })
+    }
+
+    /// Reads the directory's asset manifests (object key → source file) once. They only help to
+    /// find nested templates, so one that cannot be read is passed over.
+    fn load_asset_sources(&mut self, dir: &Path) {
+        if self.asset_sources.contains_key(dir) {
             return;
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |n| n.get())
-            .min(jobs.len());
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let done = std::sync::Mutex::new((Vec::new(), Vec::new()));
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                scope.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else { break };
-                        match job {
-                            Job::Template(p) => {
-                                let r = read_json::<Template>(p);
-                                let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
-                                d.0.push((p.clone(), r));
-                            }
-                            Job::Tree(p) => {
-                                let r = read_json::<TreeFile>(p);
-                                let mut d = done.lock().unwrap_or_else(|e| e.into_inner());
-                                d.1.push((p.clone(), r));
-                            }
-                        }
+        let mut files = self.asset_manifests.get(dir).cloned().unwrap_or_default();
+        files.sort();
+        let mut out = Vec::new();
+        for f in files {
+            let Ok(m) = read_json::<AssetManifest>(&f) else {
+                continue;
+            };
+            for file in m.files.into_values() {
+                let Some(src) = file.source.and_then(|s| s.path) else {
+                    continue;
+                };
+                for d in file.destinations.into_values() {
+                    if let Some(key) = d.object_key {
+                        out.push((key, src.clone()));
                     }
-                });
-            }
-        });
-        let (templates, trees) = done.into_inner().unwrap_or_else(|e| e.into_inner());
-        self.templates.extend(templates);
-        self.trees.extend(trees);
-    }
-
-    fn template(&mut self, path: &Path) -> Result<Template, AssemblyError> {
-        match self.templates.remove(path) {
-            Some(parsed) => parsed,
-            None => read_json(path),
-        }
-    }
-
-    fn read_tree(&mut self, path: &Path) -> Result<(), AssemblyError> {
-        let file: TreeFile = match self.trees.remove(path) {
-            Some(parsed) => parsed?,
-            None => read_json(path)?,
-        };
-        let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
-        let mut stack = vec![(file.tree, 0usize, path.to_path_buf())];
-        // Depth-first, children in declaration order: push them reversed.
-        while let Some((node, depth, from)) = stack.pop() {
-            let node = self.resolve_reference(node, &dir, &from)?;
-            let (node, from) = node;
-            let path_str = node.path.clone().unwrap_or_default();
-            if !path_str.is_empty() && path_str != "Tree" {
-                let attrs = node.attributes.as_ref();
-                self.out.tree.push(TreeEntry {
-                    id: node.id.clone(),
-                    fqn: node.construct_info.as_ref().and_then(|c| c.fqn.clone()),
-                    depth: depth.saturating_sub(1),
-                    logical_id: attrs
-                        .and_then(|a| a.logical_id.as_ref())
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    cfn_type: attrs
-                        .and_then(|a| a.cfn_type.as_ref())
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
-                    path: path_str,
-                });
-            }
-            if let Some(children) = node.children {
-                for (_, child) in children.into_iter().rev() {
-                    stack.push((child, depth + 1, from.clone()));
                 }
             }
         }
-        Ok(())
+        self.asset_sources.insert(dir.to_path_buf(), out);
     }
+}
 
-    /// A split tree's node `{id, path, fileName, treeId}` stands for `forest[treeId]` in `fileName`.
-    fn resolve_reference(
-        &mut self,
-        mut node: TreeNode,
-        dir: &Path,
-        from: &Path,
-    ) -> Result<(TreeNode, PathBuf), AssemblyError> {
-        let mut from = from.to_path_buf();
-        let mut hops = 0;
-        while let (Some(file), Some(tree_id)) = (node.file_name.clone(), node.tree_id.clone()) {
-            hops += 1;
-            if hops > 64 {
-                return Err(AssemblyError::invalid(
-                    &from,
-                    "tree references loop (fileName/treeId)",
-                ));
-            }
-            let forest_path = safe_join(dir, &file, &from)?;
-            if !self.forests.contains_key(&forest_path) {
-                let forest: ForestFile = read_json(&forest_path)?;
-                self.forests.insert(forest_path.clone(), forest.forest);
-            }
-            let forest = self.forests.get_mut(&forest_path).expect("inserted above");
-            let target = forest.remove(&tree_id).ok_or_else(|| {
-                AssemblyError::invalid(
-                    &forest_path,
-                    format!(
-                        "field `forest.{tree_id}` is missing (referenced by node {:?} in {})",
-                        node.path.as_deref().unwrap_or(&node.id),
-                        from.display()
-                    ),
-                )
-            })?;
-            let outer_path = node.path.take();
-            node = target;
-            if node.path.is_none() {
-                node.path = outer_path;
-            }
-            from = forest_path;
-        }
-        Ok((node, from))
+fn cdk_path_of(r: &TemplateResource) -> Option<&str> {
+    r.metadata.as_ref().and_then(|m| m.cdk_path.as_deref())
+}
+
+/// Whether a template has a nested stack resource that only the asset manifest can name.
+fn needs_asset_sources(t: &Template) -> bool {
+    t.resources.values().any(|r| {
+        r.cfn_type == NESTED_STACK_TYPE
+            && r.metadata
+                .as_ref()
+                .and_then(|m| m.asset_path.as_ref())
+                .is_none()
+    })
+}
+
+/// A nested stack's construct path from the manifest's logical-id metadata: the
+/// `P/N.NestedStack/N.NestedStackResource` path of its resource, under the parent's path.
+fn nested_path_from_metadata(
+    ids: &[(String, String)],
+    logical_id: &str,
+    parent_path: &str,
+) -> Option<String> {
+    ids.iter()
+        .filter(|(p, l)| l == logical_id && p.ends_with(".NestedStackResource"))
+        .map(|(p, _)| nested_stack_construct_path(p))
+        .find(|p| {
+            !p.ends_with(".NestedStackResource")
+                && p.len() > parent_path.len()
+                && p.starts_with(parent_path)
+                && p[parent_path.len()..].starts_with('/')
+        })
+}
+
+fn cycle_error(chain: &[(PathBuf, String)], last: &NestedRef) -> AssemblyError {
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| p.display().to_string())
+    };
+    let mut parts = Vec::new();
+    for (k, (file, _)) in chain.iter().enumerate() {
+        let by = chain.get(k + 1).map_or(&last.logical_id, |(_, l)| l);
+        parts.push(format!("{} (resource {by})", name(file)));
     }
+    parts.push(name(&last.file));
+    AssemblyError::invalid(
+        &chain.last().expect("a chain has its first template").0,
+        format!("nested stacks form a cycle: {}", parts.join(" → ")),
+    )
+}
+
+fn too_many_stacks(path: &Path) -> AssemblyError {
+    AssemblyError::invalid(
+        path,
+        format!(
+            "the assembly describes more than {MAX_STACKS} stacks (nested stacks naming the same templates over and over?)"
+        ),
+    )
+}
+
+/// `displayName` is the stack's node path, with ` (stackName)` added when CDK names the stack
+/// differently.
+fn display_path(d: &str) -> Option<String> {
+    let d = match d.rfind(" (") {
+        Some(i) if d.ends_with(')') => &d[..i],
+        _ => d,
+    };
+    (!d.is_empty()).then(|| d.to_string())
+}
+
+struct JobContext<'a> {
+    options: ReadOptions,
+    forests: &'a Forests,
+    segments: Option<&'a [String]>,
+}
+
+/// Runs the jobs on every core (in order of the list, each as soon as a core is free) and returns
+/// their results in the same order.
+fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
+    let run = |job: &Job| match job {
+        Job::Template(p) => {
+            Done::Template(read_file(p).and_then(|b| parse_template(p, &b, ctx.options.properties)))
+        }
+        Job::Metadata(p) => Done::Metadata(read_metadata(p)),
+        Job::TreeRoot(p) => Done::TreeRoot(tree_root(p, ctx.segments, ctx.forests)),
+        Job::TreeChild(root, i) => Done::TreeChild(tree_child(root, *i, ctx.forests)),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(jobs.len());
+    if threads < 2 {
+        return jobs.iter().map(run).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<Done>>> =
+        jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let done = run(job);
+                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
+                }
+            });
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| {
+            s.into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .expect("every job ran")
+        })
+        .collect()
+}
+
+fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, AssemblyError> {
+    let bytes = read_file(path)?;
+    let meta: RawMetadata = parse_json(path, &bytes)?;
+    let mut out = Vec::new();
+    for (p, entries) in meta {
+        for e in entries {
+            if e.kind == "aws:cdk:logicalId"
+                && let Some(data) = e.data
+                && let Ok(id) = serde_json::from_str::<String>(data.get())
+            {
+                out.push((p.trim_start_matches('/').to_string(), id));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The byte range of `raw` (a slice of `base`) in `base`.
+fn range_in(base: &[u8], raw: &RawValue) -> std::ops::Range<usize> {
+    let start = raw.get().as_ptr() as usize - base.as_ptr() as usize;
+    start..start + raw.get().len()
+}
+
+/// Reads a tree file's root, leaving its children unparsed (each is parsed on its own). With
+/// `segments` (a stack's construct path), only the way down to that stack is read: the one
+/// subtree left is the stack's.
+fn tree_root(
+    path: &Path,
+    segments: Option<&[String]>,
+    forests: &Forests,
+) -> Result<TreeRoot, AssemblyError> {
+    let bytes = read_file(path)?;
+    let mut entries = Vec::new();
+    let mut children = Vec::new();
+    let mut child_depth = 1;
+    {
+        let file: ShallowTreeFile = parse_json(path, &bytes)?;
+        let root = file.tree;
+        if root.file_name.is_some() {
+            // The root itself in a forest file: rare enough to read the plain way.
+            let full: TreeFile = parse_json(path, &bytes)?;
+            flatten(full.tree, 0, path, forests, &mut entries)?;
+            return Ok(TreeRoot {
+                path: path.to_path_buf(),
+                bytes: Vec::new(),
+                children,
+                entries,
+                child_depth,
+            });
+        }
+        let root_path = root.path.as_deref().unwrap_or_default();
+        if !root_path.is_empty() && root_path != "Tree" {
+            entries.push(entry(
+                &root.id,
+                root_path,
+                0,
+                root.attributes.as_ref(),
+                root.construct_info.as_ref(),
+            ));
+        }
+        let mut at = "tree".to_string();
+        let mut level = root.children;
+        match segments {
+            None => {
+                for (key, raw) in level.into_iter().flatten() {
+                    children.push((format!("{at}.children.{key}"), range_in(&bytes, raw)));
+                }
+            }
+            Some(segs) => {
+                for (k, seg) in segs.iter().enumerate() {
+                    let Some(raw) = level.as_ref().and_then(|c| c.get(seg.as_str())).copied()
+                    else {
+                        break;
+                    };
+                    let child_at = format!("{at}.children.{seg}");
+                    let range = range_in(&bytes, raw);
+                    if k + 1 == segs.len() {
+                        children.push((child_at, range));
+                        break;
+                    }
+                    let node: ShallowNode = parse_at(path, &bytes[range.clone()], &child_at)?;
+                    if node.file_name.is_some() {
+                        // A reference on the way down: that whole subtree, the plain way.
+                        children.push((child_at, range));
+                        break;
+                    }
+                    if let Some(p) = node
+                        .path
+                        .as_deref()
+                        .filter(|p| !p.is_empty() && *p != "Tree")
+                    {
+                        entries.push(entry(
+                            &node.id,
+                            p,
+                            child_depth - 1,
+                            node.attributes.as_ref(),
+                            node.construct_info.as_ref(),
+                        ));
+                    }
+                    level = node.children;
+                    at = child_at;
+                    child_depth += 1;
+                }
+            }
+        }
+    }
+    Ok(TreeRoot {
+        path: path.to_path_buf(),
+        bytes,
+        children,
+        entries,
+        child_depth,
+    })
+}
+
+fn tree_child(
+    root: &TreeRoot,
+    i: usize,
+    forests: &Forests,
+) -> Result<Vec<TreeEntry>, AssemblyError> {
+    let (at, range) = &root.children[i];
+    let node: TreeNode = parse_at(&root.path, &root.bytes[range.clone()], at)?;
+    let mut out = Vec::new();
+    flatten(node, root.child_depth, &root.path, forests, &mut out)?;
+    Ok(out)
+}
+
+/// Appends `node` and its descendants in depth-first order (children in declaration order),
+/// following split-tree references into forest files.
+fn flatten(
+    node: TreeNode,
+    depth: usize,
+    file: &Path,
+    forests: &Forests,
+    out: &mut Vec<TreeEntry>,
+) -> Result<(), AssemblyError> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut stack: Vec<(TreeNode, usize, std::sync::Arc<Path>)> =
+        vec![(node, depth, std::sync::Arc::from(file))];
+    while let Some((node, depth, from)) = stack.pop() {
+        let (node, from) = resolve_reference(node, dir, from, forests)?;
+        if let Some(p) = node
+            .path
+            .as_deref()
+            .filter(|p| !p.is_empty() && *p != "Tree")
+        {
+            out.push(entry(
+                &node.id,
+                p,
+                depth.saturating_sub(1),
+                node.attributes.as_ref(),
+                node.construct_info.as_ref(),
+            ));
+        }
+        if let Some(children) = node.children {
+            // Depth-first, children in declaration order: push them reversed.
+            for (_, child) in children.into_iter().rev() {
+                stack.push((child, depth + 1, from.clone()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A split tree's node `{id, path, fileName, treeId}` stands for `forest[treeId]` in `fileName`.
+/// Each forest entry is used once: a second reference to it is an error, as is a chain of more
+/// than 64 references.
+fn resolve_reference(
+    mut node: TreeNode,
+    dir: &Path,
+    mut from: std::sync::Arc<Path>,
+    forests: &Forests,
+) -> Result<(TreeNode, std::sync::Arc<Path>), AssemblyError> {
+    let mut hops = 0;
+    while node.file_name.is_some() && node.tree_id.is_some() {
+        let (file, tree_id) = (
+            node.file_name.take().expect("checked"),
+            node.tree_id.take().expect("checked"),
+        );
+        hops += 1;
+        if hops > 64 {
+            return Err(AssemblyError::invalid(
+                &from,
+                "tree references loop (fileName/treeId)",
+            ));
+        }
+        let forest_path = safe_join(dir, &file, &from)?;
+        let target = {
+            let mut files = forests.files.lock().unwrap_or_else(|e| e.into_inner());
+            if !files.contains_key(&forest_path) {
+                let forest: ForestFile = read_json(&forest_path)?;
+                files.insert(forest_path.clone(), forest.forest);
+            }
+            files
+                .get_mut(&forest_path)
+                .expect("inserted above")
+                .remove(&tree_id)
+        };
+        let target = target.ok_or_else(|| {
+            AssemblyError::invalid(
+                &forest_path,
+                format!(
+                    "field `forest.{tree_id}` is missing (referenced by node {:?} in {})",
+                    node.path.as_deref().unwrap_or(&node.id),
+                    from.display()
+                ),
+            )
+        })?;
+        let outer_path = node.path.take();
+        node = target;
+        if node.path.is_none() {
+            node.path = outer_path;
+        }
+        from = std::sync::Arc::from(forest_path.as_path());
+    }
+    Ok((node, from))
 }
 
 /// Joins a file name from the assembly to its directory, refusing names that climb out of it.
@@ -746,6 +1601,27 @@ fn collect_logical_ids(meta: &MetadataMap, out: &mut Vec<(String, String)>) {
     }
 }
 
+/// Legacy (CDK v1) assets: `aws:cdk:asset` metadata naming the parameters that carry an asset's
+/// S3 key, and its file.
+fn collect_legacy_assets(meta: &MetadataMap, out: &mut Vec<(String, String)>) {
+    for entry in meta.values().flatten() {
+        if entry.kind != "aws:cdk:asset" {
+            continue;
+        }
+        let Some(Value::Object(d)) = &entry.data else {
+            continue;
+        };
+        let Some(path) = d.get("path").and_then(Value::as_str) else {
+            continue;
+        };
+        for k in ["s3KeyParameter", "s3BucketParameter"] {
+            if let Some(p) = d.get(k).and_then(Value::as_str) {
+                out.push((p.to_string(), path.to_string()));
+            }
+        }
+    }
+}
+
 /// A stack's construct path: the display name (its node path, minus a ` (stackName)` suffix when
 /// CDK adds one), else the common first segments of its metadata paths, else the artifact id.
 fn stack_path(
@@ -753,14 +1629,8 @@ fn stack_path(
     artifact_id: &str,
     metadata: &[(String, String)],
 ) -> String {
-    if let Some(d) = display_name {
-        let d = match d.rfind(" (") {
-            Some(i) if d.ends_with(')') => &d[..i],
-            _ => d,
-        };
-        if !d.is_empty() {
-            return d.to_string();
-        }
+    if let Some(d) = display_name.and_then(display_path) {
+        return d;
     }
     if let Some((first, _)) = metadata.first() {
         // Paths in a stack's metadata start with the stack's path: the longest prefix they share.

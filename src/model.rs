@@ -3,11 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::assembly::{Assembly, Environment, LookupRole};
+use crate::assembly::{self, Assembly, AssemblyError, Environment, LookupRole, ReadOptions};
 
 /// A CloudFormation logical id (`iamApiFn1A2B3C4D`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -113,10 +113,32 @@ pub fn is_bookkeeping(cfn_type: &str) -> bool {
 }
 
 impl App {
+    /// Reads the assembly at `dir` as `options` say and builds the app.
+    pub fn load(dir: &Path, options: ReadOptions) -> Result<App, AssemblyError> {
+        Ok(App::from_assembly(assembly::read_with(dir, options)?))
+    }
+
+    /// Loads what resolving `query` needs, and resolves it. When the query is a construct path
+    /// under one stack (and the manifest names every stack's path), only that stack is read: an
+    /// exact path names one construct whatever the other stacks hold. Otherwise, or when the path
+    /// names nothing in that stack, the whole app is read and the query resolved as usual.
+    /// The note, when there is one, says how a name that is not exact was understood.
+    pub fn load_resolving(dir: &Path, query: &str) -> Result<(App, Resolution), AssemblyError> {
+        if let Some(asm) = assembly::read_for_path(dir, query, ReadOptions::default())? {
+            let app = App::from_assembly(asm);
+            if let Some(found) = resolve_exact_path(&app, query) {
+                return Ok((app, found.map(|r| (r, None))));
+            }
+        }
+        let app = App::from_assembly(assembly::read(dir)?);
+        let found = app.resolve_noting(query);
+        Ok((app, found))
+    }
+
     pub fn from_assembly(mut asm: Assembly) -> App {
         let stacks: Vec<Stack> = asm
             .stacks
-            .iter()
+            .iter_mut()
             .map(|s| Stack {
                 artifact_id: s.artifact_id.clone(),
                 name: s.stack_name.clone(),
@@ -125,7 +147,7 @@ impl App {
                 lookup_role: s.lookup_role.clone(),
                 template_file: s.template_file.clone(),
                 parent: s.nested_in.clone().map(|(p, l)| (p, LogicalId(l))),
-                outputs: s.template.outputs.keys().cloned().collect(),
+                outputs: std::mem::take(&mut s.template.outputs),
             })
             .collect();
 
@@ -140,41 +162,68 @@ impl App {
             .map(|(i, s)| (s.path.as_str(), i))
             .collect();
         // Paths from manifest metadata and tree attributes, for templates without aws:cdk:path.
-        let mut path_by_logical: HashMap<(StackIdx, &str), &str> = HashMap::new();
-        for (path, logical) in &asm.logical_ids {
-            if let Some(stack) = owning_stack(&stack_paths, path) {
-                path_by_logical
-                    .entry((stack, logical.as_str()))
-                    .or_insert(path.as_str());
+        // One logical id may be named by several paths (cloudformation-include names a nested
+        // stack's resource and the included template alike): the resource's type decides.
+        let needs_paths = asm
+            .stacks
+            .iter()
+            .any(|s| s.template.resources.values().any(|r| cdk_path(r).is_none()));
+        let mut path_by_logical: HashMap<(StackIdx, &str), Vec<&str>> = HashMap::new();
+        let mut tree_type: HashMap<&str, &str> = HashMap::new();
+        if needs_paths {
+            for (path, logical) in &asm.logical_ids {
+                if let Some(stack) = owning_stack(&stack_paths, path) {
+                    let paths = path_by_logical
+                        .entry((stack, logical.as_str()))
+                        .or_default();
+                    if !paths.contains(&path.as_str()) {
+                        paths.push(path.as_str());
+                    }
+                }
+            }
+            for t in &asm.tree {
+                if let Some(ty) = &t.cfn_type {
+                    tree_type.insert(t.path.as_str(), ty.as_str());
+                }
+                if let Some(logical) = &t.logical_id
+                    && let Some(stack) = owning_stack(&stack_paths, &t.path)
+                {
+                    let paths = path_by_logical
+                        .entry((stack, logical.as_str()))
+                        .or_default();
+                    if !paths.contains(&t.path.as_str()) {
+                        paths.push(t.path.as_str());
+                    }
+                }
             }
         }
-        for t in &asm.tree {
-            if let Some(logical) = &t.logical_id
-                && let Some(stack) = owning_stack(&stack_paths, &t.path)
-            {
-                path_by_logical
-                    .entry((stack, logical.as_str()))
-                    .or_insert(t.path.as_str());
-            }
-        }
+        let pick_path = |si: StackIdx, logical: &str, cfn_type: &str| -> Option<String> {
+            let paths = path_by_logical.get(&(si, logical))?;
+            let nested = cfn_type == "AWS::CloudFormation::Stack";
+            paths
+                .iter()
+                .find(|p| tree_type.get(**p) == Some(&cfn_type))
+                .or_else(|| {
+                    paths
+                        .iter()
+                        .find(|p| p.ends_with(".NestedStackResource") == nested)
+                })
+                .or_else(|| paths.first())
+                .map(|p| p.to_string())
+        };
 
         // Templates are consumed: their properties move into the resources instead of copies.
         let templates: Vec<(String, crate::assembly::Template)> = std::mem::take(&mut asm.stacks)
             .into_iter()
             .map(|s| (s.path, s.template))
             .collect();
-        let mut resources = Vec::new();
+        let mut resources = Vec::with_capacity(templates.iter().map(|t| t.1.resources.len()).sum());
         for (si, (stack_path, template)) in templates.into_iter().enumerate() {
             for (logical, res) in template.resources {
                 let cfn_path = res
                     .metadata
-                    .as_ref()
-                    .and_then(|m| m.cdk_path.clone())
-                    .or_else(|| {
-                        path_by_logical
-                            .get(&(si, logical.as_str()))
-                            .map(|p| p.to_string())
-                    });
+                    .and_then(|m| m.cdk_path)
+                    .or_else(|| pick_path(si, &logical, &res.cfn_type));
                 let construct_path = match &cfn_path {
                     Some(p) => owner_path(p, &tree_fqn),
                     None => format!("{stack_path}/{logical}"),
@@ -201,8 +250,11 @@ impl App {
                 });
             }
         }
+        drop(tree_fqn);
+        drop(path_by_logical);
+        drop(tree_type);
 
-        let constructs = build_constructs(&asm, &stacks, &resources);
+        let constructs = build_constructs(std::mem::take(&mut asm.tree), &stacks, &resources);
         App {
             assembly_dir: asm.dir,
             stacks,
@@ -224,8 +276,17 @@ impl App {
     }
 
     pub fn resolve(&self, query: &str) -> Result<Resolved, ResolveError> {
+        resolve(self, query).map(|(r, _)| r)
+    }
+
+    /// [`App::resolve`], with a note when the name matched only ignoring case (to show the user).
+    pub fn resolve_noting(&self, query: &str) -> Resolution {
         resolve(self, query)
     }
+}
+
+fn cdk_path(r: &crate::assembly::TemplateResource) -> Option<&str> {
+    r.metadata.as_ref().and_then(|m| m.cdk_path.as_deref())
 }
 
 /// The stack whose construct path is the longest prefix of `path`: nested stacks win over parents.
@@ -263,16 +324,73 @@ fn owner_path(cfn_path: &str, tree_fqn: &HashMap<&str, Option<&str>>) -> String 
 }
 
 fn build_constructs(
-    asm: &Assembly,
+    tree: Vec<crate::assembly::TreeEntry>,
     stacks: &[Stack],
     resources: &[Resource],
 ) -> Vec<ConstructNode> {
+    let tree_nodes: Vec<ConstructNode> = tree
+        .into_iter()
+        .map(|t| ConstructNode {
+            path: t.path,
+            id: t.id,
+            fqn: t.fqn,
+            depth: t.depth,
+            target: None,
+        })
+        .collect();
+    let mut extra: Vec<ConstructNode> = Vec::new();
+    {
+        let mut seen: HashSet<&str> = tree_nodes.iter().map(|n| n.path.as_str()).collect();
+        // Without tree.json (or with paths the tree lacks), synthesize nodes from the templates:
+        // each stack, each resource's construct and the resource's own path (what a user copies
+        // from a template or the console: `X/Resource`, `X/Default/Default`, a nested stack's
+        // `N.NestedStack/N.NestedStackResource`).
+        let mut add = |path: &str, id: &str, fqn: Option<&String>| {
+            extra.push(ConstructNode {
+                path: path.to_string(),
+                id: id.to_string(),
+                fqn: fqn.cloned(),
+                depth: path.matches('/').count(),
+                target: None,
+            });
+        };
+        for s in stacks.iter().filter(|s| !s.is_nested()) {
+            if seen.insert(s.path.as_str()) {
+                add(&s.path, s.path.rsplit('/').next().unwrap_or(&s.path), None);
+            }
+        }
+        for r in resources {
+            if seen.insert(r.construct_path.as_str()) {
+                add(&r.construct_path, &r.construct_id, r.fqn.as_ref());
+            }
+            if let Some(p) = &r.cfn_path
+                && seen.insert(p.as_str())
+            {
+                add(p, p.rsplit('/').next().unwrap_or(p), None);
+            }
+        }
+    }
+    let mut nodes = tree_nodes;
+    nodes.append(&mut extra);
+
     let mut by_owner: HashMap<&str, ResourceIdx> = HashMap::new();
     let mut by_cfn_path: HashMap<&str, ResourceIdx> = HashMap::new();
+    // Resources below each construct (any depth, within its stack), for the rule "a construct
+    // with one CloudFormation resource below it stands for that resource".
+    let mut below: HashMap<&str, (ResourceIdx, usize)> = HashMap::new();
     for (i, r) in resources.iter().enumerate() {
         by_owner.entry(r.construct_path.as_str()).or_insert(i);
         if let Some(p) = &r.cfn_path {
             by_cfn_path.insert(p.as_str(), i);
+            let stack_path = stacks[r.stack].path.as_str();
+            let mut rest = p.as_str();
+            while let Some((parent, _)) = rest.rsplit_once('/') {
+                if parent.len() <= stack_path.len() {
+                    break;
+                }
+                below.entry(parent).or_insert((i, 0)).1 += 1;
+                rest = parent;
+            }
         }
     }
     let stack_by_path: HashMap<&str, StackIdx> = stacks
@@ -280,73 +398,45 @@ fn build_constructs(
         .enumerate()
         .map(|(i, s)| (s.path.as_str(), i))
         .collect();
-
-    let mut nodes: Vec<ConstructNode> = asm
-        .tree
+    let nested_by_path: HashMap<&str, StackIdx> = stacks
         .iter()
-        .map(|t| ConstructNode {
-            path: t.path.clone(),
-            id: t.id.clone(),
-            fqn: t.fqn.clone(),
-            depth: t.depth,
-            target: None,
+        .enumerate()
+        .filter(|(_, s)| s.is_nested())
+        .map(|(i, s)| (s.path.as_str(), i))
+        .collect();
+
+    let targets: Vec<Option<Target>> = nodes
+        .iter()
+        .map(|n| {
+            let p = n.path.as_str();
+            if let Some(&s) = stack_by_path.get(p) {
+                Some(Target::Stack(s))
+            } else if let Some(&r) = by_owner.get(p) {
+                // A nested stack construct is addressed as the stack it creates.
+                Some(
+                    nested_by_path
+                        .get(p)
+                        .map(|&s| Target::Stack(s))
+                        .unwrap_or(Target::Resource(r)),
+                )
+            } else if let Some(&r) = by_cfn_path.get(p) {
+                Some(Target::Resource(r))
+            } else {
+                match below.get(p) {
+                    Some(&(r, 1)) => Some(Target::Resource(r)),
+                    _ => None,
+                }
+            }
         })
         .collect();
-    let mut seen: HashSet<String> = nodes.iter().map(|n| n.path.clone()).collect();
-    // Without tree.json (or with paths the tree lacks), synthesize nodes from the templates.
-    for s in stacks.iter().filter(|s| !s.is_nested()) {
-        if seen.insert(s.path.clone()) {
-            nodes.push(ConstructNode {
-                id: s.path.rsplit('/').next().unwrap_or(&s.path).to_string(),
-                path: s.path.clone(),
-                fqn: None,
-                depth: s.path.matches('/').count(),
-                target: None,
-            });
-        }
-    }
-    for r in resources {
-        if seen.insert(r.construct_path.clone()) {
-            nodes.push(ConstructNode {
-                path: r.construct_path.clone(),
-                id: r.construct_id.clone(),
-                fqn: r.fqn.clone(),
-                depth: r.construct_path.matches('/').count(),
-                target: None,
-            });
-        }
-    }
-
-    // Children per parent path, to apply the "single CloudFormation child" rule.
-    let mut cfn_children: HashMap<String, Vec<ResourceIdx>> = HashMap::new();
-    for (i, r) in resources.iter().enumerate() {
-        if let Some(p) = &r.cfn_path
-            && let Some((parent, _)) = p.rsplit_once('/')
-        {
-            cfn_children.entry(parent.to_string()).or_default().push(i);
-        }
-    }
-
-    for n in &mut nodes {
-        n.target = if let Some(&s) = stack_by_path.get(n.path.as_str()) {
-            Some(Target::Stack(s))
-        } else if let Some(&r) = by_owner.get(n.path.as_str()) {
-            // A nested stack construct is addressed as the stack it creates.
-            let nested = stacks
-                .iter()
-                .position(|s| s.path == n.path && s.is_nested());
-            Some(nested.map(Target::Stack).unwrap_or(Target::Resource(r)))
-        } else if let Some(&r) = by_cfn_path.get(n.path.as_str()) {
-            Some(Target::Resource(r))
-        } else {
-            match cfn_children.get(&n.path) {
-                Some(kids) if kids.len() == 1 => Some(Target::Resource(kids[0])),
-                _ => None,
-            }
-        };
+    for (n, t) in nodes.iter_mut().zip(targets) {
+        n.target = t;
     }
     nodes
 }
+
+/// What a name resolved to, with a note when the name matched only ignoring case.
+pub type Resolution = Result<(Resolved, Option<String>), ResolveError>;
 
 /// What a name resolved to.
 #[derive(Debug, Clone)]
@@ -381,6 +471,8 @@ pub enum ResolveError {
     },
     #[error("{path} is a construct without a CloudFormation resource of its own; its children with resources:\n{}", children.iter().map(|c| format!("  {c}")).collect::<Vec<_>>().join("\n"))]
     NoResource { path: String, children: Vec<String> },
+    #[error("no construct matches {query:?}: the app has no stacks")]
+    EmptyApp { query: String },
 }
 
 fn format_candidates(c: &[Candidate]) -> String {
@@ -433,106 +525,230 @@ impl App {
     }
 }
 
-fn resolve(app: &App, query: &str) -> Result<Resolved, ResolveError> {
-    let q = query.trim().trim_start_matches('/');
+/// Equal, ignoring case.
+fn eq_ci(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a.to_lowercase() == b.to_lowercase()
+    }
+}
+
+/// What one rule of the resolver made of the nodes it matched.
+enum Outcome {
+    /// Matches, none standing for a resource or stack (index of the first).
+    Empty(usize),
+    /// Distinct targets: one node for each.
+    Found(Vec<usize>),
+}
+
+/// The matched nodes reduced to one per target, constructs that stand for something only
+/// (several names of one resource are one match).
+fn outcome(app: &App, matched: &[usize]) -> Option<Outcome> {
+    let first = *matched.first()?;
+    let mut distinct: Vec<usize> = Vec::new();
+    let mut targets = Vec::new();
+    for &i in matched {
+        if let Some(t) = app.constructs[i].target
+            && !targets.contains(&t)
+        {
+            targets.push(t);
+            distinct.push(i);
+        }
+    }
+    Some(if distinct.is_empty() {
+        Outcome::Empty(first)
+    } else {
+        Outcome::Found(distinct)
+    })
+}
+
+fn resolved(app: &App, i: usize) -> Resolved {
     let nodes = &app.constructs;
-    let logical_of = |n: &ConstructNode| match n.target {
+    let target = nodes[i].target.expect("a found node has a target");
+    // Name the owner when the match is inside it: an L2's own `Resource` child, a custom
+    // resource's `Default/Default`.
+    let canonical = match target {
+        Target::Resource(r) => {
+            let owner = app.resources[r].construct_path.as_str();
+            let p = nodes[i].path.as_str();
+            if p.len() > owner.len() && p.starts_with(owner) && p[owner.len()..].starts_with('/') {
+                nodes
+                    .iter()
+                    .position(|n| n.path == owner && n.target == Some(target))
+                    .unwrap_or(i)
+            } else {
+                i
+            }
+        }
+        Target::Stack(_) => i,
+    };
+    Resolved {
+        construct: canonical,
+        target,
+    }
+}
+
+/// An exact name of a construct without resources: say so rather than guessing.
+fn no_resource(app: &App, i: usize) -> ResolveError {
+    let node = &app.constructs[i];
+    let prefix = format!("{}/", node.path);
+    let children: Vec<String> = app
+        .constructs
+        .iter()
+        .filter(|n| n.path.starts_with(&prefix) && n.target.is_some())
+        .map(|n| n.path.clone())
+        .take(20)
+        .collect();
+    ResolveError::NoResource {
+        path: node.path.clone(),
+        children,
+    }
+}
+
+fn matching(app: &App, rule: impl Fn(&ConstructNode) -> bool) -> Vec<usize> {
+    (0..app.constructs.len())
+        .filter(|&i| rule(&app.constructs[i]))
+        .collect()
+}
+
+fn logical_of<'a>(app: &'a App, n: &ConstructNode) -> Option<&'a str> {
+    match n.target {
         Some(Target::Resource(r)) => Some(app.resources[r].logical_id.0.as_str()),
         _ => None,
-    };
-    type Rule<'a> = (&'static str, Box<dyn Fn(&ConstructNode) -> bool + 'a>);
-    let lower = q.to_lowercase();
-    let rules: Vec<Rule> = vec![
-        ("exact path", Box::new(|n: &ConstructNode| n.path == q)),
-        ("construct id", Box::new(|n: &ConstructNode| n.id == q)),
-        (
-            "logical id",
-            Box::new(|n: &ConstructNode| logical_of(n) == Some(q)),
-        ),
-        (
-            "path suffix",
-            Box::new(|n: &ConstructNode| n.path.ends_with(&format!("/{q}"))),
-        ),
-        (
-            "substring",
-            Box::new(|n: &ConstructNode| n.path.to_lowercase().contains(&lower)),
-        ),
-    ];
+    }
+}
+
+/// The first rule alone: the construct whose path is exactly `query`. `None` when no construct
+/// has that path.
+fn resolve_exact_path(app: &App, query: &str) -> Option<Result<Resolved, ResolveError>> {
+    let q = query.trim().trim_start_matches('/');
+    if q.is_empty() {
+        return None;
+    }
+    match outcome(app, &matching(app, |n| n.path == q))? {
+        Outcome::Found(d) if d.len() == 1 => Some(Ok(resolved(app, d[0]))),
+        Outcome::Empty(i) => Some(Err(no_resource(app, i))),
+        Outcome::Found(d) => Some(Err(ResolveError::Ambiguous {
+            query: query.to_string(),
+            how: "exact path",
+            candidates: d.iter().map(|&i| app.candidate(i)).collect(),
+        })),
+    }
+}
+
+/// The rules, in order: exact path; exact construct id or logical id (a name that is both one
+/// construct's id and another resource's logical id is ambiguous, unless one resource is named
+/// both ways); the same ignoring case (a unique match resolves, with a note); a unique path
+/// suffix; a unique substring (any case).
+fn resolve(app: &App, query: &str) -> Resolution {
+    let q = query.trim().trim_start_matches('/');
     if q.is_empty() {
         return Err(ResolveError::NotFound {
             query: query.to_string(),
             suggestions: vec![],
         });
     }
-    for (how, rule) in &rules {
-        let matched: Vec<usize> = (0..nodes.len()).filter(|&i| rule(&nodes[i])).collect();
-        if matched.is_empty() {
-            continue;
-        }
-        // Prefer constructs that stand for something; several names of one resource are one match.
-        let with_target: Vec<usize> = matched
+    if app.stacks.is_empty() {
+        return Err(ResolveError::EmptyApp {
+            query: query.to_string(),
+        });
+    }
+    let ambiguous = |how: &'static str, d: &[usize]| ResolveError::Ambiguous {
+        query: query.to_string(),
+        how,
+        candidates: d.iter().map(|&i| app.candidate(i)).collect(),
+    };
+    if let Some(found) = resolve_exact_path(app, query) {
+        return found.map(|r| (r, None));
+    }
+    let by_id = matching(app, |n| n.id == q);
+    let by_logical = matching(app, |n| logical_of(app, n) == Some(q));
+    // One resource whose logical id and construct id are both the name (an L1 named like its
+    // logical id) is meant over constructs that only share the id.
+    if let Some(Outcome::Found(l)) = outcome(app, &by_logical)
+        && l.len() == 1
+        && by_id
             .iter()
-            .copied()
-            .filter(|&i| nodes[i].target.is_some())
+            .any(|&i| app.constructs[i].target == app.constructs[l[0]].target)
+    {
+        return Ok((resolved(app, l[0]), None));
+    }
+    let how = match (by_id.is_empty(), by_logical.is_empty()) {
+        (false, false) => "construct id and logical id",
+        (false, true) => "construct id",
+        _ => "logical id",
+    };
+    let exact: Vec<usize> = by_id.into_iter().chain(by_logical).collect();
+    match outcome(app, &exact) {
+        Some(Outcome::Found(d)) if d.len() == 1 => return Ok((resolved(app, d[0]), None)),
+        Some(Outcome::Found(d)) => return Err(ambiguous(how, &d)),
+        Some(Outcome::Empty(i)) => return Err(no_resource(app, i)),
+        None => {}
+    }
+    let by_case = matching(app, |n| {
+        eq_ci(&n.path, q) || eq_ci(&n.id, q) || logical_of(app, n).is_some_and(|l| eq_ci(l, q))
+    });
+    let case_found = match outcome(app, &by_case) {
+        Some(Outcome::Found(d)) if d.len() == 1 => {
+            let r = resolved(app, d[0]);
+            let note = format!(
+                "{q:?} matches {} ignoring case",
+                app.constructs[r.construct].path
+            );
+            return Ok((r, Some(note)));
+        }
+        Some(Outcome::Found(d)) => d,
+        _ => Vec::new(),
+    };
+    let lower = q.to_lowercase();
+    type Rule<'a> = (&'static str, Box<dyn Fn(&ConstructNode) -> bool + 'a>);
+    let rules: [Rule; 2] = [
+        (
+            "path suffix",
+            Box::new(|n: &ConstructNode| {
+                n.path.len() > q.len()
+                    && n.path.ends_with(q)
+                    && n.path[..n.path.len() - q.len()].ends_with('/')
+            }),
+        ),
+        (
+            "substring",
+            Box::new(|n: &ConstructNode| n.path.to_lowercase().contains(&lower)),
+        ),
+    ];
+    for (how, rule) in rules {
+        if let Some(Outcome::Found(d)) = outcome(app, &matching(app, rule)) {
+            if d.len() == 1 && case_found.is_empty() {
+                return Ok((resolved(app, d[0]), None));
+            }
+            if case_found.is_empty() {
+                return Err(ambiguous(how, &d));
+            }
+        }
+    }
+    if !case_found.is_empty() {
+        // Several constructs match but for case: they come first, then the other matches.
+        let targets: Vec<Option<Target>> = case_found
+            .iter()
+            .map(|&i| app.constructs[i].target)
             .collect();
-        let mut distinct: Vec<usize> = Vec::new();
-        let mut targets = Vec::new();
-        for &i in &with_target {
-            let t = nodes[i].target.expect("filtered");
-            if !targets.contains(&t) {
-                targets.push(t);
-                distinct.push(i);
-            }
+        let mut list = case_found.clone();
+        if let Some(Outcome::Found(d)) = outcome(
+            app,
+            &matching(app, |n| n.path.to_lowercase().contains(&lower)),
+        ) {
+            list.extend(
+                d.into_iter()
+                    .filter(|&i| !targets.contains(&app.constructs[i].target)),
+            );
         }
-        match distinct.len() {
-            1 => {
-                let i = distinct[0];
-                // Name the owner when the match is an L2's own `Resource` child.
-                let canonical = nodes
-                    .iter()
-                    .position(|n| n.target == nodes[i].target && n.target.is_some())
-                    .map(|first| prefer_owner(app, first, i))
-                    .unwrap_or(i);
-                return Ok(Resolved {
-                    construct: canonical,
-                    target: nodes[i].target.expect("filtered"),
-                });
-            }
-            0 if *how != "substring" && *how != "path suffix" => {
-                // An exact name of a construct without resources: say so rather than guessing.
-                let node = &nodes[matched[0]];
-                let prefix = format!("{}/", node.path);
-                let children: Vec<String> = nodes
-                    .iter()
-                    .filter(|n| n.path.starts_with(&prefix) && n.target.is_some())
-                    .map(|n| n.path.clone())
-                    .take(20)
-                    .collect();
-                return Err(ResolveError::NoResource {
-                    path: node.path.clone(),
-                    children,
-                });
-            }
-            0 => continue,
-            _ => {
-                return Err(ResolveError::Ambiguous {
-                    query: query.to_string(),
-                    how,
-                    candidates: distinct.iter().map(|&i| app.candidate(i)).collect(),
-                });
-            }
-        }
+        return Err(ambiguous("name ignoring case", &list));
     }
     Err(ResolveError::NotFound {
         query: query.to_string(),
         suggestions: closest(app, q),
     })
-}
-
-/// Of two nodes with the same target, the owner (the shorter path) is the one a user means.
-fn prefer_owner(app: &App, a: usize, b: usize) -> usize {
-    let (pa, pb) = (&app.constructs[a].path, &app.constructs[b].path);
-    if pa.len() <= pb.len() { a } else { b }
 }
 
 fn closest(app: &App, q: &str) -> Vec<String> {

@@ -260,7 +260,8 @@ fn new_style(dir: &Path) {
         dir,
         "Main.template.json",
         &json!({"Resources": {
-            "FnABC": res("AWS::Lambda::Function", Some("Main/Fn/Resource")),
+            // Its path only in the metadata file.
+            "FnABC": res("AWS::Lambda::Function", None),
             "DataNested": {"Type": "AWS::CloudFormation::Stack", "Properties": {},
                 "Metadata": {"aws:cdk:path": "Main/Data.NestedStack/Data.NestedStackResource",
                              "aws:asset:path": "MainData.nested.template.json", "aws:asset:property": "TemplateURL"}}
@@ -602,4 +603,356 @@ fn bad_construct_commands_file_is_an_error_naming_it() {
         stderr.contains("construct-commands.yml") && stderr.contains("AWS::Lambda::Function.logs"),
         "{stderr}"
     );
+}
+
+/// `cdkx --app DIR --output json QUERY` as the corpus check runs it: dummy credentials and an
+/// endpoint on a closed port, so the lookup fails at once and the construct is still printed.
+/// Returns (the construct JSON or Null, stderr).
+fn resolve_bin(dir: &Path, query: &str) -> (Value, String) {
+    let home = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("cdkx")
+        .unwrap()
+        .args([
+            "--output",
+            "json",
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+            "--timeout",
+            "3",
+            "--app",
+        ])
+        .arg(dir)
+        .arg(query)
+        .env_remove("CDK_APP_DIR")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("CDKX_CACHE_DIR", home.path().join("cdkx-cache"))
+        .env("AWS_ACCESS_KEY_ID", "AKIAFAKETESTKEY00001")
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            "cdkxFAKEsecretKEYdoNOTprint0000000000000",
+        )
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_CONFIG_FILE", home.path().join("no-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("no-credentials"),
+        )
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let v = serde_json::from_slice::<Value>(&out.stdout)
+        .map(|v| v["construct"].clone())
+        .unwrap_or(Value::Null);
+    (v, stderr)
+}
+
+fn list_json(dir: &Path) -> Value {
+    let out = Command::cargo_bin("cdkx")
+        .unwrap()
+        .args(["list", "--offline", "--output", "json", "--app"])
+        .arg(dir)
+        .env_remove("CDK_APP_DIR")
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn an_app_with_no_stacks_lists_nothing() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "manifest.json",
+        &json!({"version": "55.0.0", "artifacts": {
+            "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}}),
+    );
+    write(d.path(), "tree.json", &tree(vec![]));
+    let v = list_json(d.path());
+    assert_eq!(v["stacks"], json!([]));
+    assert_eq!(v["resources"], json!([]));
+    for args in [
+        &["list", "--offline"][..],
+        &["list", "--offline", "--output", "text"],
+    ] {
+        let out = Command::cargo_bin("cdkx")
+            .unwrap()
+            .args(args)
+            .arg("--app")
+            .arg(d.path())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(
+            out.stdout.is_empty() && stderr.contains("no stacks"),
+            "{stderr}"
+        );
+    }
+    // Naming a construct in it is a clear error.
+    let (construct, stderr) = resolve_bin(d.path(), "Anything");
+    assert_eq!(construct, Value::Null);
+    assert!(stderr.contains("the app has no stacks"), "{stderr}");
+}
+
+/// An integ-snapshot-like assembly: no tree.json, no aws:cdk:path in templates, logical ids only
+/// in the manifest; a CustomResource's `Default/Default`, a permission beside it, and a nested
+/// stack named only through the asset manifest.
+fn integ_style(dir: &Path) {
+    write(
+        dir,
+        "manifest.json",
+        &json!({
+            "version": "36.0.0",
+            "artifacts": {
+                "S.assets": {"type": "cdk:asset-manifest", "properties": {"file": "S.assets.json"}},
+                "S": {
+                    "type": "aws:cloudformation:stack",
+                    "properties": {"templateFile": "S.template.json"},
+                    "displayName": "S",
+                    "metadata": {
+                        "/S/Call/Default/Default": [{"type": "aws:cdk:logicalId", "data": "Call"}],
+                        "/S/Call/Invoke": [{"type": "aws:cdk:logicalId", "data": "CallInvokeABC"}],
+                        "/S/Inc/Child/Child": [{"type": "aws:cdk:logicalId", "data": "Child"}],
+                        "/S/Inc/Child/Child/Bucket": [{"type": "aws:cdk:logicalId", "data": "Bucket"}],
+                        "/S/Inc/Child.NestedStack/Child.NestedStackResource": [{"type": "aws:cdk:logicalId", "data": "Child"}],
+                        "/S/Old.NestedStack/Old.NestedStackResource": [{"type": "aws:cdk:logicalId", "data": "OldNestedABC"}]
+                    }
+                }
+            }
+        }),
+    );
+    write(
+        dir,
+        "S.template.json",
+        &json!({"Resources": {
+            "Call": res("Custom::Call", None),
+            "CallInvokeABC": res("AWS::Lambda::Permission", None),
+            "Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": {"Fn::Join": ["", [
+                "https://s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}, "/",
+                {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}, "/5dc7d4a9.json"]]}}},
+            "OldNestedABC": {"Type": "AWS::CloudFormation::Stack", "Properties": {"TemplateURL": "https://s3.amazonaws.com/b/gone.json"}}
+        }}),
+    );
+    write(
+        dir,
+        "S.assets.json",
+        &json!({"version": "36.0.0", "files": {"5dc7d4a9": {
+            "source": {"path": "SChild1234.nested.template.json", "packaging": "file"},
+            "destinations": {"current": {"bucketName": "b", "objectKey": "5dc7d4a9.json"}}}}}),
+    );
+    write(
+        dir,
+        "SChild1234.nested.template.json",
+        &json!({"Resources": {"Bucket": res("AWS::S3::Bucket", None)}}),
+    );
+}
+
+#[test]
+fn without_tree_json_every_cdk_path_resolves() {
+    let d = tempfile::tempdir().unwrap();
+    integ_style(d.path());
+    let lid = |q: &str| {
+        let (c, stderr) = resolve_bin(d.path(), q);
+        assert!(c.is_object(), "{q}: {stderr}");
+        c["logicalId"].as_str().unwrap().to_string()
+    };
+    // A path copied from the manifest (or a template, or the console), ending in Default.
+    assert_eq!(lid("S/Call/Default/Default"), "Call");
+    assert_eq!(lid("S/Call/Default"), "Call");
+    assert_eq!(lid("S/Call/Invoke"), "CallInvokeABC");
+    // A nested stack's resource path, its template absent.
+    assert_eq!(
+        lid("S/Old.NestedStack/Old.NestedStackResource"),
+        "OldNestedABC"
+    );
+    // The custom resource's logical id.
+    assert_eq!(lid("Call"), "Call");
+}
+
+#[test]
+fn nested_stacks_named_only_by_the_asset_manifest() {
+    let d = tempfile::tempdir().unwrap();
+    integ_style(d.path());
+    let v = list_json(d.path());
+    let stacks: Vec<(&str, &str)> = v["stacks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["nestedIn"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(stacks, [("S", ""), ("S/Child", "S")]);
+    let row = |lid: &str| {
+        v["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["logicalId"] == lid)
+            .unwrap_or_else(|| panic!("{lid} listed"))
+            .clone()
+    };
+    let bucket = row("Bucket");
+    assert_eq!(
+        (bucket["stack"].as_str(), bucket["constructPath"].as_str()),
+        (Some("S/Child"), Some("S/Inc/Child/Child/Bucket"))
+    );
+    // cloudformation-include names the nested stack's resource and the included template alike:
+    // the stack resource belongs to the nested stack construct.
+    let child = row("Child");
+    assert_eq!(
+        (child["stack"].as_str(), child["constructPath"].as_str()),
+        (Some("S"), Some("S/Inc/Child"))
+    );
+}
+
+#[test]
+fn a_name_that_is_a_construct_and_another_resources_logical_id_is_ambiguous() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "manifest.json",
+        &json!({"version": "36.0.0", "artifacts": {"S": {
+            "type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}, "displayName": "S"}}}),
+    );
+    write(
+        d.path(),
+        "S.template.json",
+        &json!({"Resources": {
+            "InvokeFn12AB": res("AWS::Lambda::Function", Some("S/Invoke/Resource")),
+            "Invoke": res("AWS::Lambda::Permission", Some("S/Perm/Resource")),
+        }}),
+    );
+    let (c, stderr) = resolve_bin(d.path(), "Invoke");
+    assert_eq!(c, Value::Null, "{stderr}");
+    assert!(
+        stderr.contains("construct id and logical id")
+            && stderr.contains("S/Invoke")
+            && stderr.contains("S/Perm"),
+        "{stderr}"
+    );
+    // Each is still reachable by its path or its own logical id.
+    assert_eq!(resolve_bin(d.path(), "S/Perm").0["logicalId"], "Invoke");
+    assert_eq!(
+        resolve_bin(d.path(), "InvokeFn12AB").0["logicalId"],
+        "InvokeFn12AB"
+    );
+
+    // An L1 named like its logical id is meant over a deeper construct that shares the id.
+    write(
+        d.path(),
+        "S.template.json",
+        &json!({"Resources": {
+            "Oac": res("AWS::CloudFront::OriginAccessControl", Some("S/Oac")),
+            "DistOacABC": res("AWS::CloudFront::OriginAccessControl", Some("S/Dist/Oac")),
+        }}),
+    );
+    let (c, stderr) = resolve_bin(d.path(), "Oac");
+    assert_eq!(
+        (c["logicalId"].as_str(), c["constructPath"].as_str()),
+        (Some("Oac"), Some("S/Oac")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_name_matching_one_construct_but_for_case_resolves_and_says_so() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "manifest.json",
+        &json!({"version": "36.0.0", "artifacts": {"S": {
+            "type": "aws:cloudformation:stack", "properties": {"templateFile": "S.template.json"}, "displayName": "S"}}}),
+    );
+    write(
+        d.path(),
+        "S.template.json",
+        &json!({"Resources": {
+            "RequestorFnABC": res("AWS::Lambda::Function", Some("S/RequestorFn/Resource")),
+            "RequestorFnRoleABC": res("AWS::IAM::Role", Some("S/RequestorFn/ServiceRole/Resource")),
+            "RequestorFnLogsABC": res("AWS::Logs::LogGroup", Some("S/RequestorFnLogs/Resource")),
+            "ApiABC": res("AWS::ApiGateway::RestApi", Some("S/Api/Resource")),
+            "APIABC": res("AWS::ApiGateway::RestApi", Some("S/API/Resource")),
+            "ApiDocsABC": res("AWS::S3::Bucket", Some("S/ApiDocs/Resource")),
+        }}),
+    );
+    let (c, stderr) = resolve_bin(d.path(), "requestorfn");
+    assert_eq!(c["constructPath"], "S/RequestorFn", "{stderr}");
+    assert!(stderr.contains("ignoring case"), "{stderr}");
+
+    // Two constructs match but for case: both listed first, before the substring matches.
+    let (c, stderr) = resolve_bin(d.path(), "api");
+    assert_eq!(c, Value::Null, "{stderr}");
+    let api = stderr.find("S/Api ").expect(&stderr);
+    let upper = stderr.find("S/API ").expect(&stderr);
+    let docs = stderr.find("S/ApiDocs").expect(&stderr);
+    assert!(api < docs && upper < docs, "{stderr}");
+}
+
+#[test]
+fn a_construct_path_reads_only_its_stack() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "manifest.json",
+        &json!({"version": "36.0.0", "artifacts": {
+            "Good": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Good.template.json"}, "displayName": "Good"},
+            "Other": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "Other.template.json"}, "displayName": "Other"},
+            "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}
+        }}),
+    );
+    write(
+        d.path(),
+        "Good.template.json",
+        &json!({"Resources": {"QueueABC": res("AWS::SQS::Queue", Some("Good/Queue/Resource"))}}),
+    );
+    write(
+        d.path(),
+        "tree.json",
+        &tree(vec![
+            node(
+                "Good",
+                "Good",
+                "aws-cdk-lib.Stack",
+                vec![node(
+                    "Queue",
+                    "Good/Queue",
+                    "aws-cdk-lib.aws_sqs.Queue",
+                    vec![node(
+                        "Resource",
+                        "Good/Queue/Resource",
+                        "aws-cdk-lib.aws_sqs.CfnQueue",
+                        vec![],
+                    )],
+                )],
+            ),
+            node("Other", "Other", "aws-cdk-lib.Stack", vec![]),
+        ]),
+    );
+    // The other stack's template is broken: a path under Good does not need it.
+    fs::write(d.path().join("Other.template.json"), "{ broken").unwrap();
+    let (c, stderr) = resolve_bin(d.path(), "Good/Queue");
+    assert_eq!(c["logicalId"], "QueueABC", "{stderr}");
+    assert_eq!(c["fqn"], "aws-cdk-lib.aws_sqs.Queue", "{stderr}");
+    // A name that is not a path needs every stack: the broken one is reported.
+    let (c, stderr) = resolve_bin(d.path(), "Queue");
+    assert_eq!(c, Value::Null);
+    assert!(stderr.contains("Other.template.json"), "{stderr}");
 }

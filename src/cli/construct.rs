@@ -187,10 +187,10 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     args.args = words;
 
     let g0 = overlay(g, &extra)?;
-    let loaded = super::load_app(&g0)?;
+    let (loaded, resolved) = super::load_app_resolving(&g0, &args.construct)?;
     let app = &loaded.app;
     let catalogue = super::load_catalogue(&g0, &loaded.location.app_dir)?;
-    let resolved = app.resolve(&args.construct)?;
+    let resolved = resolved?;
     let (stack, cfn_type) = match resolved.target {
         Target::Resource(r) => (app.resources[r].stack, app.resources[r].cfn_type.as_str()),
         Target::Stack(s) => (s, "AWS::CloudFormation::Stack"),

@@ -68,12 +68,23 @@ struct ResourceJson<'a> {
 }
 
 pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
-    let loaded = super::load_app(g)?;
+    // Resources' properties are not listed: they are not read.
+    let loaded = super::load_app_with(g, crate::assembly::ReadOptions { properties: false })?;
     let app = &loaded.app;
     let wanted: Vec<usize> = (0..app.stacks.len())
         .filter(|&i| stack_matches(app, i, args.stack.as_deref()))
         .collect();
-    if wanted.is_empty() {
+    let mut is_wanted = vec![false; app.stacks.len()];
+    for &i in &wanted {
+        is_wanted[i] = true;
+    }
+    // An app with no stacks lists nothing (and says so on stderr).
+    if app.stacks.is_empty() {
+        eprintln!(
+            "cdkx: the app has no stacks ({})",
+            crate::sanitize::line(&app.assembly_dir.display().to_string())
+        );
+    } else if wanted.is_empty() {
         let names: Vec<&str> = app
             .stacks
             .iter()
@@ -100,7 +111,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
     let rows: Vec<&model::Resource> = app
         .resources
         .iter()
-        .filter(|r| wanted.contains(&r.stack))
+        .filter(|r| is_wanted[r.stack])
         .filter(|r| args.all || !model::is_bookkeeping(&r.cfn_type))
         .filter(|r| type_matches(r, args.type_filter.as_deref()))
         .collect();
@@ -157,7 +168,9 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
                 ]);
             }
             if t.is_empty() {
-                eprintln!("cdkx: no resources match");
+                if !app.stacks.is_empty() {
+                    eprintln!("cdkx: no resources match");
+                }
             } else {
                 print!("{}", t.render());
             }

@@ -245,12 +245,46 @@ pub(crate) struct Loaded {
 }
 
 pub(crate) fn load_app(g: &GlobalArgs) -> Result<Loaded> {
+    load_app_with(g, assembly::ReadOptions::default())
+}
+
+/// The app, read as `options` say (e.g. without resources' properties, for `list`).
+pub(crate) fn load_app_with(g: &GlobalArgs, options: assembly::ReadOptions) -> Result<Loaded> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let location = assembly::locate(g.app.as_deref(), &cwd)?;
-    let asm = assembly::read(&location.assembly_dir)?;
-    let app = App::from_assembly(asm);
+    let app = App::load(&location.assembly_dir, options)?;
     check_role_account(g, &app)?;
     Ok(Loaded { app, location })
+}
+
+/// The app as far as naming `query` needs it (one stack for a construct path, see
+/// `App::load_resolving`), and what the name resolved to. How a name that is not exact was
+/// understood is said on stderr.
+pub(crate) fn load_app_resolving(
+    g: &GlobalArgs,
+    query: &str,
+) -> Result<(
+    Loaded,
+    Result<crate::model::Resolved, crate::model::ResolveError>,
+)> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let location = assembly::locate(g.app.as_deref(), &cwd)?;
+    let (app, resolved) = if g.role_arn.is_some() {
+        // --role-arn is checked against every account of the app: all of it is needed.
+        let app = App::load(&location.assembly_dir, assembly::ReadOptions::default())?;
+        check_role_account(g, &app)?;
+        let resolved = app.resolve_noting(query);
+        (app, resolved)
+    } else {
+        App::load_resolving(&location.assembly_dir, query)?
+    };
+    let resolved = resolved.map(|(r, note)| {
+        if let Some(note) = note {
+            eprintln!("cdkx: {}", crate::sanitize::line(&note));
+        }
+        r
+    });
+    Ok((Loaded { app, location }, resolved))
 }
 
 /// `--role-arn` must name a role in an account the app has a stack in: a role elsewhere would
