@@ -1678,7 +1678,7 @@ mod tests {
             dir.path().join("IamApigatewayLambdaStack.metadata.json"),
         )
         .unwrap();
-        // A stale template nobody names is parsed ahead and dropped, its error with it.
+        // A stale template nobody names is not read: its broken content does not matter.
         fs::write(dir.path().join("Old.template.json"), "{ not json").unwrap();
         let asm = read(dir.path()).expect("the stale file is not needed");
         assert_eq!(asm.stacks.len(), 1);
