@@ -95,7 +95,7 @@ struct CommandJson<'a> {
 }
 
 /// cdkx's own options and whether each takes a value, as they may appear after the construct.
-const GLOBAL_FLAGS: [(&str, bool); 11] = [
+const GLOBAL_FLAGS: [(&str, bool); 12] = [
     ("--app", true),
     ("--profile", true),
     ("--region", true),
@@ -107,6 +107,7 @@ const GLOBAL_FLAGS: [(&str, bool); 11] = [
     ("--role-arn", true),
     ("--external-id", true),
     ("--timeout", true),
+    ("--wide", false),
 ];
 
 /// Moves cdkx's global options out of `words[from..]`: up to the first other word when
@@ -171,6 +172,7 @@ fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
         role_arn: parsed.role_arn.or_else(|| g.role_arn.clone()),
         external_id: parsed.external_id.or_else(|| g.external_id.clone()),
         timeout: parsed.timeout.or(g.timeout),
+        wide: parsed.wide || g.wide,
     })
 }
 

@@ -14,6 +14,7 @@ mod probe;
 mod sides;
 pub mod table;
 mod whoami;
+pub mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,6 +93,9 @@ pub struct GlobalArgs {
     /// Seconds one AWS call may take, retries included, before cdkx gives up on it [default: 20]
     #[arg(long, global = true, env = "CDKX_TIMEOUT", value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
+    /// Print every value in full, even when a table is wider than the terminal
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -156,7 +160,7 @@ pub enum OutputFormat {
     Table,
     /// Stable JSON on stdout, for scripts
     Json,
-    /// Plain lines
+    /// Tab-separated fields, one record per line, no header (the aws CLI's text, for cut/awk)
     Text,
 }
 
