@@ -253,15 +253,17 @@ pub fn fit_columns(
     for _round in 0..cols.len() + 1 {
         narrow(&mut widths, &mins, total, line_width);
         let mut raised = false;
-        for i in 0..cols.len() {
-            let Some(w) = widths[i] else { continue };
-            if w >= natural[i] {
-                continue;
-            }
-            let apart = distinct_width(&values[i], w, natural[i], cols[i].cut);
-            if apart <= w {
-                continue;
-            }
+        // The columns that need the least to keep their values apart go first.
+        let mut wants: Vec<(usize, usize)> = (0..cols.len())
+            .filter_map(|i| {
+                let w = widths[i]?;
+                (w < natural[i])
+                    .then(|| (i, distinct_width(&values[i], w, natural[i], cols[i].cut)))
+                    .filter(|&(_, apart)| apart > w)
+            })
+            .collect();
+        wants.sort_by_key(|&(i, apart)| (apart - widths[i].unwrap_or(0), i));
+        for (i, apart) in wants {
             let mut with = mins.clone();
             with[i] = apart;
             let min_line: Vec<Option<usize>> = widths
