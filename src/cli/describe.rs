@@ -276,6 +276,11 @@ impl Fields {
     }
 }
 
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <DescribeArgs as clap::CommandFactory>::command()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

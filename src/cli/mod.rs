@@ -2,6 +2,7 @@
 //! what it needs, calls the actions and prints their results. It never calls the SDK itself.
 
 mod audit;
+pub mod complete;
 mod console;
 mod construct;
 pub(crate) mod describe;
@@ -43,7 +44,7 @@ passed to the command.";
 #[derive(Debug, Parser)]
 #[command(
     name = "cdkx",
-    version,
+    version = env!("CDKX_VERSION"),
     about = "See and exercise a deployed AWS CDK app from the terminal",
     long_about = "See and exercise a deployed AWS CDK app from the terminal.\n\n\
 cdkx reads the cloud assembly (cdk.out) of a CDK app, asks CloudFormation for the physical ids \
@@ -176,12 +177,18 @@ pub enum Cmd {
     Probe(probe::UrlProbeArgs),
     /// Open the interactive terminal UI (what `cdkx` alone does on a terminal)
     Tui(crate::tui::TuiArgs),
+    /// Print the shell completion script (subcommands, flags and the app's construct names)
+    Completions(complete::CompletionsArgs),
+    /// Print the man page (roff), e.g. `cdkx man > ~/.local/share/man/man1/cdkx.1`
+    Man,
     #[command(external_subcommand)]
     External(Vec<String>),
 }
 
 /// Parses the arguments, runs the command and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
+    // A shell asking for completions gets them and nothing else.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -231,6 +238,8 @@ async fn run(cli: Cli) -> Result<i32> {
             construct::run(&g, construct::RunArgs::from_words(words)?).await
         }
         Some(Cmd::Tui(args)) => crate::tui::run(&g, args).await,
+        Some(Cmd::Completions(args)) => complete::print_script(&args),
+        Some(Cmd::Man) => complete::print_man(),
         None if crate::tui::is_interactive() => {
             crate::tui::run(&g, crate::tui::TuiArgs::from_env()).await
         }
