@@ -192,3 +192,47 @@ fn bash_completes_subcommands_flags_and_construct_names() {
         );
     }
 }
+
+/// Names that do not exist are errors naming what does: an API's stages, a profile.
+#[test]
+fn unknown_stage_and_profile_are_named() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = common::shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["iam-backed-api", "probe", "--stage", "nope"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("has no stage \"nope\"") && err.contains("its stages: prod"),
+        "{err}"
+    );
+    // The stage the app deploys still works.
+    let out = common::shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["iam-backed-api", "probe", "--stage", "prod"])
+        .output()
+        .unwrap();
+    assert!(!stderr(&out).contains("has no stage"), "{}", stderr(&out));
+
+    let out = common::shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["--profile", "nosuch", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("profile \"nosuch\"")
+            && err.contains("no-aws-config")
+            && err.contains("list-profiles"),
+        "{err}"
+    );
+}

@@ -305,8 +305,58 @@ pub(crate) fn load_catalogue(
     Ok(catalogue)
 }
 
-/// AWS access as the flags, the environment and cdkx.toml (app and user level) say.
+/// AWS access as the flags, the environment and cdkx.toml (app and user level) say. A
+/// `--profile` that no AWS config file defines is an error naming it and the files.
 pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
+    if let Some(p) = &g.profile {
+        check_profile(p)?;
+    }
+    connect_any(g).await
+}
+
+/// Whether the profile `name` is defined in the AWS config or credentials file (as the SDK
+/// reads them: `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`).
+fn check_profile(name: &str) -> Result<()> {
+    let home = dirs::home_dir().unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default))
+    };
+    let config = file("AWS_CONFIG_FILE", "config");
+    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    for (path, prefixed) in [(&config, true), (&credentials, false)] {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let defined = text.lines().any(|line| {
+            let l = line.trim();
+            let Some(inner) = l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) else {
+                return false;
+            };
+            let inner = inner.trim();
+            let section = if prefixed {
+                inner.strip_prefix("profile ").map_or(inner, str::trim)
+            } else {
+                inner
+            };
+            section == name
+        });
+        if defined {
+            return Ok(());
+        }
+    }
+    anyhow::bail!(
+        "profile {:?} (--profile) is not defined in {} or {}; `aws configure list-profiles` lists the defined ones",
+        crate::sanitize::line(name),
+        config.display(),
+        credentials.display()
+    )
+}
+
+/// [`connect`] without checking `--profile` first (`whoami` reports an unusable profile in
+/// its table, account by account).
+pub(crate) async fn connect_any(g: &GlobalArgs) -> Result<Aws> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // cdkx.toml lives in the app directory; without an app, the user's file still counts.
     let app_dir = assembly::locate(g.app.as_deref(), &cwd)

@@ -32,7 +32,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
         Err(e) if e.is::<super::UsageError>() => return Err(e),
         Err(_) => None,
     };
-    let aws = super::connect(g).await?;
+    let aws = super::connect_any(g).await?;
     // The accounts of the app's stacks, plus the default credentials.
     let mut accounts: Vec<(Option<String>, Vec<String>, Option<LookupRole>)> =
         vec![(None, Vec::new(), None)];
