@@ -11,6 +11,7 @@ use ratatui::widgets::Widget;
 use super::app::{App, RequestId};
 use super::audit::fixed_widths;
 use super::list::draw_cells;
+use crate::cli::words;
 use super::pager::Scroll;
 use super::text::{self, wrap};
 use super::ui::{spinner, streaming_pane};
@@ -120,15 +121,15 @@ impl InvocationsView {
         let theme = &app.theme;
         let p = &self.progress;
         let progress = format!(
-            "{}{} objects, {:.1} MB, {} calls ",
+            "{}{}, {}, {} ",
             if self.request.is_some() {
                 format!("{} ", spinner(app))
             } else {
                 String::new()
             },
-            p.objects,
-            p.bytes as f64 / 1e6,
-            p.calls
+            words::count(p.objects, "object"),
+            words::bytes(p.bytes),
+            words::count(p.calls, "call")
         );
         let mut title = format!(
             " invocations · {} · {} ",
