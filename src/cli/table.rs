@@ -17,6 +17,9 @@ use crate::sanitize;
 /// Spaces between two columns.
 const GAP: usize = 2;
 
+/// The most a column is widened to keep its own values apart.
+const MAX_RAISE: usize = 8;
+
 /// How a value too long for its column is shortened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cut {
@@ -249,7 +252,9 @@ pub fn fit_columns(
     }
     // Narrow the widest column above its minimum, one column at a time. A column whose
     // different values would look alike at its width gets, as its minimum, the width that keeps
-    // them apart, when the minimums still fit; then the others are narrowed again.
+    // them apart, when that is a few columns more and the minimums still fit; then the others
+    // are narrowed again. (Values alike but for a long middle are told apart by the row check
+    // below, through another column, rather than by taking the line from the others.)
     for _round in 0..cols.len() + 1 {
         narrow(&mut widths, &mins, total, line_width);
         let mut raised = false;
@@ -259,7 +264,7 @@ pub fn fit_columns(
                 let w = widths[i]?;
                 (w < natural[i])
                     .then(|| (i, distinct_width(&values[i], w, natural[i], cols[i].cut)))
-                    .filter(|&(_, apart)| apart > w)
+                    .filter(|&(_, apart)| apart > w && apart - w <= MAX_RAISE)
             })
             .collect();
         wants.sort_by_key(|&(i, apart)| (apart - widths[i].unwrap_or(0), i));

@@ -11,7 +11,6 @@ use ratatui::widgets::Widget;
 use super::app::{App, RequestId};
 use super::audit::fixed_widths;
 use super::list::draw_cells;
-use crate::cli::words;
 use super::pager::Scroll;
 use super::text::{self, wrap};
 use super::ui::{spinner, streaming_pane};
@@ -19,6 +18,7 @@ use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
+use crate::cli::words;
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [
