@@ -154,9 +154,18 @@ impl ListView {
             }
         }
         self.visible = visible;
+        // The selection stays where it was when it still shows, else on the first matching
+        // resource (not its stack's header row).
+        let first_resource = || {
+            (!self.filter.is_empty())
+                .then(|| self.visible.iter().position(|&i| !self.rows[i].is_stack))
+                .flatten()
+                .unwrap_or(0)
+        };
         self.selected = keep
+            .filter(|&k| self.filter.is_empty() || !self.rows[k].is_stack)
             .and_then(|k| self.visible.binary_search(&k).ok())
-            .unwrap_or(0);
+            .unwrap_or_else(first_resource);
     }
 
     /// Moves the selection; returns whether anything changed.
