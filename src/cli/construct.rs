@@ -333,6 +333,8 @@ fn check_args(action: NativeAction, bin: &str, args: &[String]) {
         NativeAction::Audit => super::audit::args_command(),
         NativeAction::Probe => super::probe::args_command(),
         NativeAction::Invocations => super::invocations::args_command(),
+        NativeAction::Logs => super::logs::args_command(),
+        NativeAction::Metrics => super::metrics::args_command(),
     };
     if let Err(e) = command
         .bin_name(bin.to_string())
