@@ -66,10 +66,16 @@ impl Resource {
     /// The type to show: the construct's short FQN (`aws_lambda_nodejs.NodejsFunction`) for L2s,
     /// else the CloudFormation type.
     pub fn display_type(&self) -> String {
-        match &self.fqn {
-            Some(fqn) if !fqn.starts_with("aws-cdk-lib.aws_") || !is_l1_fqn(fqn) => short_fqn(fqn),
-            _ => self.cfn_type.clone(),
-        }
+        type_label(self.fqn.as_deref(), &self.cfn_type)
+    }
+}
+
+/// The one form a type is shown in, by the CLI and the TUI alike: the construct's short L2 name
+/// when it has one (`aws_iam.Role`), else the CloudFormation type (`AWS::Lambda::Permission`).
+pub fn type_label(fqn: Option<&str>, cfn_type: &str) -> String {
+    match fqn {
+        Some(fqn) if !fqn.starts_with("aws-cdk-lib.aws_") || !is_l1_fqn(fqn) => short_fqn(fqn),
+        _ => cfn_type.to_string(),
     }
 }
 

@@ -333,3 +333,81 @@ fn offline_list_makes_no_aws_call() {
     assert_eq!(v["stacks"][0]["state"], "offline");
     assert_eq!(v["resources"].as_array().unwrap().len(), 13);
 }
+
+/// Runs `cmd` with `input` on stdin and returns its stdout (for `cut`, as a user pipes).
+fn pipe(input: &[u8], cmd: &str, args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new(cmd)
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
+}
+
+/// `-o text` is the aws CLI's text: one record per line, tab-separated fields, no header and no
+/// padding, so `cut -f` picks a column; not on a terminal, the table prints full values.
+#[test]
+fn text_output_is_tab_separated_records_for_cut() {
+    let cache = tempfile::tempdir().unwrap();
+    let (v, _) = list_json(cache.path(), "iam-api", &[]);
+    let out = shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["list", "-o", "text"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let resources = v["resources"].as_array().unwrap();
+    assert_eq!(text.lines().count(), resources.len(), "no header: {text}");
+    assert!(text.lines().all(|l| l.split('\t').count() == 5), "{text}");
+    assert!(!text.contains("  "), "no padding: {text:?}");
+    // STACK, CONSTRUCT, LOGICAL ID, TYPE, PHYSICAL ID.
+    let ids = pipe(&out.stdout, "cut", &["-f5"]);
+    let want: Vec<&str> = resources
+        .iter()
+        .map(|r| r["physicalId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.lines().collect::<Vec<_>>(), want);
+    let logical = pipe(&out.stdout, "cut", &["-f3"]);
+    assert_eq!(
+        logical.lines().collect::<Vec<_>>(),
+        resources
+            .iter()
+            .map(|r| r["logicalId"].as_str().unwrap())
+            .collect::<Vec<_>>()
+    );
+    // The table, not on a terminal, has a header and every value in full.
+    let table = shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .arg("list")
+        .output()
+        .unwrap();
+    let table = stdout(&table);
+    assert!(table.starts_with("STACK"), "{table}");
+    for id in &want {
+        assert!(table.contains(id), "{id} in full: {table}");
+    }
+    // whoami: ACCOUNT, STACKS, CALLER, CREDENTIALS.
+    let out = shared()
+        .cdkx(cache.path())
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .args(["whoami", "-o", "text"])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(!text.contains("ACCOUNT"), "{text}");
+    let callers = pipe(&out.stdout, "cut", &["-f3"]);
+    assert!(
+        callers.lines().all(|c| c.starts_with("arn:aws:")),
+        "{text}\n{}",
+        stderr(&out)
+    );
+}

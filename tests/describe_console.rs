@@ -532,3 +532,37 @@ fn not_deployed_resources_fail_clearly() {
         );
     }
 }
+
+/// Where no browser can be started (BROWSER names a program that does not exist, no DISPLAY),
+/// `console` and `audit-console` print the URL on stdout, say how to open it, and succeed.
+#[test]
+fn console_without_a_browser_prints_the_url_and_says_how_to_open_it() {
+    let cache = tempfile::tempdir().unwrap();
+    for action in ["console", "audit-console"] {
+        let out = shared()
+            .cdkx(cache.path())
+            .env("BROWSER", "/nonexistent/browser")
+            .env_remove("DISPLAY")
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args(["requestorFn", action])
+            .output()
+            .unwrap();
+        assert_no_secrets(&out);
+        assert_eq!(out.status.code(), Some(0), "{action}: {}", stderr(&out));
+        let url = stdout(&out);
+        assert!(
+            url.starts_with("https://") && url.ends_with('\n'),
+            "{action}: {url:?}"
+        );
+        assert_eq!(url.lines().count(), 1, "{action}: {url}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("no browser could be started")
+                && err.contains("BROWSER")
+                && err.contains("--print")
+                && err.contains("/nonexistent/browser"),
+            "{action}: {err}"
+        );
+    }
+}

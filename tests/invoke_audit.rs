@@ -433,10 +433,16 @@ fn audit_pages_filters_and_flags_cross_account_callers() {
     ]);
     let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
     assert_eq!(lines.len(), 5, "{lines:?}"); // i in {0, 30, 60, 90, 120}
+    // Text is the aws CLI's: tab-separated fields, no header (ACCOUNT is the 5th, XACCT the 8th).
     assert!(
-        lines
-            .iter()
-            .all(|l| l.ends_with("[cross-account]") && l.contains("account 222222222222"))
+        lines.iter().all(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            f.len() == 9
+                && f[1] == "UpdateFunctionConfiguration20150331v2"
+                && f[4] == "222222222222"
+                && f[7] == "YES"
+        }),
+        "{lines:?}"
     );
     // --limit stops early and says so.
     let out = s.cdkx(&["requestorFn", "audit", "--limit", "7"]);

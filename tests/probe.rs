@@ -390,9 +390,15 @@ fn probe_input_errors_are_clear() {
     let out = s.run(&["iam-backed-api", "probe", "-H", "no colon"]);
     assert_eq!(out.status.code(), Some(2), "bad usage");
     assert!(stderr(&out).contains("'Name: value'"), "{}", stderr(&out));
+    // An unknown stage is an error naming the API's real stages (no request is sent).
     let out = s.run(&["iam-backed-api", "probe", "--stage", "nope", "-o", "json"]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["signed"]["status"], 403, "unknown stage: {v}");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("has no stage \"nope\"; its stages: prod"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// An IAM user of the API's account and its keys.

@@ -206,6 +206,58 @@ fn join_path(base: &str, path: &str) -> String {
     }
 }
 
+/// Checks a stage the user named: one the template deploys passes at once (no call); any other
+/// is looked up among the API's live stages (one GetStages call), and an unknown one is an error
+/// that names the stages the API has.
+pub async fn check_stage(
+    app: &App,
+    owner: &Aws,
+    subject: &Subject,
+    stage: &str,
+) -> Result<(), ActionError> {
+    let template = template_stages(app, subject);
+    if template.iter().any(|s| s == stage) {
+        return Ok(());
+    }
+    let (Some(api_id), Some(region)) = (subject.physical_id.as_deref(), subject.region.as_deref())
+    else {
+        return Ok(());
+    };
+    let known = match owner.get_stages(region, api_id).await {
+        Ok(stages) => stages.into_iter().map(|s| s.name).collect(),
+        Err(_) => template,
+    };
+    if known.is_empty() || known.iter().any(|s| s == stage) {
+        return Ok(());
+    }
+    Err(ActionError::Input(format!(
+        "{} has no stage {stage:?}; its stages: {}",
+        subject.construct_path,
+        known.join(", ")
+    )))
+}
+
+/// Every stage name the template gives this API (its Stages', then its Deployments').
+fn template_stages(app: &App, subject: &Subject) -> Vec<String> {
+    let Some(logical) = subject.logical_id.as_deref() else {
+        return Vec::new();
+    };
+    let refers = |v: &Value| v.get("Ref").and_then(Value::as_str) == Some(logical);
+    let mut names: Vec<String> = Vec::new();
+    for r in app.resources.iter().filter(|r| r.stack == subject.stack) {
+        let Some(props) = &r.properties else { continue };
+        if !props.get("RestApiId").is_some_and(refers) {
+            continue;
+        }
+        if let Some(name) = props.get("StageName").and_then(Value::as_str)
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 /// The stage the template deploys for this API: an `AWS::ApiGateway::Stage` whose RestApiId
 /// refers to it (CDK's `DeploymentStage.prod`), else a Deployment's StageName.
 fn template_stage(app: &App, subject: &Subject) -> Option<String> {
@@ -306,6 +358,9 @@ pub async fn probe_construct(
     req: &ProbeRequest,
     endpoint: Option<String>,
 ) -> Result<ProbeResult, ActionError> {
+    if let Some(stage) = stage {
+        check_stage(app, owner, subject, stage).await?;
+    }
     let target = target_for(app, subject, stage, &req.path, endpoint)?;
     let request = super::access::AccessRequest {
         stage: stage_of(&target.url),

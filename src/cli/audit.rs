@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::OutputFormat;
 use super::construct::Ctx;
+use super::table::{Col, Cut, fit_columns, shorten};
 use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE, parse_when};
 use crate::sanitize;
 
@@ -57,29 +58,47 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let mut audit = Audit::new(ctx.aws.clone(), ctx.subject, query)?;
     eprintln!("note: {DATA_EVENTS_NOTE}");
     let progress = std::io::stderr().is_terminal();
+    // A table that streams cannot wait for its widest value: the columns get their usual
+    // widths, fitted to the terminal (not on a terminal, values are printed in full).
+    let widths = stream_widths(super::table::output_width(ctx.g));
     let mut stdout = std::io::stdout().lock();
     let mut shown = 0usize;
     let mut header = false;
     while let Some(page) = audit.next_page().await? {
-        if progress {
-            eprint!("\rpage {}, {} events", page.requests, page.events_seen);
+        // Progress is erased before any data line is printed, and counts what is shown (the
+        // name and the ARN lookups return the same events; rows are already deduplicated).
+        if progress && !page.rows.is_empty() {
+            eprint!("\r\x1b[K");
         }
         for row in &page.rows {
             let line = match ctx.g.output {
                 OutputFormat::Json => crate::sanitize::json_line(row)?,
-                OutputFormat::Text => crate::sanitize::line(&text_line(row)).into_owned(),
+                OutputFormat::Text => cells(row)
+                    .map(|c| sanitize::line(&c).into_owned())
+                    .join("\t"),
                 OutputFormat::Table => {
                     if !header {
-                        writeln!(stdout, "{}", table_line(&HEADER.map(str::to_string)))?;
+                        writeln!(
+                            stdout,
+                            "{}",
+                            table_line(&HEADER.map(str::to_string), &widths)
+                        )?;
                         header = true;
                     }
-                    table_line(&cells(row))
+                    table_line(&cells(row), &widths)
                 }
             };
             writeln!(stdout, "{line}")?;
             shown += 1;
         }
         stdout.flush()?;
+        if progress && !page.done {
+            eprint!(
+                "\r\x1b[Kpage {}, {} shown",
+                page.requests,
+                super::words::count(shown as u64, "event")
+            );
+        }
         if page.done {
             break;
         }
@@ -111,8 +130,38 @@ const HEADER: [&str; 9] = [
     "XACCT",
     "USER AGENT",
 ];
-/// Column widths for a table that streams (widths cannot wait for the last row).
-const WIDTHS: [usize; 8] = [20, 30, 16, 48, 12, 15, 3, 5];
+
+/// The columns of the audit table, with the widths they usually need (a table that streams
+/// cannot wait for its last row to measure them).
+const COLUMNS: [(Col, usize); 9] = [
+    (Col::new("TIME", 20), 20),
+    (Col::new("EVENT", 14).prose(), 30),
+    (Col::new("SOURCE", 8).optional(3), 16),
+    (Col::new("PRINCIPAL", 16), 48),
+    (Col::new("ACCOUNT", 12).optional(2), 12),
+    (Col::new("SOURCE IP", 9).optional(4), 15),
+    (Col::new("RO", 3).optional(5), 3),
+    (Col::new("XACCT", 5), 5),
+    (Col::new("USER AGENT", 10).optional(6).prose(), 60),
+];
+
+/// Each column's width (None: dropped) for a terminal of `width` columns; not on a terminal,
+/// the usual widths, which longer values overflow rather than being cut.
+fn stream_widths(width: Option<usize>) -> Vec<Option<(usize, Option<Cut>)>> {
+    let cols: Vec<Col> = COLUMNS.iter().map(|(c, _)| *c).collect();
+    let natural: Vec<usize> = COLUMNS.iter().map(|(_, w)| *w).collect();
+    match width {
+        Some(w) => {
+            let empty: Vec<Vec<&str>> = vec![Vec::new(); cols.len()];
+            fit_columns(&cols, &empty, &natural, w)
+                .into_iter()
+                .zip(&cols)
+                .map(|(w, c)| w.map(|w| (w, Some(c.cut))))
+                .collect()
+        }
+        None => natural.iter().map(|&w| Some((w, None))).collect(),
+    }
+}
 
 fn cells(r: &AuditRow) -> [String; 9] {
     let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
@@ -139,55 +188,23 @@ fn cells(r: &AuditRow) -> [String; 9] {
     ]
 }
 
-fn table_line(cells: &[String; 9]) -> String {
+fn table_line(cells: &[String; 9], widths: &[Option<(usize, Option<Cut>)>]) -> String {
     let mut line = String::new();
-    for (i, cell) in cells.iter().enumerate() {
+    for (cell, w) in cells.iter().zip(widths) {
+        let Some((w, cut)) = *w else { continue };
         let safe = sanitize::line(cell);
-        match WIDTHS.get(i) {
-            Some(&w) => {
-                let fitted = fit(&safe, w);
-                let pad = w.saturating_sub(fitted.width());
-                line.push_str(&fitted);
-                line.push_str(&" ".repeat(pad + 2));
-            }
-            None => line.push_str(&fit(&safe, 60)),
-        }
+        let fitted = match cut {
+            None => safe,
+            Some(cut) => shorten(&safe, w, cut).into_owned().into(),
+        };
+        let pad = w.saturating_sub(fitted.width());
+        line.push_str(&fitted);
+        line.push_str(&" ".repeat(pad + 2));
     }
     line.trim_end().to_string()
 }
 
-/// Cuts text to `width` columns, ending in `…` when cut.
-fn fit(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    for c in s.chars() {
-        if out.width() + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) >= width {
-            break;
-        }
-        out.push(c);
-    }
-    out.push('…');
-    out
-}
-
-fn text_line(r: &AuditRow) -> String {
-    let mut s = format!(
-        "{} {} {} by {}",
-        r.time,
-        r.event_source.trim_end_matches(".amazonaws.com"),
-        r.event_name,
-        r.principal
-    );
-    if let Some(a) = &r.caller_account {
-        s.push_str(&format!(" (account {a})"));
-    }
-    if let Some(ip) = &r.source_ip {
-        s.push_str(&format!(" from {ip}"));
-    }
-    if r.cross_account {
-        s.push_str(" [cross-account]");
-    }
-    sanitize::line(&s).into_owned()
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <AuditArgs as clap::CommandFactory>::command()
 }

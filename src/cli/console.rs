@@ -6,7 +6,7 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::command::open_in_browser;
+use crate::actions::command::{RunError, open_in_browser};
 use crate::actions::console::{ConsoleRequest, console_url};
 use crate::sanitize;
 
@@ -44,8 +44,35 @@ pub fn run(ctx: &Ctx<'_>, args: &[String], audit: bool) -> Result<i32> {
         println!("{}", sanitize::line(&url));
     }
     if !args.print {
-        eprintln!("> opening {}", sanitize::line(&url));
-        open_in_browser(ctx.command, &url)?;
+        open_or_print(ctx.command, &url, ctx.g.output == OutputFormat::Json)?;
     }
     Ok(0)
+}
+
+/// Opens `url` in a browser; where none can be started (no display, no `xdg-open`, a `BROWSER`
+/// that does not run), prints the URL on stdout and says how to open it. Not being able to
+/// start a browser is not an error: the URL is what was asked for.
+pub(super) fn open_or_print(command: &str, url: &str, url_printed: bool) -> Result<()> {
+    eprintln!("> opening {}", sanitize::line(url));
+    match open_in_browser(command, url) {
+        Ok(()) => Ok(()),
+        // A URL that is not https is refused, never handed to anything.
+        Err(e @ RunError::NotHttps { .. }) => Err(e.into()),
+        Err(e) => {
+            if !url_printed {
+                println!("{}", sanitize::line(url));
+            }
+            eprintln!(
+                "cdkx: no browser could be started ({}); open the URL above yourself, set BROWSER \
+             to a browser command, or use --print to only print it",
+                sanitize::line(&e.to_string())
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <ConsoleArgs as clap::CommandFactory>::command()
 }

@@ -26,7 +26,8 @@ pub struct RunWords {
         value_name = "CONSTRUCT [COMMAND] [ARGS]",
         required = true,
         trailing_var_arg = true,
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        add = super::complete::construct_candidates()
     )]
     pub words: Vec<String>,
 }
@@ -95,7 +96,7 @@ struct CommandJson<'a> {
 }
 
 /// cdkx's own options and whether each takes a value, as they may appear after the construct.
-const GLOBAL_FLAGS: [(&str, bool); 11] = [
+const GLOBAL_FLAGS: [(&str, bool); 12] = [
     ("--app", true),
     ("--profile", true),
     ("--region", true),
@@ -107,6 +108,7 @@ const GLOBAL_FLAGS: [(&str, bool); 11] = [
     ("--role-arn", true),
     ("--external-id", true),
     ("--timeout", true),
+    ("--wide", false),
 ];
 
 /// Moves cdkx's global options out of `words[from..]`: up to the first other word when
@@ -171,6 +173,7 @@ fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
         role_arn: parsed.role_arn.or_else(|| g.role_arn.clone()),
         external_id: parsed.external_id.or_else(|| g.external_id.clone()),
         timeout: parsed.timeout.or(g.timeout),
+        wide: parsed.wide || g.wide,
     })
 }
 
@@ -213,6 +216,15 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
         extra.extend(take_globals(&mut args.args, 0, false)?);
     }
     let g = &overlay(g, &extra)?;
+    if let Some(action) = native {
+        // `--help` and bad arguments are answered before any AWS call.
+        let bin = format!(
+            "cdkx {} {}",
+            app.constructs[resolved.construct].id,
+            args.command.as_deref().unwrap_or_default()
+        );
+        check_args(action, &bin, &args.args);
+    }
 
     let aws = super::connect(g).await?;
     let root = app.root_stack(stack);
@@ -304,11 +316,31 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             if print {
                 println!("{}", sanitize::line(&url));
             } else {
-                eprintln!("> opening {}", sanitize::line(&url));
-                command::open_in_browser(&name, &url)?;
+                super::console::open_or_print(&name, &url, false)?;
             }
             Ok(0)
         }
+    }
+}
+
+/// Parses a native action's arguments the way the action will: `--help` prints its help and
+/// exits 0, a bad argument prints usage and exits 2.
+fn check_args(action: NativeAction, bin: &str, args: &[String]) {
+    let command = match action {
+        NativeAction::Describe => super::describe::args_command(),
+        NativeAction::Invoke => super::invoke::args_command(),
+        NativeAction::Console | NativeAction::AuditConsole => super::console::args_command(),
+        NativeAction::Audit => super::audit::args_command(),
+        NativeAction::Probe => super::probe::args_command(),
+        NativeAction::Invocations => super::invocations::args_command(),
+        NativeAction::Logs => super::logs::args_command(),
+        NativeAction::Metrics => super::metrics::args_command(),
+    };
+    if let Err(e) = command
+        .bin_name(bin.to_string())
+        .try_get_matches_from(std::iter::once(bin.to_string()).chain(args.iter().cloned()))
+    {
+        e.exit();
     }
 }
 

@@ -39,9 +39,15 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
 
 /// The readable form: a title line, aligned `key: value` lines, then sections.
 pub fn render(d: &Description) -> String {
+    render_for(d, Some("--show-env shows them"))
+}
+
+/// [`render`], saying how hidden environment values are shown where that is possible (the TUI
+/// never shows them, so it says nothing of a flag it has no key for).
+pub fn render_for(d: &Description, show_env_hint: Option<&str>) -> String {
     let mut out = String::new();
     match d {
-        Description::Lambda(f) => render_function(&mut out, f),
+        Description::Lambda(f) => render_function(&mut out, f, show_env_hint),
         Description::RestApi(a) => render_rest_api(&mut out, a),
         Description::Stack(s) => render_stack(&mut out, s),
         Description::Resource(r) => render_resource(&mut out, r),
@@ -57,7 +63,7 @@ fn title(out: &mut String, path: &str, what: &str) {
     ));
 }
 
-fn render_function(out: &mut String, f: &FunctionDescription) {
+fn render_function(out: &mut String, f: &FunctionDescription, show_env_hint: Option<&str>) {
     title(out, &f.construct_path, "Lambda function");
     let mut fields = Fields::default();
     fields.add("name", &f.name);
@@ -90,7 +96,10 @@ fn render_function(out: &mut String, f: &FunctionDescription) {
             ));
         }
     } else {
-        out.push_str("Environment (values hidden; --show-env shows them):\n");
+        match show_env_hint {
+            Some(hint) => out.push_str(&format!("Environment (values hidden; {hint}):\n")),
+            None => out.push_str("Environment (values hidden):\n"),
+        }
         for v in &f.environment {
             out.push_str(&format!("  {}\n", sanitize::line(&v.name)));
         }
@@ -265,6 +274,11 @@ impl Fields {
             out.push('\n');
         }
     }
+}
+
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <DescribeArgs as clap::CommandFactory>::command()
 }
 
 #[cfg(test)]

@@ -7,8 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::Result;
 use clap::Parser;
 
+use super::OutputFormat;
 use super::construct::Ctx;
-use super::{OutputFormat, table::Table};
+use super::table::{Col, Table};
+use super::words;
 use crate::actions::audit::parse_when;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
@@ -87,10 +89,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let progress = move |p: Progress, _: &[invocations::Invocation]| {
         if show {
             eprint!(
-                "\r{} objects, {:.1} MB, {} calls",
-                p.objects,
-                p.bytes as f64 / 1e6,
-                p.calls
+                "\r\x1b[K{}, {}, {}",
+                words::count(p.objects, "object"),
+                words::bytes(p.bytes),
+                words::count(p.calls, "call")
             );
         }
     };
@@ -118,7 +120,11 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     }
     match ctx.g.output {
         OutputFormat::Json => println!("{}", crate::sanitize::json(&report)?),
-        _ => print!("{}", render(&report, args.rows)),
+        OutputFormat::Text => print!("{}", render_text(&report, args.rows)),
+        OutputFormat::Table => print!(
+            "{}",
+            render(&report, args.rows, super::table::output_width(ctx.g))
+        ),
     }
     let nothing_read = report.sources.iter().all(|s| s.status != "used");
     Ok(i32::from(nothing_read))
@@ -134,39 +140,56 @@ fn source_name(s: SourceKind) -> &'static str {
     }
 }
 
-fn render(r: &InvocationReport, rows: bool) -> String {
+fn render(r: &InvocationReport, rows: bool, width: Option<usize>) -> String {
     let mut out = format!(
-        "{}: {} calls, {} errors, {} to {}\n",
+        "{}: {}, {}, {} to {}\n",
         sanitize::line(&r.construct_path),
-        r.total,
-        r.errors,
-        r.since,
-        r.until
+        words::count(r.total, "call"),
+        words::count(r.errors, "error"),
+        words::to_second(&r.since),
+        words::to_second(&r.until)
     );
     for s in r.sources.iter().filter(|s| s.status == "used") {
         out.push_str(&format!(
-            "  from {}: {} objects, {:.1} MB read\n",
+            "  from {}: {}, {} read\n",
             sanitize::line(&s.detail),
-            s.objects_read,
-            s.bytes_read as f64 / 1e6
+            words::count(s.objects_read, "object"),
+            words::bytes(s.bytes_read)
         ));
     }
     if r.groups.is_empty() {
         return out;
     }
     out.push('\n');
+    out.push_str(&groups_table(r).render_fit(width));
+    if rows && let Some(t) = calls_table(r) {
+        out.push('\n');
+        out.push_str(&t.render_fit(width));
+    }
+    out
+}
+
+/// `--output text`: the summary's records, or with `--rows` the calls, tab-separated.
+fn render_text(r: &InvocationReport, rows: bool) -> String {
+    match calls_table(r) {
+        Some(t) if rows => t.render_text(),
+        _ => groups_table(r).render_text(),
+    }
+}
+
+fn groups_table(r: &InvocationReport) -> Table {
     let key = match r.by {
         GroupBy::Account => "CALLER ACCOUNT",
         GroupBy::Principal => "PRINCIPAL",
         GroupBy::Day => "DAY",
     };
-    let mut t = Table::new(vec![
-        key,
-        "CALLS",
-        "ERRORS",
-        "FIRST SEEN",
-        "LAST SEEN",
-        "CROSS-ACCOUNT",
+    let mut t = Table::with_columns(vec![
+        Col::new(key, 16),
+        Col::new("CALLS", 5),
+        Col::new("ERRORS", 6),
+        Col::new("FIRST SEEN", 10).optional(2),
+        Col::new("LAST SEEN", 10).optional(1),
+        Col::new("CROSS-ACCOUNT", 13),
     ]);
     for g in &r.groups {
         t.push(vec![
@@ -182,32 +205,37 @@ fn render(r: &InvocationReport, rows: bool) -> String {
             },
         ]);
     }
-    out.push_str(&t.render());
-    if rows && let Some(calls) = &r.rows {
-        out.push('\n');
-        let mut t = Table::new(vec![
-            "TIME",
-            "CALLER ACCOUNT",
-            "PRINCIPAL",
-            "SOURCE IP",
-            "ERROR",
-            "XACCT",
+    t
+}
+
+fn calls_table(r: &InvocationReport) -> Option<Table> {
+    let calls = r.rows.as_ref()?;
+    let mut t = Table::with_columns(vec![
+        Col::new("TIME", 20),
+        Col::new("CALLER ACCOUNT", 14),
+        Col::new("PRINCIPAL", 20),
+        Col::new("SOURCE IP", 9).optional(2),
+        Col::new("ERROR", 8).optional(1).prose(),
+        Col::new("XACCT", 5),
+    ]);
+    for c in calls {
+        t.push(vec![
+            c.time.clone(),
+            c.caller_account.clone().unwrap_or_else(|| "-".into()),
+            c.principal.clone(),
+            c.source_ip.clone().unwrap_or_else(|| "-".into()),
+            c.error.clone().unwrap_or_default(),
+            if c.cross_account {
+                "YES".into()
+            } else {
+                String::new()
+            },
         ]);
-        for c in calls {
-            t.push(vec![
-                c.time.clone(),
-                c.caller_account.clone().unwrap_or_else(|| "-".into()),
-                c.principal.clone(),
-                c.source_ip.clone().unwrap_or_else(|| "-".into()),
-                c.error.clone().unwrap_or_default(),
-                if c.cross_account {
-                    "YES".into()
-                } else {
-                    String::new()
-                },
-            ]);
-        }
-        out.push_str(&t.render());
     }
-    out
+    Some(t)
+}
+
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <InvocationsArgs as clap::CommandFactory>::command()
 }

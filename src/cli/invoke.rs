@@ -186,3 +186,8 @@ fn payload_text(p: &Payload, bytes: usize) -> String {
         }
     }
 }
+
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <InvokeArgs as clap::CommandFactory>::command()
+}

@@ -4,7 +4,8 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::{GlobalArgs, OutputFormat, table::Table};
+use super::table::{Col, Table};
+use super::{GlobalArgs, OutputFormat};
 use crate::deployed::{self, Deployment, Physical, StackState};
 use crate::model::{self, App};
 
@@ -146,13 +147,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
             println!("{}", crate::sanitize::json(&doc)?);
         }
         OutputFormat::Table | OutputFormat::Text => {
-            let mut t = Table::new(vec![
-                "STACK",
-                "CONSTRUCT",
-                "LOGICAL ID",
-                "TYPE",
-                "PHYSICAL ID",
-            ]);
+            let mut t = Table::with_columns(COLUMNS.to_vec());
             for r in &rows {
                 let stack = &app.stacks[r.stack];
                 let rel = r
@@ -172,7 +167,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
                     eprintln!("cdkx: no resources match");
                 }
             } else {
-                print!("{}", t.render());
+                print!("{}", t.render_as(g.output, super::table::output_width(g)));
             }
         }
     }
@@ -182,6 +177,16 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
     std::mem::forget(loaded);
     Ok(code)
 }
+
+/// `cdkx list`'s columns: on a narrow terminal the stack goes first (it repeats on every row),
+/// then the logical id; the construct and the physical id always stay.
+const COLUMNS: [Col; 5] = [
+    Col::new("STACK", 10).optional(3),
+    Col::new("CONSTRUCT", 14),
+    Col::new("LOGICAL ID", 14).optional(2),
+    Col::new("TYPE", 12).optional(1),
+    Col::new("PHYSICAL ID", 16),
+];
 
 fn stack_matches(app: &App, i: usize, filter: Option<&str>) -> bool {
     let Some(f) = filter else { return true };

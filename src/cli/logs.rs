@@ -155,6 +155,11 @@ fn message_text(l: &LogLine) -> String {
     fields.join("  ")
 }
 
+/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
+pub(super) fn args_command() -> clap::Command {
+    <LogsArgs as clap::CommandFactory>::command()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! what it needs, calls the actions and prints their results. It never calls the SDK itself.
 
 mod audit;
+pub mod complete;
 mod console;
 mod construct;
 pub(crate) mod describe;
@@ -14,6 +15,7 @@ mod probe;
 mod sides;
 pub mod table;
 mod whoami;
+pub mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,7 +44,7 @@ passed to the command.";
 #[derive(Debug, Parser)]
 #[command(
     name = "cdkx",
-    version,
+    version = env!("CDKX_VERSION"),
     about = "See and exercise a deployed AWS CDK app from the terminal",
     long_about = "See and exercise a deployed AWS CDK app from the terminal.\n\n\
 cdkx reads the cloud assembly (cdk.out) of a CDK app, asks CloudFormation for the physical ids \
@@ -92,6 +94,9 @@ pub struct GlobalArgs {
     /// Seconds one AWS call may take, retries included, before cdkx gives up on it [default: 20]
     #[arg(long, global = true, env = "CDKX_TIMEOUT", value_name = "SECS", value_parser = parse_secs)]
     pub timeout: Option<f64>,
+    /// Print every value in full, even when a table is wider than the terminal
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 fn parse_secs(s: &str) -> Result<f64, String> {
@@ -156,7 +161,7 @@ pub enum OutputFormat {
     Table,
     /// Stable JSON on stdout, for scripts
     Json,
-    /// Plain lines
+    /// Tab-separated fields, one record per line, no header (the aws CLI's text, for cut/awk)
     Text,
 }
 
@@ -172,12 +177,18 @@ pub enum Cmd {
     Probe(probe::UrlProbeArgs),
     /// Open the interactive terminal UI (what `cdkx` alone does on a terminal)
     Tui(crate::tui::TuiArgs),
+    /// Print the shell completion script (subcommands, flags and the app's construct names)
+    Completions(complete::CompletionsArgs),
+    /// Print the man page (roff), e.g. `cdkx man > ~/.local/share/man/man1/cdkx.1`
+    Man,
     #[command(external_subcommand)]
     External(Vec<String>),
 }
 
 /// Parses the arguments, runs the command and turns the outcome into an exit code.
 pub fn main() -> ExitCode {
+    // A shell asking for completions gets them and nothing else.
+    complete::answer_if_asked();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -227,6 +238,8 @@ async fn run(cli: Cli) -> Result<i32> {
             construct::run(&g, construct::RunArgs::from_words(words)?).await
         }
         Some(Cmd::Tui(args)) => crate::tui::run(&g, args).await,
+        Some(Cmd::Completions(args)) => complete::print_script(&args),
+        Some(Cmd::Man) => complete::print_man(),
         None if crate::tui::is_interactive() => {
             crate::tui::run(&g, crate::tui::TuiArgs::from_env()).await
         }
@@ -326,8 +339,58 @@ pub(crate) fn load_catalogue(
     Ok(catalogue)
 }
 
-/// AWS access as the flags, the environment and cdkx.toml (app and user level) say.
+/// AWS access as the flags, the environment and cdkx.toml (app and user level) say. A
+/// `--profile` that no AWS config file defines is an error naming it and the files.
 pub(crate) async fn connect(g: &GlobalArgs) -> Result<Aws> {
+    if let Some(p) = &g.profile {
+        check_profile(p)?;
+    }
+    connect_any(g).await
+}
+
+/// Whether the profile `name` is defined in the AWS config or credentials file (as the SDK
+/// reads them: `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/`).
+fn check_profile(name: &str) -> Result<()> {
+    let home = dirs::home_dir().unwrap_or_default();
+    let file = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| home.join(".aws").join(default))
+    };
+    let config = file("AWS_CONFIG_FILE", "config");
+    let credentials = file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
+    for (path, prefixed) in [(&config, true), (&credentials, false)] {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let defined = text.lines().any(|line| {
+            let l = line.trim();
+            let Some(inner) = l.strip_prefix('[').and_then(|l| l.strip_suffix(']')) else {
+                return false;
+            };
+            let inner = inner.trim();
+            let section = if prefixed {
+                inner.strip_prefix("profile ").map_or(inner, str::trim)
+            } else {
+                inner
+            };
+            section == name
+        });
+        if defined {
+            return Ok(());
+        }
+    }
+    anyhow::bail!(
+        "profile {:?} (--profile) is not defined in {} or {}; `aws configure list-profiles` lists the defined ones",
+        crate::sanitize::line(name),
+        config.display(),
+        credentials.display()
+    )
+}
+
+/// [`connect`] without checking `--profile` first (`whoami` reports an unusable profile in
+/// its table, account by account).
+pub(crate) async fn connect_any(g: &GlobalArgs) -> Result<Aws> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // cdkx.toml lives in the app directory; without an app, the user's file still counts.
     let app_dir = assembly::locate(g.app.as_deref(), &cwd)

@@ -63,15 +63,38 @@ pub fn side_block(label: &str, side: &Side, extra: &[String], limit: Option<usiz
     out
 }
 
-/// Two columns, each word-wrapped to half the terminal (`COLUMNS`, else 100 columns).
+/// Below this many columns the two answers are stacked, one labelled block after the other.
+const SIDE_BY_SIDE_MIN: usize = 72;
+
+/// Two columns, each word-wrapped to half the terminal (on a terminal its width, else
+/// `COLUMNS`, else 100 columns); stacked when the terminal is too narrow for two.
 pub fn side_by_side(left: Column, right: Column, limit: Option<usize>) -> String {
+    let columns = super::table::terminal_width()
+        .or_else(|| {
+            std::env::var("COLUMNS")
+                .ok()
+                .and_then(|c| c.parse::<usize>().ok())
+        })
+        .unwrap_or(100);
+    side_by_side_in(columns, left, right, limit)
+}
+
+/// [`side_by_side`] for a terminal `columns` wide.
+pub fn side_by_side_in(
+    columns: usize,
+    left: Column,
+    right: Column,
+    limit: Option<usize>,
+) -> String {
     let (left_title, left, left_extra) = left;
     let (right_title, right, right_extra) = right;
-    let columns = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<usize>().ok())
-        .unwrap_or(100);
-    let width = (columns.saturating_sub(3) / 2).clamp(24, 60);
+    if columns < SIDE_BY_SIDE_MIN {
+        let mut out = side_block(left_title, left, left_extra, limit);
+        out.push('\n');
+        out.push_str(&side_block(right_title, right, right_extra, limit));
+        return out;
+    }
+    let width = (columns.saturating_sub(3) / 2).clamp(24, 80);
     let wrapped =
         |lines: Vec<String>| -> Vec<String> { lines.iter().flat_map(|l| wrap(l, width)).collect() };
     let mut l = wrapped(side_lines(left, left_extra));
@@ -130,6 +153,49 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_two_answers_fit_80_100_and_160_columns_and_stack_when_narrow() {
+        use crate::verdict::{Verdict, VerdictKind};
+        let side = |summary: &str, body: serde_json::Value| Side {
+            status: Some(200),
+            error_type: None,
+            verdict: Verdict {
+                kind: VerdictKind::Ok,
+                status: Some(200),
+                message: None,
+                summary: summary.into(),
+                advice: "a piece of advice long enough to be wrapped on any usual terminal width"
+                    .into(),
+            },
+            body,
+        };
+        let l = side(
+            "403 Missing Authentication Token: the request was not signed",
+            serde_json::json!({"message": "Missing Authentication Token"}),
+        );
+        let r = side(
+            "200 OK",
+            serde_json::json!({"hello": "world", "a": "x".repeat(150)}),
+        );
+        for columns in [80, 100, 160] {
+            let out = side_by_side_in(columns, ("UNSIGNED", &l, &[]), ("SIGNED", &r, &[]), None);
+            for line in out.lines() {
+                assert!(line.width() <= columns, "{columns}: {line:?}");
+            }
+            assert!(
+                out.lines().next().unwrap().contains('│'),
+                "{columns}: side by side"
+            );
+            assert!(out.contains("xxxx"), "{columns}: wrapped, not cut");
+        }
+        let narrow = side_by_side_in(60, ("UNSIGNED", &l, &[]), ("SIGNED", &r, &[]), None);
+        assert!(!narrow.contains('│'), "{narrow}");
+        assert!(
+            narrow.starts_with("UNSIGNED: 403") && narrow.contains("\nSIGNED: 200 OK"),
+            "{narrow}"
+        );
+    }
 
     #[test]
     fn wrap_breaks_at_spaces_and_splits_long_words() {

@@ -5,7 +5,8 @@ use anyhow::Result;
 use futures::future::join_all;
 use serde::Serialize;
 
-use super::{GlobalArgs, OutputFormat, table::Table};
+use super::table::{Col, Table};
+use super::{GlobalArgs, OutputFormat};
 use crate::assembly::LookupRole;
 use crate::aws::CallerIdentity;
 
@@ -31,7 +32,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
         Err(e) if e.is::<super::UsageError>() => return Err(e),
         Err(_) => None,
     };
-    let aws = super::connect(g).await?;
+    let aws = super::connect_any(g).await?;
     // The accounts of the app's stacks, plus the default credentials.
     let mut accounts: Vec<(Option<String>, Vec<String>, Option<LookupRole>)> =
         vec![(None, Vec::new(), None)];
@@ -90,7 +91,12 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
             crate::sanitize::json(&serde_json::json!({ "accounts": rows }))?
         ),
         _ => {
-            let mut t = Table::new(vec!["ACCOUNT", "STACKS", "CALLER", "CREDENTIALS"]);
+            let mut t = Table::with_columns(vec![
+                Col::new("ACCOUNT", 12),
+                Col::new("STACKS", 12).optional(1).prose(),
+                Col::new("CALLER", 24).prose(),
+                Col::new("CREDENTIALS", 14).optional(2).prose(),
+            ]);
             for r in &rows {
                 let who = match (&r.caller, &r.error, r.matches) {
                     (Some(c), _, Some(false)) => {
@@ -112,7 +118,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                     r.source.clone(),
                 ]);
             }
-            print!("{}", t.render());
+            print!("{}", t.render_as(g.output, super::table::output_width(g)));
             let unreachable = rows.iter().any(|r| r.unreachable);
             if unreachable {
                 eprintln!(

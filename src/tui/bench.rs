@@ -441,7 +441,8 @@ mod tests {
         let app = settled(model, deployment, Header::default(), Theme { color: false });
         assert_eq!(app.list.rows.len(), 103);
         assert!(app.list.rows[0].is_stack);
-        assert_eq!(app.list.rows[1].depth, 2);
+        // Under the stack, labelled with the grouping level that is not a row (`group0/...`).
+        assert_eq!(app.list.rows[1].depth, 1);
         let timings = run(300, 200, 80, 24);
         assert!(timings.iter().all(|t| !t.samples.is_empty()));
     }

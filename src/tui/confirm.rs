@@ -42,14 +42,12 @@ impl ConfirmView {
             .as_deref()
             .unwrap_or(&self.subject.physical_state);
         let region = self.subject.region.as_deref().unwrap_or("?");
-        let mut lines = vec![Line::from(vec![
-            Span::raw("Invoke "),
-            Span::styled(
-                fit(&text::safe(function), w.saturating_sub(20)).into_owned(),
-                theme.heading(),
-            ),
-            Span::raw(format!(" in {region}?")),
-        ])];
+        // The function's whole name, wrapped when it does not fit: never cut.
+        let question = format!("Invoke {} in {region}?", text::safe(function));
+        let mut lines: Vec<Line> = wrap(&question, w)
+            .into_iter()
+            .map(|l| Line::styled(l, theme.heading()))
+            .collect();
         for l in wrap(
             "The function runs with this payload and may change things; this cannot be undone.",
             w,

@@ -18,6 +18,7 @@ use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
+use crate::cli::words;
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [
@@ -120,15 +121,15 @@ impl InvocationsView {
         let theme = &app.theme;
         let p = &self.progress;
         let progress = format!(
-            "{}{} objects, {:.1} MB, {} calls ",
+            "{}{}, {}, {} ",
             if self.request.is_some() {
                 format!("{} ", spinner(app))
             } else {
                 String::new()
             },
-            p.objects,
-            p.bytes as f64 / 1e6,
-            p.calls
+            words::count(p.objects, "object"),
+            words::bytes(p.bytes),
+            words::count(p.calls, "call")
         );
         let mut title = format!(
             " invocations · {} · {} ",

@@ -14,6 +14,7 @@ use super::app::App;
 use super::input::LineInput;
 use super::keymap::Action;
 use super::text::{self, fit, pad};
+use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::model::{self, StackIdx, Target};
 
@@ -24,10 +25,15 @@ pub struct ListRow {
     /// The construct a user means (index into the model's constructs).
     pub construct: usize,
     pub stack: StackIdx,
+    /// The top-level stack whose group the row is drawn in (under its header row).
+    pub group: StackIdx,
     pub depth: usize,
     pub is_stack: bool,
     pub stack_label: String,
     pub id: String,
+    /// What the tree column shows: the path from the nearest ancestor that is a row
+    /// (`Default/GET` under `iam-backed-api`), usually just the id.
+    pub tree_label: String,
     pub path: String,
     pub logical_id: String,
     pub type_label: String,
@@ -73,10 +79,6 @@ pub fn stack_label(app: &model::App, i: StackIdx) -> String {
     }
 }
 
-fn segments(path: &str) -> usize {
-    path.split('/').filter(|s| !s.is_empty()).count()
-}
-
 impl ListView {
     /// The list of `app`; `loading` when a lookup is on its way (unknown ids show as `…`).
     pub fn new(app: &model::App, deployment: &Deployment, loading: bool) -> ListView {
@@ -101,6 +103,20 @@ impl ListView {
         self.refilter();
     }
 
+    /// How many resources the list holds (stack header rows are not resources); the title and
+    /// the footer both say this.
+    pub fn resource_count(&self) -> usize {
+        self.rows.iter().filter(|r| !r.is_stack).count()
+    }
+
+    /// How many of the rows the filter lets through are resources.
+    pub fn visible_resource_count(&self) -> usize {
+        self.visible
+            .iter()
+            .filter(|&&i| !self.rows[i].is_stack)
+            .count()
+    }
+
     /// The selected row's index in `rows`.
     pub fn selected_row(&self) -> Option<usize> {
         self.visible.get(self.selected).copied()
@@ -115,12 +131,41 @@ impl ListView {
     fn refilter(&mut self) {
         let keep = self.selected_row();
         let needle = self.filter.to_lowercase();
-        self.visible = (0..self.rows.len())
-            .filter(|&i| self.rows[i].matches(&needle))
-            .collect();
+        // A matching resource is shown under its stack's header row, as k9s groups by namespace.
+        let mut visible = Vec::new();
+        let mut header: Option<usize> = None;
+        let mut header_shown = false;
+        for (i, row) in self.rows.iter().enumerate() {
+            if row.is_stack {
+                header = Some(i);
+                header_shown = row.matches(&needle);
+                if header_shown {
+                    visible.push(i);
+                }
+            } else if row.matches(&needle) {
+                if !header_shown
+                    && let Some(h) = header
+                    && self.rows[h].group == row.group
+                {
+                    visible.push(h);
+                    header_shown = true;
+                }
+                visible.push(i);
+            }
+        }
+        self.visible = visible;
+        // The selection stays where it was when it still shows, else on the first matching
+        // resource (not its stack's header row).
+        let first_resource = || {
+            (!self.filter.is_empty())
+                .then(|| self.visible.iter().position(|&i| !self.rows[i].is_stack))
+                .flatten()
+                .unwrap_or(0)
+        };
         self.selected = keep
+            .filter(|&k| self.filter.is_empty() || !self.rows[k].is_stack)
             .and_then(|k| self.visible.binary_search(&k).ok())
-            .unwrap_or(0);
+            .unwrap_or_else(first_resource);
     }
 
     /// Moves the selection; returns whether anything changed.
@@ -188,12 +233,12 @@ impl ListView {
     pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
         let theme = &app.theme;
         let count = if self.filter.is_empty() {
-            format!(" Resources ({}) ", self.rows.len())
+            format!(" Resources ({}) ", self.resource_count())
         } else {
             format!(
                 " Resources ({} of {}) · filter: {} ",
-                self.visible.len(),
-                self.rows.len(),
+                self.visible_resource_count(),
+                self.resource_count(),
                 text::safe(&self.filter)
             )
         };
@@ -206,74 +251,125 @@ impl ListView {
             return;
         }
         let width = inner.width as usize;
-        let wide = width >= 110;
-        let headers: &[&str] = if wide {
-            &["STACK", "CONSTRUCT", "LOGICAL ID", "TYPE", "PHYSICAL ID"]
-        } else {
-            &["CONSTRUCT", "LOGICAL ID", "TYPE", "PHYSICAL ID"]
-        };
-        let weights: &[usize] = if wide {
-            &[14, 22, 18, 16, 30]
-        } else {
-            &[28, 20, 20, 32]
-        };
-        let widths = column_widths(width, weights);
         // Header, rows, and one line at the bottom for the breadcrumb or the prompt.
         let header_y = inner.y;
         let body_h = (inner.height - 2) as usize;
-        draw_cells(
-            buf,
-            inner.x,
-            header_y,
-            &widths,
-            headers.iter().map(|h| h.to_string()),
-            theme.heading(),
-        );
         self.page.set(body_h.saturating_sub(1).max(1));
         let offset = scroll_offset(self.offset.get(), self.selected, body_h, self.visible.len());
         self.offset.set(offset);
         let loading = app.refreshing.is_some();
-        for (line, &ri) in self.visible.iter().skip(offset).take(body_h).enumerate() {
+        let window: Vec<usize> = self
+            .visible
+            .iter()
+            .skip(offset)
+            .take(body_h)
+            .copied()
+            .collect();
+        let physical: Vec<String> = window
+            .iter()
+            .map(|&ri| {
+                text::safe(&physical_label(
+                    &app.model,
+                    &app.deployment,
+                    &self.rows[ri],
+                    loading,
+                ))
+                .into_owned()
+            })
+            .collect();
+        // The columns are fitted to the rows on screen: one table layout with the CLI's.
+        let resources: Vec<usize> = (0..window.len())
+            .filter(|&k| !self.rows[window[k]].is_stack)
+            .collect();
+        let trees: Vec<String> = resources
+            .iter()
+            .map(|&k| {
+                let row = &self.rows[window[k]];
+                format!(
+                    "{}{}",
+                    "  ".repeat(row.depth.saturating_sub(1).min(8)),
+                    row.id
+                )
+            })
+            .collect();
+        let values: Vec<Vec<&str>> = vec![
+            trees.iter().map(String::as_str).collect(),
+            resources
+                .iter()
+                .map(|&k| self.rows[window[k]].logical_id.as_str())
+                .collect(),
+            resources
+                .iter()
+                .map(|&k| self.rows[window[k]].type_label.as_str())
+                .collect(),
+            resources.iter().map(|&k| physical[k].as_str()).collect(),
+        ];
+        let natural: Vec<usize> = COLUMNS
+            .iter()
+            .zip(&values)
+            .map(|(c, v)| {
+                v.iter()
+                    .map(|s| text::width(s))
+                    .max()
+                    .unwrap_or(0)
+                    .max(text::width(c.header))
+            })
+            .collect();
+        let widths = table::fit_columns(&COLUMNS, &values, &natural, width);
+        // The last shown column takes what is left of the line.
+        let mut widths = widths;
+        let used: usize = widths.iter().flatten().sum::<usize>()
+            + 2 * widths.iter().flatten().count().saturating_sub(1);
+        if let Some(last) = widths.iter_mut().rev().find(|w| w.is_some()) {
+            *last = Some(last.unwrap_or(0) + width.saturating_sub(used));
+        }
+        let draw_row = |buf: &mut Buffer, y: u16, cells: &[Cell4]| {
+            let mut x = inner.x;
+            for (cell, w, cut, style) in cells {
+                let shown = table::shorten(cell, *w, *cut);
+                buf.set_stringn(x, y, pad(&shown, *w), *w, *style);
+                x += *w as u16 + 2;
+            }
+        };
+        let heading: Vec<Cell4> = COLUMNS
+            .iter()
+            .zip(&widths)
+            .filter_map(|(c, w)| w.map(|w| (c.header, w, Cut::End, theme.heading())))
+            .collect();
+        draw_row(buf, header_y, &heading);
+        let mut next_resource = 0;
+        for (line, &ri) in window.iter().enumerate() {
             let row = &self.rows[ri];
             let y = header_y + 1 + line as u16;
-            let physical = physical_label(&app.model, &app.deployment, row, loading);
-            let deployed = physical_is_id(&app.model, &app.deployment, row);
-            let tree = format!(
-                "{}{}",
-                "  ".repeat(row.depth.min(8)),
-                if row.is_stack {
-                    row.stack_label.as_str()
+            if row.is_stack {
+                // One header row per stack: its name, type and state across the whole line.
+                let label = if physical[line].starts_with(&row.stack_label) {
+                    physical[line].clone()
                 } else {
-                    row.id.as_str()
-                }
-            );
-            let mut cells = Vec::with_capacity(5);
-            if wide {
-                cells.push(row.stack_label.clone());
-            }
-            cells.extend([
-                tree,
-                row.logical_id.clone(),
-                row.type_label.clone(),
-                text::safe(&physical).into_owned(),
-            ]);
-            let selected = offset + line == self.selected;
-            let base = if row.is_stack {
-                theme.heading()
-            } else {
-                ratatui::style::Style::new()
-            };
-            let mut x = inner.x;
-            for (i, (cell, w)) in cells.iter().zip(&widths).enumerate() {
-                let style = if i == widths.len() - 1 && !deployed {
-                    theme.dim()
-                } else {
-                    base
+                    format!("{}  {}", row.stack_label, physical[line])
                 };
-                buf.set_stringn(x, y, pad(cell, *w), *w, style);
-                x += *w as u16 + 1;
+                let text = format!("{label}  · {}", row.type_label);
+                buf.set_stringn(inner.x, y, pad(&text, width), width, theme.heading());
+            } else {
+                let k = next_resource;
+                next_resource += 1;
+                let deployed = physical_is_id(&app.model, &app.deployment, row);
+                let cells: Vec<Cell4> = COLUMNS
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, c)| {
+                        let w = widths[i]?;
+                        let style = if i == COLUMNS.len() - 1 && !deployed {
+                            theme.dim()
+                        } else {
+                            ratatui::style::Style::new()
+                        };
+                        Some((values[i][k], w, c.cut, style))
+                    })
+                    .collect();
+                draw_row(buf, y, &cells);
             }
-            if selected {
+            if offset + line == self.selected {
                 buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected());
             }
         }
@@ -329,6 +425,18 @@ impl ListView {
         }
     }
 }
+
+/// A cell to draw: its text, width, how it is shortened, its style.
+type Cell4<'a> = (&'a str, usize, Cut, ratatui::style::Style);
+
+/// The list's columns: the construct tree and the physical id always stay; on a narrow screen
+/// the type goes first, then the logical id. The stack is the header row of its group.
+const COLUMNS: [Col; 4] = [
+    Col::new("CONSTRUCT", 14),
+    Col::new("LOGICAL ID", 12).optional(1),
+    Col::new("TYPE", 12).optional(2),
+    Col::new("PHYSICAL ID", 14),
+];
 
 /// Where the drawn window of `len` rows starts so that `selected` is in a window of `height`.
 pub fn scroll_offset(previous: usize, selected: usize, height: usize, len: usize) -> usize {
@@ -417,6 +525,32 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
         .map(|(order, i)| (i, order))
         .collect();
     let labels: Vec<String> = (0..app.stacks.len()).map(|i| stack_label(app, i)).collect();
+    // Indentation follows the construct tree as drawn: a row is indented once per ancestor that
+    // is a row itself (or a stack), so hidden levels (`Default`, `Resource`) shift nothing.
+    let drawn: std::collections::HashSet<&str> = app
+        .stacks
+        .iter()
+        .map(|s| s.path.as_str())
+        .chain(
+            app.resources
+                .iter()
+                .filter(|r| !model::is_bookkeeping(&r.cfn_type))
+                .map(|r| r.construct_path.as_str()),
+        )
+        .collect();
+    // (depth, label): the label is the path below the nearest drawn ancestor.
+    let place = |path: &str| -> (usize, String) {
+        let ancestors: Vec<usize> = path
+            .match_indices('/')
+            .map(|(i, _)| i)
+            .filter(|&i| drawn.contains(&path[..i]))
+            .collect();
+        let label = match ancestors.last() {
+            Some(&i) => path[i + 1..].to_string(),
+            None => path.to_string(),
+        };
+        (ancestors.len(), label)
+    };
     // Sort small keys first, then build the rows in order (rows are big to move around).
     // A key: (top-level stack's order, stack row first, construct-tree order, what).
     let mut keys: Vec<(usize, bool, usize, Target)> = Vec::with_capacity(app.resources.len());
@@ -446,19 +580,20 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
         .map(|(_, is_resource, node, target)| match target {
             Target::Stack(s) if !is_resource => {
                 let st = &app.stacks[s];
-                let type_label = app.constructs[node]
-                    .fqn
-                    .as_deref()
-                    .map(model::short_fqn)
-                    .unwrap_or_else(|| "Stack".into());
+                let type_label = model::type_label(
+                    app.constructs[node].fqn.as_deref(),
+                    "AWS::CloudFormation::Stack",
+                );
                 row(
                     target,
                     node,
+                    s,
                     s,
                     0,
                     true,
                     labels[s].clone(),
                     &st.path,
+                    &st.name,
                     &st.name,
                     "",
                     type_label,
@@ -476,17 +611,18 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
                     _ => target,
                 };
                 let root = app.root_stack(res.stack);
-                let depth =
-                    segments(&res.construct_path).saturating_sub(segments(&app.stacks[root].path));
+                let (depth, tree_label) = place(&res.construct_path);
                 row(
                     target,
                     node,
                     res.stack,
+                    root,
                     depth,
                     false,
                     labels[res.stack].clone(),
                     &res.construct_path,
                     &res.construct_id,
+                    &tree_label,
                     &res.logical_id.0,
                     res.display_type(),
                     &res.cfn_type,
@@ -501,11 +637,13 @@ fn row(
     target: Target,
     construct: usize,
     stack: StackIdx,
+    group: StackIdx,
     depth: usize,
     is_stack: bool,
     stack_label: String,
     path: &str,
     id: &str,
+    tree_label: &str,
     logical_id: &str,
     type_label: String,
     cfn_type: &str,
@@ -515,10 +653,12 @@ fn row(
         target,
         construct,
         stack,
+        group,
         depth,
         is_stack,
         stack_label: s(&stack_label),
         id: s(id),
+        tree_label: s(tree_label),
         path: s(path),
         logical_id: s(logical_id),
         type_label: s(&type_label),

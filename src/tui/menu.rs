@@ -45,6 +45,8 @@ pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
             .unwrap_or_else(|| cmd.template.clone());
         if cmd.source != Source::BuiltIn {
             help.push_str(&format!(" [{}]", cmd.source));
+        } else {
+            help = without_flags(&help);
         }
         let (order, key, target) = match spec {
             Some(spec) => {
@@ -186,10 +188,50 @@ impl MenuView {
     }
 }
 
+/// A built-in command's description without the command line's flags: the TUI speaks in keys.
+/// `Invoke the function (--payload, --log)` -> `Invoke the function`.
+fn without_flags(help: &str) -> String {
+    let mut out = String::with_capacity(help.len());
+    let mut rest = help;
+    while let Some(open) = rest.find(" (") {
+        let Some(close) = rest[open..].find(')') else {
+            break;
+        };
+        let inside = &rest[open + 2..open + close];
+        out.push_str(&rest[..open]);
+        if !inside.contains("--") {
+            out.push_str(&rest[open..=open + close]);
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::catalogue::CommandCatalogue;
+
+    #[test]
+    fn menu_help_speaks_in_keys_not_flags() {
+        assert_eq!(
+            without_flags("Invoke the function and show its answer (--payload, --log)"),
+            "Invoke the function and show its answer"
+        );
+        assert_eq!(
+            without_flags("Who (trail data events) called"),
+            "Who (trail data events) called"
+        );
+        let catalogue = CommandCatalogue::builtin();
+        let commands = catalogue.commands_for(
+            Some("aws-cdk-lib.aws_lambda_nodejs.NodejsFunction"),
+            Some("AWS::Lambda::Function"),
+        );
+        for item in items(&commands) {
+            assert!(!item.help.contains("--"), "{:?}", item.help);
+        }
+    }
 
     #[test]
     fn a_function_gets_every_native_action_with_its_key_and_numbered_commands() {

@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::app::{App, Effect, Msg};
 use super::testing::*;
+use super::text;
 use crate::actions::audit::AuditPage;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
@@ -99,7 +100,10 @@ fn invoked(result: crate::actions::invoke::InvokeResult, log: bool) -> App {
 #[test]
 fn requestor_split_view() {
     let app = invoked(
-        requestor_result("IamApigatewayLambdaStack-requestorFn15B8813B-ABC123"),
+        requestor_result(&physical_id(
+            "IamApigatewayLambdaStack",
+            "requestorFn15B8813B",
+        )),
         false,
     );
     snap("invoke_requestor", &app);
@@ -135,7 +139,10 @@ fn requestor_bodies_only_view() {
 #[test]
 fn invoke_function_error() {
     let app = invoked(
-        function_error_result("IamApigatewayLambdaStack-requestorFn15B8813B-ABC123"),
+        function_error_result(&physical_id(
+            "IamApigatewayLambdaStack",
+            "requestorFn15B8813B",
+        )),
         true,
     );
     snap("invoke_error", &app);
@@ -164,7 +171,7 @@ fn audit_table() {
     let (mut app, _) = requestor();
     let rows = super::bench::audit_rows(
         40,
-        "IamApigatewayLambdaStack-requestorFn15B8813B-ABC123",
+        &physical_id("IamApigatewayLambdaStack", "requestorFn15B8813B"),
         1_760_000_000.0,
     );
     press(&mut app, KeyCode::Char('a'));
@@ -283,4 +290,52 @@ fn invocations_view() {
         ))),
     });
     snap("invocations", &app);
+}
+
+/// At 80x24 and 160x48 no two rows of the list are drawn alike, and indentation follows the
+/// construct tree (`GET` sits beside `DeploymentStage.prod`, not under it: the API's hidden
+/// `Default` level shifts nothing).
+#[test]
+fn every_list_row_is_distinguishable() {
+    let app = app();
+    for (w, h) in SIZES {
+        let screen = screen(&app, w, h);
+        let body: Vec<&str> = screen
+            .lines()
+            .skip(4) // the header, the account line, the border, the column headings
+            .take(h as usize - 8)
+            .map(|l| l.trim_matches('"').trim_matches('│').trim_end())
+            .filter(|l| !l.is_empty())
+            .collect();
+        assert_eq!(
+            body.len(),
+            14,
+            "{w}x{h}: one stack row and 13 resources:\n{screen}"
+        );
+        let mut unique = body.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            unique.len(),
+            body.len(),
+            "{w}x{h}: two rows look alike:\n{screen}"
+        );
+        for l in &body {
+            assert!(text::width(l) <= w as usize - 2, "{w}x{h}: {l:?} overflows");
+        }
+        let indent = |name: &str| {
+            let l = body
+                .iter()
+                .find(|l| l.trim_start().starts_with(name))
+                .unwrap_or_else(|| panic!("{w}x{h}: no row {name}:\n{screen}"));
+            l.len() - l.trim_start().len()
+        };
+        assert_eq!(indent("GET "), indent("Deploymen"), "{w}x{h}:\n{screen}");
+        assert_eq!(
+            indent("ServiceRole"),
+            indent("iamApiFn ") + 2,
+            "{w}x{h}:\n{screen}"
+        );
+        assert!(indent("ApiPerm") > indent("GET "), "{w}x{h}:\n{screen}");
+    }
 }

@@ -27,7 +27,21 @@ pub fn fixture_model() -> model::App {
     model::App::from_assembly(crate::assembly::read(&dir).expect("the iam-api fixture"))
 }
 
-/// Every stack deployed; a resource's physical id is `STACK-LOGICALID-ABC123`.
+/// A physical id as CloudFormation makes them: `STACK-LOGICALID-` and a random-looking suffix
+/// (here derived from the logical id, so snapshots are stable).
+pub fn physical_id(stack: &str, logical_id: &str) -> String {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in logical_id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x100000001b3);
+    }
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let suffix: String = (0..12)
+        .map(|i| ALPHABET[((h >> (i * 5)) % 36) as usize] as char)
+        .collect();
+    format!("{stack}-{logical_id}-{suffix}")
+}
+
+/// Every stack deployed; a resource's physical id is [`physical_id`].
 pub fn deployed(model: &model::App) -> Deployment {
     let stacks = model
         .stacks
@@ -43,7 +57,7 @@ pub fn deployed(model: &model::App) -> Deployment {
                         r.logical_id.0.clone(),
                         StackResourceRow {
                             logical_id: r.logical_id.0.clone(),
-                            physical_id: Some(format!("{}-{}-ABC123", s.name, r.logical_id.0)),
+                            physical_id: Some(physical_id(&s.name, &r.logical_id.0)),
                             cfn_type: r.cfn_type.clone(),
                             status: Some("CREATE_COMPLETE".into()),
                         },

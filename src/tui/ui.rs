@@ -275,8 +275,7 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
         }
         None => {
             let stacks = app.model.stacks.len();
-            let resources =
-                app.list.rows.len() - app.list.rows.iter().filter(|r| r.is_stack).count();
+            let resources = app.list.resource_count();
             let cached = if app.deployment.cache_hits > 0 && app.refreshing.is_some() {
                 " · physical ids from the cache"
             } else {
