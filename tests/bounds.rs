@@ -587,6 +587,11 @@ fn usage_errors_exit_2_with_one_line() {
             None,
             "--stage is for `console`",
         ),
+        (
+            &["requestorFn", "describe", "--region"],
+            None,
+            "--region needs a value",
+        ),
     ];
     for (args, env, want) in cases {
         let mut c = cdkx(dir.path(), env.unwrap_or(&emu.url));

@@ -292,8 +292,9 @@ fn open_prints_https_urls_and_refuses_others() {
     );
     assert!(stdout(&out).is_empty());
 
+    // An argument an open command does not take is bad usage.
     let out = app.run(&["requestorFn", "site", "--bogus"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--print"), "{}", stderr(&out));
 }
 

@@ -45,7 +45,7 @@ pub struct RunArgs {
 impl RunArgs {
     pub fn from_words(mut words: Vec<String>) -> Result<RunArgs> {
         if words.is_empty() {
-            bail!("name a construct; `cdkx list` shows them");
+            return Err(super::usage("name a construct; `cdkx list` shows them"));
         }
         let construct = words.remove(0);
         let command = (!words.is_empty()).then(|| words.remove(0));
@@ -128,7 +128,7 @@ fn take_globals(words: &mut Vec<String>, from: usize, leading_only: bool) -> Res
                 taken.push(words.remove(i));
                 if *takes_value && !inline {
                     if i >= words.len() {
-                        bail!("{flag} needs a value");
+                        return Err(super::usage(format!("{flag} needs a value")));
                     }
                     taken.push(words.remove(i));
                 }
@@ -309,7 +309,11 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             for a in &args.args {
                 match a.as_str() {
                     "--print" | "-p" => print = true,
-                    other => bail!("`{name}` opens a URL; it takes only --print, not {other:?}"),
+                    other => {
+                        return Err(super::usage(format!(
+                            "`{name}` opens a URL; it takes only --print, not {other:?}"
+                        )));
+                    }
                 }
             }
             let url = command::open_url(&name, cmd, &subject)?;
