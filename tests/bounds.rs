@@ -891,3 +891,43 @@ fn an_aws_answer_larger_than_the_cap_is_refused_unread() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_aws_answer_without_a_length_is_read_only_up_to_the_cap() {
+    // Chunked, no length: 80 MiB of one never-ending XML element, sent until cdkx hangs up.
+    let server = Server::start(|_, _, s| {
+        let head =
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n";
+        if s.write_all(head).is_err() {
+            return;
+        }
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..80 {
+            let size = format!("{:x}\r\n", chunk.len());
+            if s.write_all(size.as_bytes()).is_err()
+                || s.write_all(&chunk).is_err()
+                || s.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        }
+        let _ = s.write_all(b"0\r\n\r\n");
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = cdkx(dir.path(), &server.url)
+        .timeout(Duration::from_secs(60))
+        .arg("--app")
+        .arg(fixture("iam-api"))
+        .arg("list")
+        .output()
+        .unwrap();
+    no_panic(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "is larger than 64 MiB (the most cdkx reads of an AWS answer); reading stopped there"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -548,21 +548,61 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for AnswerCap {
             .get("content-length")
             .and_then(|v| v.trim().parse::<u64>().ok());
         match declared {
-            Some(bytes) if bytes > max => Err(Box::new(AnswerTooLarge { bytes })),
+            Some(bytes) if bytes > max => Err(Box::new(AnswerTooLarge { bytes: Some(bytes) })),
             _ => Ok(()),
+        }
+    }
+
+    /// An answer without a declared length (chunked) is read only up to the cap: the body is
+    /// wrapped so that reading past it fails, before the SDK reads it into memory.
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut<'_>,
+        _components: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _cfg: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use aws_smithy_types::body::SdkBody;
+        use http_body_util::BodyExt;
+        let max = usize::try_from(crate::bounds::AWS_ANSWER_MAX).unwrap_or(usize::MAX);
+        let body = std::mem::replace(context.response_mut().body_mut(), SdkBody::taken());
+        let capped = http_body_util::Limited::new(body, max).map_err(
+            |e| -> aws_smithy_runtime_api::box_error::BoxError {
+                if e.is::<http_body_util::LengthLimitError>() {
+                    Box::new(AnswerTooLarge { bytes: None })
+                } else {
+                    e
+                }
+            },
+        );
+        *context.response_mut().body_mut() = SdkBody::from_body_1_x(capped);
+        Ok(())
+    }
+}
+
+/// What [`AnswerCap`] refused: an answer that declared a length over the cap (not read), or
+/// one without a declared length that passed it (read up to the cap, then dropped).
+#[derive(Debug)]
+struct AnswerTooLarge {
+    bytes: Option<u64>,
+}
+
+impl std::fmt::Display for AnswerTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let max = crate::bounds::size(crate::bounds::AWS_ANSWER_MAX);
+        match self.bytes {
+            Some(bytes) => write!(
+                f,
+                "is {bytes} bytes, larger than {max} (the most cdkx reads of an AWS answer); not read"
+            ),
+            None => write!(
+                f,
+                "is larger than {max} (the most cdkx reads of an AWS answer); reading stopped there"
+            ),
         }
     }
 }
 
-/// What [`AnswerCap`] refused.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "is {bytes} bytes, larger than {} (the most cdkx reads of an AWS answer); not read",
-    crate::bounds::size(crate::bounds::AWS_ANSWER_MAX)
-)]
-struct AnswerTooLarge {
-    bytes: u64,
-}
+impl std::error::Error for AnswerTooLarge {}
 
 /// What to assume for an account's lookup role.
 #[derive(Debug, Clone, PartialEq, Eq)]
