@@ -454,3 +454,40 @@ fn cloudtrail_lake_is_used_where_the_account_has_an_event_data_store() {
     );
     assert!(stderr(&out).contains(&sent), "--show-sql prints it");
 }
+
+#[test]
+fn a_hostile_athena_table_name_never_reaches_the_sql_or_the_terminal_raw() {
+    let s = Setup::new();
+    queue_athena_result(&s, vec![]);
+    // ESC, a C1 CSI and a bidi override in the table name the user (or a script) passed.
+    let table = "trails.cloud\u{1b}[31mtrail\u{9b}2J\u{202e}logs";
+    let out = s.run(&[
+        "requestorFn",
+        "invocations",
+        "--source",
+        "athena",
+        "--athena-table",
+        table,
+        "--output-location",
+        "s3://results/",
+        "--show-sql",
+    ]);
+    for text in [stdout(&out), stderr(&out)] {
+        assert!(
+            !text.contains(['\u{1b}', '\u{9b}', '\u{202e}']),
+            "raw control characters reached the terminal: {text:?}"
+        );
+    }
+    // Only letters, digits and _ reach the SQL: the name is refused, and shown escaped.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("expected TABLE or DATABASE.TABLE"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("\\x1b") || stderr(&out).contains("\\u{1b}"),
+        "the escape is shown, made visible: {}",
+        stderr(&out)
+    );
+}
