@@ -552,8 +552,10 @@ struct TreeNode {
     id: String,
     #[serde(default)]
     path: Option<String>,
-    #[serde(default)]
-    children: Option<IndexMap<String, TreeNode>>,
+    /// The children in declaration order. Their keys repeat each child's `id` and are not kept:
+    /// skipping them saves hashing and an allocation per node of a 60,000-node tree.
+    #[serde(default, deserialize_with = "children_in_order")]
+    children: Vec<TreeNode>,
     #[serde(default)]
     attributes: Option<TreeAttributes>,
     #[serde(rename = "constructInfo", default)]
@@ -562,6 +564,39 @@ struct TreeNode {
     file_name: Option<String>,
     #[serde(rename = "treeId", default)]
     tree_id: Option<String>,
+}
+
+/// A tree node's `children` object as its values in order (null reads as no children).
+fn children_in_order<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TreeNode>, D::Error> {
+    struct Children;
+    impl<'de> serde::de::Visitor<'de> for Children {
+        type Value = Vec<TreeNode>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object of child nodes")
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D2: serde::Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_map(self)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0).min(4096));
+            while let Some((serde::de::IgnoredAny, node)) =
+                map.next_entry::<serde::de::IgnoredAny, TreeNode>()?
+            {
+                out.push(node);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_option(Children)
 }
 
 /// A tree node whose children are left unparsed (slices of the file), so that each child can be
@@ -602,20 +637,27 @@ struct ConstructInfo {
 }
 
 fn entry(
-    id: &str,
-    path: &str,
+    id: String,
+    path: String,
     depth: usize,
-    attrs: Option<&TreeAttributes>,
-    info: Option<&ConstructInfo>,
+    attrs: Option<TreeAttributes>,
+    info: Option<ConstructInfo>,
 ) -> TreeEntry {
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+    let text = |v: Option<Value>| match v {
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    };
+    let (logical_id, cfn_type) = match attrs {
+        Some(a) => (text(a.logical_id), text(a.cfn_type)),
+        None => (None, None),
+    };
     TreeEntry {
-        id: id.to_string(),
-        path: path.to_string(),
-        fqn: info.and_then(|c| c.fqn.clone()),
+        id,
+        path,
+        fqn: info.and_then(|c| c.fqn),
         depth,
-        logical_id: text(attrs.and_then(|a| a.logical_id.as_ref())),
-        cfn_type: text(attrs.and_then(|a| a.cfn_type.as_ref())),
+        logical_id,
+        cfn_type,
     }
 }
 
@@ -1403,14 +1445,13 @@ fn tree_root(
                 child_depth,
             });
         }
-        let root_path = root.path.as_deref().unwrap_or_default();
-        if !root_path.is_empty() && root_path != "Tree" {
+        if let Some(root_path) = root.path.filter(|p| !p.is_empty() && p != "Tree") {
             entries.push(entry(
-                &root.id,
+                root.id,
                 root_path,
                 0,
-                root.attributes.as_ref(),
-                root.construct_info.as_ref(),
+                root.attributes,
+                root.construct_info,
             ));
         }
         let mut at = "tree".to_string();
@@ -1439,17 +1480,13 @@ fn tree_root(
                         children.push((child_at, range));
                         break;
                     }
-                    if let Some(p) = node
-                        .path
-                        .as_deref()
-                        .filter(|p| !p.is_empty() && *p != "Tree")
-                    {
+                    if let Some(p) = node.path.filter(|p| !p.is_empty() && p != "Tree") {
                         entries.push(entry(
-                            &node.id,
+                            node.id,
                             p,
                             child_depth - 1,
-                            node.attributes.as_ref(),
-                            node.construct_info.as_ref(),
+                            node.attributes,
+                            node.construct_info,
                         ));
                     }
                     level = node.children;
@@ -1494,24 +1531,18 @@ fn flatten(
         vec![(node, depth, std::sync::Arc::from(file))];
     while let Some((node, depth, from)) = stack.pop() {
         let (node, from) = resolve_reference(node, dir, from, forests)?;
-        if let Some(p) = node
-            .path
-            .as_deref()
-            .filter(|p| !p.is_empty() && *p != "Tree")
-        {
+        // Depth-first, children in declaration order: push them reversed.
+        for child in node.children.into_iter().rev() {
+            stack.push((child, depth + 1, from.clone()));
+        }
+        if let Some(p) = node.path.filter(|p| !p.is_empty() && p != "Tree") {
             out.push(entry(
-                &node.id,
+                node.id,
                 p,
                 depth.saturating_sub(1),
-                node.attributes.as_ref(),
-                node.construct_info.as_ref(),
+                node.attributes,
+                node.construct_info,
             ));
-        }
-        if let Some(children) = node.children {
-            // Depth-first, children in declaration order: push them reversed.
-            for (_, child) in children.into_iter().rev() {
-                stack.push((child, depth + 1, from.clone()));
-            }
         }
     }
     Ok(())

@@ -1,7 +1,9 @@
 //! The app as a user thinks of it: stacks, constructs and the CloudFormation resources they own,
 //! built from the raw assembly, plus the resolver that turns what a user types into one construct.
 
-use std::collections::{HashMap, HashSet};
+// foldhash: seeded per process like std's maps, several times faster on the 60,000-path maps
+// of a big app (SipHash was a tenth of `list --offline`).
+use foldhash::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -174,8 +176,8 @@ impl App {
             .stacks
             .iter()
             .any(|s| s.template.resources.values().any(|r| cdk_path(r).is_none()));
-        let mut path_by_logical: HashMap<(StackIdx, &str), Vec<&str>> = HashMap::new();
-        let mut tree_type: HashMap<&str, &str> = HashMap::new();
+        let mut path_by_logical: HashMap<(StackIdx, &str), Vec<&str>> = HashMap::default();
+        let mut tree_type: HashMap<&str, &str> = HashMap::default();
         if needs_paths {
             for (path, logical) in &asm.logical_ids {
                 if let Some(stack) = owning_stack(&stack_paths, path) {
@@ -379,11 +381,11 @@ fn build_constructs(
     let mut nodes = tree_nodes;
     nodes.append(&mut extra);
 
-    let mut by_owner: HashMap<&str, ResourceIdx> = HashMap::new();
-    let mut by_cfn_path: HashMap<&str, ResourceIdx> = HashMap::new();
+    let mut by_owner: HashMap<&str, ResourceIdx> = HashMap::default();
+    let mut by_cfn_path: HashMap<&str, ResourceIdx> = HashMap::default();
     // Resources below each construct (any depth, within its stack), for the rule "a construct
     // with one CloudFormation resource below it stands for that resource".
-    let mut below: HashMap<&str, (ResourceIdx, usize)> = HashMap::new();
+    let mut below: HashMap<&str, (ResourceIdx, usize)> = HashMap::default();
     for (i, r) in resources.iter().enumerate() {
         by_owner.entry(r.construct_path.as_str()).or_insert(i);
         if let Some(p) = &r.cfn_path {
@@ -760,7 +762,7 @@ fn resolve(app: &App, query: &str) -> Resolution {
 fn closest(app: &App, q: &str) -> Vec<String> {
     let q = q.to_lowercase();
     let mut scored: Vec<(f64, String)> = Vec::new();
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     for n in app.constructs.iter().filter(|n| n.target.is_some()) {
         let mut names = vec![n.id.clone()];
         if let Some(Target::Resource(r)) = n.target {
