@@ -79,9 +79,12 @@ pub fn parse_iso(text: &str) -> Option<f64> {
 /// Epoch seconds -> `2025-01-01T00:00:00Z` (fractions shown when there are any); empty when the
 /// time cannot be written (out of RFC 3339's range).
 pub fn iso(epoch: f64) -> String {
-    DateTime::from_secs_f64(epoch)
-        .fmt(Format::DateTime)
-        .unwrap_or_default()
+    iso_of(&DateTime::from_secs_f64(epoch)).unwrap_or_default()
+}
+
+/// A time as the SDK gives it -> `2025-01-01T00:00:00Z`; `None` out of RFC 3339's range.
+pub fn iso_of(t: &DateTime) -> Option<String> {
+    t.fmt(Format::DateTime).ok()
 }
 
 /// Epoch milliseconds -> `2025-01-01T00:00:00.123Z`; the number itself when it cannot be
@@ -141,6 +144,10 @@ mod tests {
         assert_eq!(iso_ms(1_735_689_600_123), "2025-01-01T00:00:00.123Z");
         assert_eq!(iso_ms(i64::MAX), i64::MAX.to_string());
         assert_eq!(iso(f64::MAX), "");
+        assert_eq!(
+            iso_of(&DateTime::from_secs(1_735_689_600)).as_deref(),
+            Some("2025-01-01T00:00:00Z")
+        );
     }
 
     #[test]

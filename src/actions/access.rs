@@ -1377,7 +1377,7 @@ mod tests {
 
     fn caller(arn: &str) -> CallerIdentity {
         CallerIdentity {
-            account: arn.split(':').nth(4).unwrap().into(),
+            account: crate::arn::account(arn).unwrap().into(),
             arn: arn.into(),
         }
     }

@@ -494,11 +494,7 @@ impl Aws {
             return e.to_string();
         }
         let service = call.split(':').next().unwrap_or(call);
-        let domain = if region.starts_with("cn-") {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+        let domain = crate::arn::Partition::from_region(region).dns_suffix();
         match service {
             "iam" => format!("https://iam.{domain}"),
             // IAM says cloudwatch:GetMetricData; the endpoint is monitoring.
