@@ -348,7 +348,7 @@ struct RawResource<'a> {
     metadata: Option<ResourceMetadata>,
 }
 
-const NESTED_STACK_TYPE: &str = "AWS::CloudFormation::Stack";
+const NESTED_STACK_TYPE: &str = crate::kind::ResourceKind::CloudFormationStack.as_str();
 
 fn parse_template(path: &Path, bytes: &[u8], properties: bool) -> Result<Template, AssemblyError> {
     let raw: RawTemplate = parse_json(path, bytes)?;

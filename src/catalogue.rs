@@ -9,6 +9,9 @@ use indexmap::IndexMap;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::arn::Partition;
+use crate::console::url_encode_component;
+
 pub mod shell;
 pub mod url;
 
@@ -418,11 +421,11 @@ impl Placeholders {
             ),
             "AWS_PARTITION" => Ok(self.partition.clone().unwrap_or_else(|| "aws".into())),
             "CONSTRUCT_PATH" => need(&self.construct_path, "CONSTRUCT_PATH", "no construct path"),
-            "CONSOLE_HOST" => Ok(crate::console::Partition::from_name(
-                self.partition.as_deref().unwrap_or("aws"),
-            )
-            .console_host()
-            .to_string()),
+            "CONSOLE_HOST" => Ok(
+                Partition::from_name(self.partition.as_deref().unwrap_or("aws"))
+                    .console_host()
+                    .to_string(),
+            ),
             other => Err(ExpandError::Unknown(other.to_string())),
         }
     }
@@ -434,22 +437,6 @@ impl Placeholders {
             .filter_map(|n| self.value(n).ok().map(|v| (format!("CDKX_{n}"), v)))
             .collect()
     }
-}
-
-/// JavaScript's encodeURIComponent, which cdk-app-cli uses.
-pub fn url_encode_component(s: &str) -> String {
-    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'!')
-        .remove(b'~')
-        .remove(b'*')
-        .remove(b'\'')
-        .remove(b'(')
-        .remove(b')');
-    utf8_percent_encode(s, KEEP).to_string()
 }
 
 /// Finds `${NAME}` occurrences: (start, end, name).
@@ -887,14 +874,6 @@ mod tests {
             expand_url("https://x/${PHYSICAL_RESOURCE_ID}", &none),
             Err(ExpandError::Missing(..))
         ));
-    }
-
-    #[test]
-    fn url_encoding_matches_encode_uri_component() {
-        assert_eq!(
-            url_encode_component("a b/c?d=é&e*'()!~"),
-            "a%20b%2Fc%3Fd%3D%C3%A9%26e*'()!~"
-        );
     }
 
     #[test]

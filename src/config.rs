@@ -99,21 +99,18 @@ impl Config {
 /// The account of a role ARN (`arn:PARTITION:iam::ACCOUNT:role/NAME`), `None` when `role` is not
 /// one: the one check of `role_arn` in cdkx.toml and of `--role-arn`.
 pub fn role_account(role: &str) -> Option<&str> {
-    let parts: Vec<&str> = role.splitn(6, ':').collect();
-    let [arn, partition, service, region, account, resource] = parts[..] else {
-        return None;
-    };
-    let ok = arn == "arn"
-        && !partition.is_empty()
-        && service == "iam"
-        && region.is_empty()
-        && account.len() == 12
-        && account.bytes().all(|b| b.is_ascii_digit())
-        && resource
+    let arn = crate::arn::Arn::parse(role)?;
+    let ok = !arn.partition.is_empty()
+        && arn.service == "iam"
+        && arn.region.is_empty()
+        && arn.account.len() == 12
+        && arn.account.bytes().all(|b| b.is_ascii_digit())
+        && arn
+            .resource
             .strip_prefix("role/")
             .is_some_and(|n| !n.is_empty())
         && !role.chars().any(char::is_control);
-    ok.then_some(account)
+    ok.then_some(arn.account)
 }
 
 /// A TOML error as one line with its place and a short excerpt of the offending line (a file

@@ -1,84 +1,10 @@
-//! Partitions, their console hosts and the console URL of each kind of resource: the one place
-//! that knows `console.aws.amazon.com`, its siblings and the pages under them. The partition
-//! comes from an ARN; the region name is only a fallback.
+//! The console URL of each kind of resource: the one place that knows the pages under a
+//! partition's console host (the hosts themselves are [`Partition`]'s), and how a value is
+//! encoded into a URL ([`url_encode_component`], also used by the catalogue's `open` commands).
+//! The partition comes from an ARN; the region name is only a fallback.
 
-use std::fmt;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Partition {
-    Aws,
-    China,
-    GovCloud,
-}
-
-impl Partition {
-    /// The partition named by an ARN (`arn:aws-cn:...`), if the text is an ARN of a known one.
-    pub fn from_arn(arn: &str) -> Option<Partition> {
-        let mut parts = arn.splitn(3, ':');
-        (parts.next()? == "arn").then_some(())?;
-        match parts.next()? {
-            "aws" => Some(Partition::Aws),
-            "aws-cn" => Some(Partition::China),
-            "aws-us-gov" => Some(Partition::GovCloud),
-            _ => None,
-        }
-    }
-
-    /// A guess from a region name, for when no ARN is at hand (a stack not yet deployed).
-    pub fn from_region(region: &str) -> Partition {
-        if region.starts_with("cn-") {
-            Partition::China
-        } else if region.starts_with("us-gov-") {
-            Partition::GovCloud
-        } else {
-            Partition::Aws
-        }
-    }
-
-    pub fn from_name(name: &str) -> Partition {
-        match name {
-            "aws-cn" => Partition::China,
-            "aws-us-gov" => Partition::GovCloud,
-            _ => Partition::Aws,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Partition::Aws => "aws",
-            Partition::China => "aws-cn",
-            Partition::GovCloud => "aws-us-gov",
-        }
-    }
-
-    pub fn console_host(self) -> &'static str {
-        match self {
-            Partition::Aws => "console.aws.amazon.com",
-            Partition::China => "console.amazonaws.cn",
-            Partition::GovCloud => "console.amazonaws-us-gov.com",
-        }
-    }
-
-    /// The DNS suffix of the partition's service endpoints (`execute-api.{region}.{suffix}`).
-    pub fn dns_suffix(self) -> &'static str {
-        match self {
-            Partition::Aws | Partition::GovCloud => "amazonaws.com",
-            Partition::China => "amazonaws.com.cn",
-        }
-    }
-}
-
-impl fmt::Display for Partition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The account id inside an ARN (`arn:aws:cloudformation:us-east-1:123456789012:stack/...`).
-pub fn account_from_arn(arn: &str) -> Option<&str> {
-    let account = arn.split(':').nth(4)?;
-    (!account.is_empty()).then_some(account)
-}
+use crate::arn::{Partition, is_arn};
+use crate::kind::ResourceKind;
 
 /// Which console page a URL is asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +45,7 @@ pub enum UrlError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Page {
     /// The page of a resource of this CloudFormation type, by physical id.
-    Type(&'static str),
+    Type(ResourceKind),
     RestApiStages,
     /// The stack's resources tab, filtered by logical id.
     StackResources,
@@ -134,11 +60,11 @@ enum Page {
 /// IAM and S3 are global.
 const PAGES: &[(Page, &str)] = &[
     (
-        Page::Type("AWS::Lambda::Function"),
+        Page::Type(ResourceKind::LambdaFunction),
         "https://{region}.{host}/lambda/home?region={region}#/functions/{enc_id}",
     ),
     (
-        Page::Type("AWS::ApiGateway::RestApi"),
+        Page::Type(ResourceKind::ApiGatewayRestApi),
         "https://{region}.{host}/apigateway/main/apis/{enc_id}/resources?api={enc_id}&region={region}",
     ),
     (
@@ -146,7 +72,7 @@ const PAGES: &[(Page, &str)] = &[
         "https://{region}.{host}/apigateway/main/apis/{enc_id}/stages?api={enc_id}&region={region}",
     ),
     (
-        Page::Type("AWS::CloudFormation::Stack"),
+        Page::Type(ResourceKind::CloudFormationStack),
         "https://{region}.{host}/cloudformation/home?region={region}#/stacks/stackinfo?stackId={enc_id}",
     ),
     (
@@ -154,7 +80,7 @@ const PAGES: &[(Page, &str)] = &[
         "https://{region}.{host}/cloudformation/home?region={region}#/stacks/resources?stackId={enc_stack_id}&filteringText={enc_logical_id}",
     ),
     (
-        Page::Type("AWS::IAM::Role"),
+        Page::Type(ResourceKind::IamRole),
         "https://{host}/iam/home#/roles/details/{enc_id}",
     ),
     (
@@ -162,19 +88,19 @@ const PAGES: &[(Page, &str)] = &[
         "https://{region}.{host}/cloudtrail/home?region={region}#/events?ResourceName={enc_id}",
     ),
     (
-        Page::Type("AWS::S3::Bucket"),
+        Page::Type(ResourceKind::S3Bucket),
         "https://{host}/s3/buckets/{enc_id}?region={region}&tab=objects",
     ),
     (
-        Page::Type("AWS::SQS::Queue"),
+        Page::Type(ResourceKind::SqsQueue),
         "https://{region}.{host}/sqs/v3/home?region={region}#/queues/{enc_id}",
     ),
     (
-        Page::Type("AWS::SNS::Topic"),
+        Page::Type(ResourceKind::SnsTopic),
         "https://{region}.{host}/sns/v3/home?region={region}#/topic/{enc_id}",
     ),
     (
-        Page::Type("AWS::DynamoDB::Table"),
+        Page::Type(ResourceKind::DynamoDbTable),
         "https://{region}.{host}/dynamodbv2/home?region={region}#table?name={enc_id}",
     ),
     (Page::AnyArn, "https://{host}/go/view?arn={enc_arn}"),
@@ -192,13 +118,9 @@ fn row(page: Page) -> &'static str {
 /// The URL pattern of a CloudFormation type's own page, if it has one.
 fn type_row(cfn_type: &str) -> Option<&'static str> {
     PAGES.iter().find_map(|(p, url)| match p {
-        Page::Type(t) if *t == cfn_type => Some(*url),
+        Page::Type(kind) if kind.is(cfn_type) => Some(*url),
         _ => None,
     })
-}
-
-fn is_arn(s: &str) -> bool {
-    s.starts_with("arn:") && s.split(':').count() >= 6
 }
 
 /// The console URL of a resource's page. The host's partition comes from the physical id when
@@ -212,7 +134,7 @@ pub fn console_url(target: &ConsoleTarget<'_>) -> Result<String, UrlError> {
             row(Page::EventHistory)
         }
         ConsolePage::Resource { stage: Some(_) } => {
-            if target.cfn_type != "AWS::ApiGateway::RestApi" {
+            if !ResourceKind::ApiGatewayRestApi.is(target.cfn_type) {
                 return Err(UrlError::StageNotApi(target.cfn_type.to_string()));
             }
             id.ok_or(UrlError::NoPage)?;
@@ -229,7 +151,7 @@ pub fn console_url(target: &ConsoleTarget<'_>) -> Result<String, UrlError> {
         .and_then(Partition::from_arn)
         .or_else(|| stack_id.and_then(Partition::from_arn))
         .unwrap_or(target.partition);
-    let enc = |v: Option<&str>| crate::catalogue::url_encode_component(v.unwrap_or_default());
+    let enc = |v: Option<&str>| url_encode_component(v.unwrap_or_default());
     let mut url = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -249,6 +171,22 @@ pub fn console_url(target: &ConsoleTarget<'_>) -> Result<String, UrlError> {
     Ok(url)
 }
 
+/// JavaScript's encodeURIComponent, which cdk-app-cli uses.
+pub fn url_encode_component(s: &str) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'!')
+        .remove(b'~')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
+    utf8_percent_encode(s, KEEP).to_string()
+}
+
 /// A region goes into a host name: only `[a-z0-9-]`, so a hostile value cannot change the host.
 fn checked_region(region: &str) -> Result<&str, UrlError> {
     let ok = region.starts_with(|c: char| c.is_ascii_lowercase())
@@ -265,34 +203,6 @@ fn checked_region(region: &str) -> Result<&str, UrlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn partition_comes_from_the_arn() {
-        assert_eq!(
-            Partition::from_arn("arn:aws-cn:cloudformation:cn-north-1:1:stack/a/b"),
-            Some(Partition::China)
-        );
-        assert_eq!(
-            Partition::from_arn("arn:aws-us-gov:iam::1:role/x"),
-            Some(Partition::GovCloud)
-        );
-        assert_eq!(
-            Partition::from_arn("arn:aws:s3:::bucket"),
-            Some(Partition::Aws)
-        );
-        assert_eq!(Partition::from_arn("not-an-arn"), None);
-        assert_eq!(Partition::China.console_host(), "console.amazonaws.cn");
-        assert_eq!(
-            Partition::GovCloud.console_host(),
-            "console.amazonaws-us-gov.com"
-        );
-        assert_eq!(Partition::from_region("cn-northwest-1"), Partition::China);
-        assert_eq!(
-            account_from_arn("arn:aws:cloudformation:us-east-1:123456789012:stack/S/x"),
-            Some("123456789012")
-        );
-        assert_eq!(account_from_arn("arn:aws:s3:::bucket"), None);
-    }
 
     const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/S/0a1b";
     const CN_STACK: &str = "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/S/0a1b";
@@ -450,6 +360,14 @@ mod tests {
     }
 
     #[test]
+    fn url_encoding_matches_encode_uri_component() {
+        assert_eq!(
+            url_encode_component("a b/c?d=é&e*'()!~"),
+            "a%20b%2Fc%3Fd%3D%C3%A9%26e*'()!~"
+        );
+    }
+
+    #[test]
     fn a_hostile_region_cannot_change_the_host() {
         for region in [
             "evil.com/x",
@@ -489,7 +407,5 @@ mod tests {
                 rest = &rest[close + 1..];
             }
         }
-        assert_eq!(Partition::China.dns_suffix(), "amazonaws.com.cn");
-        assert_eq!(Partition::GovCloud.dns_suffix(), "amazonaws.com");
     }
 }

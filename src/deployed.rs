@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use futures::future::join_all;
 use serde::Serialize;
 
+use crate::arn::{self, Partition};
 use crate::assembly::LookupRole;
 use crate::aws::{Aws, AwsError, CallerIdentity, StackResourceRow};
 use crate::cache::{Cache, CacheEntry, CacheKey, CachedStack};
-use crate::console::{Partition, account_from_arn};
 use crate::model::{App, Resource, StackIdx};
 
 /// The deployed state of one stack (top-level or nested).
@@ -35,7 +35,7 @@ pub struct DeployedStack {
 
 impl DeployedStack {
     pub fn account(&self) -> Option<&str> {
-        account_from_arn(&self.stack_id)
+        arn::account(&self.stack_id)
     }
 
     pub fn partition(&self) -> Option<Partition> {
@@ -261,7 +261,7 @@ async fn lookup_root(
         ));
     };
     let key = CacheKey {
-        account: account_from_arn(&desc.stack_id)
+        account: arn::account(&desc.stack_id)
             .unwrap_or("unknown-account")
             .to_string(),
         region: region.clone(),

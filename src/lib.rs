@@ -3,9 +3,12 @@
 //! Layers, each depending only on those above it in this list:
 //! `assembly` (cdk.out, pure) → `model` (app, resolver) → `catalogue` (commands) →
 //! `aws` (the only SDK user) → `cache`/`deployed` (physical ids) → `actions` → `cli` and `tui`
-//! (the two front ends).
+//! (the two front ends). Under all of them, used by every layer and using none: `arn` (ARN parts,
+//! partitions), `kind` (CloudFormation resource types), `time` (clock, `--since`, RFC 3339).
+//! `scripts/layers` checks the rules that can be checked from `use` lines.
 
 pub mod actions;
+pub mod arn;
 pub mod assembly;
 pub mod aws;
 pub mod bounds;
@@ -15,7 +18,9 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod deployed;
+pub mod kind;
 pub mod model;
 pub mod sanitize;
+pub mod time;
 pub mod tui;
 pub mod verdict;

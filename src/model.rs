@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::assembly::{self, Assembly, AssemblyError, Environment, LookupRole, ReadOptions};
+use crate::kind::ResourceKind;
 
 /// A CloudFormation logical id (`iamApiFn1A2B3C4D`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -117,7 +118,7 @@ pub struct App {
 
 /// CloudFormation types that are CDK bookkeeping rather than a user's resources.
 pub fn is_bookkeeping(cfn_type: &str) -> bool {
-    cfn_type == "AWS::CDK::Metadata"
+    ResourceKind::CdkMetadata.is(cfn_type)
 }
 
 impl App {
@@ -207,7 +208,7 @@ impl App {
         }
         let pick_path = |si: StackIdx, logical: &str, cfn_type: &str| -> Option<String> {
             let paths = path_by_logical.get(&(si, logical))?;
-            let nested = cfn_type == "AWS::CloudFormation::Stack";
+            let nested = ResourceKind::CloudFormationStack.is(cfn_type);
             paths
                 .iter()
                 .find(|p| tree_type.get(**p) == Some(&cfn_type))

@@ -21,8 +21,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::Subject;
+use crate::arn::Arn;
 use crate::aws::{Aws, CallerIdentity, IamPrincipal};
 use crate::deployed::Deployment;
+use crate::kind::ResourceKind;
 use crate::model::App;
 
 /// The action every check is about.
@@ -139,14 +141,26 @@ impl AccessRequest {
             subject.account.as_deref()?,
         );
         let path = self.path.split(['?', '#']).next().unwrap_or_default();
-        Some(format!(
-            "arn:{}:execute-api:{region}:{account}:{id}/{}/{}/{}",
-            subject.partition,
+        let resource = format!(
+            "{id}/{}/{}/{}",
             self.stage,
             self.method.to_ascii_uppercase(),
             path.trim_start_matches('/')
-        ))
+        );
+        Some(execute_api_arn(subject, region, account, &resource))
     }
+}
+
+/// `arn:PARTITION:execute-api:REGION:ACCOUNT:RESOURCE`, in the partition of `subject`.
+fn execute_api_arn(subject: &Subject, region: &str, account: &str, resource: &str) -> String {
+    let arn = Arn {
+        partition: &subject.partition,
+        service: "execute-api",
+        region,
+        account,
+        resource,
+    };
+    arn.to_string()
 }
 
 /// Whether a condition on a grant holds: never, always, or when the named keys match.
@@ -241,7 +255,7 @@ enum CallerKind {
 }
 
 fn caller_kind(arn: &str) -> CallerKind {
-    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let resource = Arn::parse(arn).map(|a| a.resource).unwrap_or_default();
     let mut parts = resource.split('/');
     match parts.next().unwrap_or_default() {
         "root" => CallerKind::Root,
@@ -281,11 +295,10 @@ fn names(principal: &str, caller: &CallerIdentity) -> Names {
             _ => Names::No,
         };
     }
-    let parts: Vec<&str> = principal.splitn(6, ':').collect();
-    if parts.len() != 6 || parts[0] != "arn" || parts[4] != caller.account {
+    let Some(arn) = Arn::parse(principal).filter(|a| a.account == caller.account) else {
         return Names::No;
-    }
-    let resource = parts[5];
+    };
+    let resource = arn.resource;
     if resource == "root" {
         return if kind == CallerKind::Root {
             Names::Caller
@@ -303,7 +316,7 @@ fn names(principal: &str, caller: &CallerIdentity) -> Names {
         }
         // A user ARN from an emulator's `sts` caller identity (`arn:aws:sts::A:user/x`).
         (Some("user"), CallerKind::User) => {
-            let tail = |a: &str| a.splitn(6, ':').nth(5).map(str::to_string);
+            let tail = |a: &str| Arn::parse(a).map(|a| a.resource.to_string());
             if tail(principal) == tail(&caller.arn) {
                 Names::Caller
             } else {
@@ -749,9 +762,7 @@ fn coverage(
         api_account,
         subject.physical_id.as_deref(),
     ) {
-        (Some(r), Some(a), Some(id)) => {
-            format!("arn:{}:execute-api:{r}:{a}:{id}", subject.partition)
-        }
+        (Some(r), Some(a), Some(id)) => execute_api_arn(subject, r, a, id),
         _ => String::new(),
     };
     let rp = policy.map(|p| evaluate_resource_policy(p, c, &arn_for_match, &api_prefix, render));
@@ -926,7 +937,7 @@ fn template_identity(
     let roles = || {
         app.resources
             .iter()
-            .filter(|r| r.stack == subject.stack && r.cfn_type == "AWS::IAM::Role")
+            .filter(|r| r.stack == subject.stack && ResourceKind::IamRole.is(&r.cfn_type))
     };
     // The deployed name is the truth; CloudFormation's naming (`Stack-LogicalId-RANDOM`, the
     // logical id cut to fit 64 characters) only a guess, used when nothing was deployed.
@@ -945,16 +956,18 @@ fn template_identity(
         |v: &Value| v.get("Ref").and_then(Value::as_str) == Some(role.logical_id.0.as_str());
     for r in app.resources.iter().filter(|r| r.stack == subject.stack) {
         let Some(props) = &r.properties else { continue };
-        let found: Vec<&Value> = match r.cfn_type.as_str() {
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy"
+        let found: Vec<&Value> = match ResourceKind::of(&r.cfn_type) {
+            Some(ResourceKind::IamPolicy | ResourceKind::IamManagedPolicy)
                 if strings(props.get("Roles")).into_iter().any(refers) =>
             {
                 props.get("PolicyDocument").into_iter().collect()
             }
-            "AWS::IAM::Role" if r.logical_id == role.logical_id => strings(props.get("Policies"))
-                .into_iter()
-                .filter_map(|p| p.get("PolicyDocument"))
-                .collect(),
+            Some(ResourceKind::IamRole) if r.logical_id == role.logical_id => {
+                strings(props.get("Policies"))
+                    .into_iter()
+                    .filter_map(|p| p.get("PolicyDocument"))
+                    .collect()
+            }
             _ => Vec::new(),
         };
         docs.extend(found.into_iter().map(|d| render_document(d, render)));
@@ -999,8 +1012,20 @@ pub async fn identity_evidence(
     caller: &CallerIdentity,
     resource: &str,
 ) -> IdentityEvidence {
-    let partition = caller.arn.split(':').nth(1).unwrap_or("aws");
-    let resource_name = caller.arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let partition = crate::arn::partition_name(&caller.arn);
+    let resource_name = Arn::parse(&caller.arn)
+        .map(|a| a.resource)
+        .unwrap_or_default();
+    let iam_arn = |resource: &str| {
+        let arn = Arn {
+            partition,
+            service: "iam",
+            region: "",
+            account: &caller.account,
+            resource,
+        };
+        arn.to_string()
+    };
     let principal = match caller_kind(&caller.arn) {
         CallerKind::Root => {
             return IdentityEvidence {
@@ -1016,10 +1041,10 @@ pub async fn identity_evidence(
                 .next()
                 .unwrap_or_default()
                 .to_string(),
-            arn: format!("arn:{partition}:iam::{}:{resource_name}", caller.account),
+            arn: iam_arn(resource_name),
         },
         CallerKind::Role(name) => IamPrincipal::Role {
-            arn: format!("arn:{partition}:iam::{}:role/{name}", caller.account),
+            arn: iam_arn(&format!("role/{name}")),
             name,
         },
         CallerKind::Other => {
@@ -1251,21 +1276,21 @@ fn roles_allowing(app: &App, subject: &Subject, render: &dyn Fn(&Value) -> Strin
     };
     let role_by_logical = |l: &str| {
         app.resources.iter().find(|r| {
-            r.stack == subject.stack && r.logical_id.0 == l && r.cfn_type == "AWS::IAM::Role"
+            r.stack == subject.stack && r.logical_id.0 == l && ResourceKind::IamRole.is(&r.cfn_type)
         })
     };
     let mut out: Vec<AppRole> = Vec::new();
     for r in app.resources.iter().filter(|r| r.stack == subject.stack) {
         let Some(props) = &r.properties else { continue };
-        let (docs, roles): (Vec<&Value>, Vec<String>) = match r.cfn_type.as_str() {
-            "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => (
+        let (docs, roles): (Vec<&Value>, Vec<String>) = match ResourceKind::of(&r.cfn_type) {
+            Some(ResourceKind::IamPolicy | ResourceKind::IamManagedPolicy) => (
                 props.get("PolicyDocument").into_iter().collect(),
                 strings(props.get("Roles"))
                     .into_iter()
                     .filter_map(|v| v.get("Ref").and_then(Value::as_str).map(str::to_string))
                     .collect(),
             ),
-            "AWS::IAM::Role" => (
+            Some(ResourceKind::IamRole) => (
                 strings(props.get("Policies"))
                     .into_iter()
                     .filter_map(|p| p.get("PolicyDocument"))
@@ -1352,7 +1377,7 @@ mod tests {
 
     fn caller(arn: &str) -> CallerIdentity {
         CallerIdentity {
-            account: arn.split(':').nth(4).unwrap().into(),
+            account: crate::arn::account(arn).unwrap().into(),
             arn: arn.into(),
         }
     }

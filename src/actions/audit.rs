@@ -5,14 +5,14 @@
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use serde::Serialize;
 use serde_json::Value;
 use tokio::time::Instant;
 
 use super::{ActionError, Subject};
+use crate::arn::{Arn, is_arn};
 use crate::aws::{Aws, AwsError, LookupPage, TrailEvent};
+use crate::kind::ResourceKind;
 
 /// What the audit can never show; every front end says it with every audit.
 pub const DATA_EVENTS_NOTE: &str = "CloudTrail LookupEvents returns management events only: Lambda Invoke calls and API Gateway requests are data events and never appear here (they need a trail that logs data events, or API access logs).";
@@ -300,12 +300,16 @@ impl Audit {
 
 /// CloudTrail records Lambda functions by ARN in some events; look those up too.
 fn arn_for(subject: &Subject, id: &str) -> Option<String> {
-    if subject.cfn_type == "AWS::Lambda::Function" && !id.starts_with("arn:") {
+    if ResourceKind::LambdaFunction.is(&subject.cfn_type) && !is_arn(id) {
         let (region, account) = (subject.region.as_deref()?, subject.account.as_deref()?);
-        return Some(format!(
-            "arn:{}:lambda:{region}:{account}:function:{id}",
-            subject.partition
-        ));
+        let arn = Arn {
+            partition: &subject.partition,
+            service: "lambda",
+            region,
+            account,
+            resource: &format!("function:{id}"),
+        };
+        return Some(arn.to_string());
     }
     None
 }
@@ -330,9 +334,7 @@ fn row(e: TrailEvent, resource_account: Option<&str>) -> AuditRow {
             || resource_account.is_some_and(|r| r != caller)
     });
     AuditRow {
-        time: DateTime::from_secs_f64(e.event_time)
-            .fmt(Format::DateTime)
-            .unwrap_or_default(),
+        time: crate::time::iso(e.event_time),
         event_name: e.event_name,
         event_source: e.event_source,
         principal,
@@ -350,71 +352,9 @@ fn row(e: TrailEvent, resource_account: Option<&str>) -> AuditRow {
     }
 }
 
-/// Parses `--since`/`--until`: a duration back from `now` (`90s`, `30m`, `12h`, `7d`, `2w`), `now`,
-/// a date (`2025-01-01`), or a time (`2025-01-01T00:00Z`, RFC 3339). Returns epoch seconds.
-pub fn parse_when(s: &str, now: f64) -> Result<f64, String> {
-    let t = s.trim();
-    let bad = || {
-        format!(
-            "expected a duration like 7d, 12h or 30m, or a time like 2025-01-01T00:00Z; got {s:?}"
-        )
-    };
-    if t == "now" {
-        return Ok(now);
-    }
-    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic())
-        && let Ok(n) = t[..t.len() - 1].parse::<u32>()
-    {
-        let secs = match unit {
-            's' => 1.0,
-            'm' => 60.0,
-            'h' => 3600.0,
-            'd' => 86400.0,
-            'w' => 7.0 * 86400.0,
-            _ => return Err(bad()),
-        };
-        return Ok(now - f64::from(n) * secs);
-    }
-    let mut text = t.to_string();
-    if text.len() == 10 {
-        text.push_str("T00:00:00Z");
-    }
-    // `2025-01-01T00:00Z` (no seconds) is how people type it.
-    if let Some(pos) = text.find('T')
-        && text[pos + 1..]
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == ':')
-            .filter(|c| *c == ':')
-            .count()
-            == 1
-    {
-        let end = pos + 6;
-        if text.len() >= end {
-            text.insert_str(end, ":00");
-        }
-    }
-    DateTime::from_str(&text, Format::DateTime)
-        .map(|d| d.as_secs_f64())
-        .map_err(|_| bad())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn when_parses_durations_dates_and_times() {
-        let now = 1_700_000_000.0;
-        assert_eq!(parse_when("7d", now), Ok(now - 7.0 * 86400.0));
-        assert_eq!(parse_when("90s", now), Ok(now - 90.0));
-        assert_eq!(parse_when("now", now), Ok(now));
-        assert_eq!(parse_when("2025-01-01", now), Ok(1_735_689_600.0));
-        assert_eq!(parse_when("2025-01-01T00:00Z", now), Ok(1_735_689_600.0));
-        assert_eq!(parse_when("2025-01-01T01:30:00Z", now), Ok(1_735_695_000.0));
-        assert!(parse_when("7x", now).is_err());
-        assert!(parse_when("yesterday", now).is_err());
-        assert!(parse_when("", now).is_err());
-    }
 
     #[test]
     fn rows_flag_cross_account_callers() {

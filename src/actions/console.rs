@@ -3,7 +3,8 @@
 //! [`crate::console`].
 
 use super::{ActionError, Subject};
-use crate::console::{self, ConsolePage, ConsoleTarget, Partition, UrlError};
+use crate::arn::Partition;
+use crate::console::{self, ConsolePage, ConsoleTarget, UrlError};
 use crate::deployed::Deployment;
 
 #[derive(Debug, Clone, Copy, Default)]

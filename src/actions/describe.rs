@@ -6,17 +6,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ActionError, Subject};
+use crate::arn::Partition;
 use crate::aws::{
     Aws, RestApiConfig, RestApiMethod, RestApiStage, StackDetail, StackResourceDetail,
 };
-use crate::catalogue::url_encode_component;
-use crate::console::Partition;
+use crate::console::url_encode_component;
 use crate::deployed::{Deployment, Physical};
+use crate::kind::ResourceKind;
 use crate::model::App;
-
-const LAMBDA_FUNCTION: &str = "AWS::Lambda::Function";
-const REST_API: &str = "AWS::ApiGateway::RestApi";
-const STACK: &str = "AWS::CloudFormation::Stack";
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct DescribeOptions {
@@ -179,10 +176,12 @@ pub async fn describe(
     opts: DescribeOptions,
 ) -> Result<Description, ActionError> {
     let region = subject.require_region()?.to_string();
-    match subject.cfn_type.as_str() {
-        LAMBDA_FUNCTION => describe_function(aws, subject, region, opts).await,
-        REST_API => describe_rest_api(app, deployment, aws, subject, region).await,
-        STACK => describe_stack(aws, subject, region).await,
+    match ResourceKind::of(&subject.cfn_type) {
+        Some(ResourceKind::LambdaFunction) => describe_function(aws, subject, region, opts).await,
+        Some(ResourceKind::ApiGatewayRestApi) => {
+            describe_rest_api(app, deployment, aws, subject, region).await
+        }
+        Some(ResourceKind::CloudFormationStack) => describe_stack(aws, subject, region).await,
         _ => describe_resource(app, aws, subject, region).await,
     }
 }
@@ -463,8 +462,10 @@ async fn describe_resource(
 fn template_properties<'a>(app: &'a App, subject: &Subject) -> Option<&'a Value> {
     let logical_id = subject.logical_id.as_deref()?;
     // A nested stack's resource lives in its parent's template.
-    let stack = match subject.cfn_type.as_str() {
-        STACK => app.stacks[subject.stack].parent.as_ref().map(|(p, _)| *p)?,
+    let stack = match ResourceKind::of(&subject.cfn_type) {
+        Some(ResourceKind::CloudFormationStack) => {
+            app.stacks[subject.stack].parent.as_ref().map(|(p, _)| *p)?
+        }
         _ => subject.stack,
     };
     app.resources
@@ -496,7 +497,7 @@ mod tests {
             construct_path: "S/api".into(),
             construct_id: "api".into(),
             fqn: None,
-            cfn_type: REST_API.into(),
+            cfn_type: ResourceKind::ApiGatewayRestApi.to_string(),
             logical_id: Some("api1234".into()),
             stack: 0,
             stack_name: "S".into(),

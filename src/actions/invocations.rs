@@ -8,14 +8,15 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{ActionError, Subject};
+use crate::arn::Arn;
 use crate::aws::{AthenaTarget, Aws, EventDataStore, FieldCondition, Trail};
+use crate::kind::ResourceKind;
+use crate::time::{iso, parse_iso};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -126,8 +127,8 @@ pub struct Progress {
     pub calls: u64,
 }
 
-const LAMBDA: &str = "AWS::Lambda::Function";
-const REST_API: &str = "AWS::ApiGateway::RestApi";
+const LAMBDA: &str = ResourceKind::LambdaFunction.as_str();
+const REST_API: &str = ResourceKind::ApiGatewayRestApi.as_str();
 /// Objects read at once from S3.
 const CONCURRENCY: usize = 8;
 
@@ -151,10 +152,14 @@ pub async fn invocations(
             })?;
             let function = FunctionRef {
                 name: name.to_string(),
-                arn: format!(
-                    "arn:{}:lambda:{region}:{account}:function:{name}",
-                    subject.partition
-                ),
+                arn: Arn {
+                    partition: &subject.partition,
+                    service: "lambda",
+                    region: &region,
+                    account: &account,
+                    resource: &format!("function:{name}"),
+                }
+                .to_string(),
                 account: account.clone(),
             };
             let wants = |k: SourceKind| q.source == k || q.source == SourceKind::Auto;
@@ -249,12 +254,6 @@ impl SourceReport {
     fn unavailable(source: SourceKind, detail: &str) -> SourceReport {
         SourceReport::new(source, "unavailable", detail)
     }
-}
-
-fn iso(epoch: f64) -> String {
-    DateTime::from_secs_f64(epoch)
-        .fmt(Format::DateTime)
-        .unwrap_or_default()
 }
 
 pub fn summarize(calls: &[Invocation], by: GroupBy) -> Vec<Group> {
@@ -440,10 +439,9 @@ fn scan_file(
         if !names_it {
             continue;
         }
-        let Ok(t) = DateTime::from_str(&r.event_time, Format::DateTime) else {
+        let Some(epoch) = parse_iso(&r.event_time) else {
             continue;
         };
-        let epoch = t.as_secs_f64();
         if epoch < since || epoch > until {
             continue;
         }
@@ -517,7 +515,7 @@ fn advanced_covers(selectors: &[Vec<FieldCondition>], function: &FunctionRef) ->
 /// Advanced event selectors that log `function`'s Invokes, as the AWS CLI takes them.
 fn lambda_selectors(function: &FunctionRef) -> String {
     format!(
-        r#"[{{"Name":"Lambda invokes","FieldSelectors":[{{"Field":"eventCategory","Equals":["Data"]}},{{"Field":"resources.type","Equals":["AWS::Lambda::Function"]}},{{"Field":"resources.ARN","Equals":["{}"]}}]}}]"#,
+        r#"[{{"Name":"Lambda invokes","FieldSelectors":[{{"Field":"eventCategory","Equals":["Data"]}},{{"Field":"resources.type","Equals":["{LAMBDA}"]}},{{"Field":"resources.ARN","Equals":["{}"]}}]}}]"#,
         function.arn
     )
 }
@@ -722,9 +720,7 @@ fn days(since: f64, until: f64) -> Vec<String> {
     let last = (until / 86400.0).floor() as i64;
     (first..=last.max(first))
         .map(|d| {
-            let t = DateTime::from_secs(d * 86400)
-                .fmt(Format::DateTime)
-                .unwrap_or_default();
+            let t = iso((d * 86400) as f64);
             t.get(..10).unwrap_or_default().replace('-', "/")
         })
         .collect()
@@ -950,13 +946,13 @@ async fn from_athena(
             }
             let col = |i: usize| row.get(i).cloned().flatten().filter(|v| !v.is_empty());
             let Some(time) = col(0) else { continue };
-            let Ok(t) = DateTime::from_str(&time, Format::DateTime) else {
+            let Some(epoch) = parse_iso(&time) else {
                 continue;
             };
             calls.push(
                 QueryRow {
                     time,
-                    epoch: t.as_secs_f64(),
+                    epoch,
                     caller_account: col(1),
                     principal: col(2),
                     source_ip: col(3),
@@ -1040,9 +1036,8 @@ fn parse_lake_time(t: &str) -> Option<(String, f64)> {
     } else {
         format!("{}Z", t.replacen(' ', "T", 1))
     };
-    let parsed = DateTime::from_str(&iso_text, Format::DateTime).ok()?;
-    let shown = iso(parsed.as_secs_f64());
-    Some((shown, parsed.as_secs_f64()))
+    let epoch = parse_iso(&iso_text)?;
+    Some((iso(epoch), epoch))
 }
 
 /// The calls from the account's Lake event data stores that log this function's Invokes.
@@ -1314,8 +1309,8 @@ async fn from_access_logs(
 
 /// `arn:aws:logs:REGION:ACCOUNT:log-group:NAME[:*]` -> NAME.
 fn log_group_of(arn: &str) -> String {
-    match arn.split_once(":log-group:") {
-        Some((_, rest)) => rest.trim_end_matches(":*").to_string(),
+    match Arn::parse(arn).and_then(|a| a.resource.strip_prefix("log-group:")) {
+        Some(name) => name.trim_end_matches(":*").to_string(),
         None => arn.to_string(),
     }
 }

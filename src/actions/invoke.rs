@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::logs::{self as fn_logs, LineKind, LogLine, LogsRequest};
 use super::{ActionError, Subject};
 use crate::aws::Aws;
+use crate::kind::ResourceKind;
 use crate::verdict::RequestorView;
 
 /// Lambda's limit for a synchronous request or response payload.
@@ -76,7 +77,7 @@ pub async fn invoke(
     subject: &Subject,
     req: InvokeRequest,
 ) -> Result<InvokeResult, ActionError> {
-    if subject.cfn_type != "AWS::Lambda::Function" {
+    if !ResourceKind::LambdaFunction.is(&subject.cfn_type) {
         return Err(ActionError::WrongType {
             action: "invoke",
             construct: subject.construct_path.clone(),
@@ -92,7 +93,7 @@ pub async fn invoke(
     }
     let function = subject.require_physical_id()?.to_string();
     let region = subject.require_region()?.to_string();
-    let started_ms = now_ms();
+    let started_ms = crate::time::now_ms();
     let out = aws.invoke(&region, &function, req.payload, req.log).await?;
     let payload = Payload::from_bytes(&out.payload);
     let (error_type, error_message) = match (&out.function_error, &payload) {
@@ -137,13 +138,6 @@ pub async fn invoke(
         payload,
         requestor,
     })
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 /// How long `--log` waits for the run's REPORT line to reach CloudWatch Logs.

@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::{ActionError, Subject};
 use crate::aws::{Aws, LogEvent, LogQuery};
+use crate::kind::ResourceKind;
+use crate::time::iso_ms;
 
 /// How often `--follow` asks FilterLogEvents for new lines.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -40,7 +40,7 @@ pub fn default_group(function: &str) -> String {
 /// The log group of a Lambda function: GetFunction's `LoggingConfig.LogGroup`, else
 /// `/aws/lambda/NAME` (also when the configuration cannot be read, with a note saying so).
 pub async fn log_target(aws: &Aws, subject: &Subject) -> Result<LogTarget, ActionError> {
-    if subject.cfn_type != "AWS::Lambda::Function" {
+    if !ResourceKind::LambdaFunction.is(&subject.cfn_type) {
         return Err(ActionError::WrongType {
             action: "logs",
             construct: subject.construct_path.clone(),
@@ -145,12 +145,6 @@ pub struct LogLine {
     pub message: String,
     pub report: Option<Report>,
     pub event_id: Option<String>,
-}
-
-pub fn iso_ms(ms: i64) -> String {
-    DateTime::from_millis(ms)
-        .fmt(Format::DateTime)
-        .unwrap_or_else(|_| ms.to_string())
 }
 
 /// Reads the request id and START/END/REPORT out of a Lambda log line (text or JSON format).

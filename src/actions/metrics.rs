@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::{ActionError, Subject};
 use crate::aws::{Aws, MetricQuery};
+use crate::kind::ResourceKind;
 
 /// At most this many periods per series, so a long window at a short period is refused rather
 /// than fetched (CloudWatch allows 100,800 points per request).
@@ -87,8 +88,8 @@ pub fn queries_for(
         dimensions: dims.to_vec(),
         stat: stat.to_string(),
     };
-    match subject.cfn_type.as_str() {
-        "AWS::Lambda::Function" => {
+    match ResourceKind::of(&subject.cfn_type) {
+        Some(ResourceKind::LambdaFunction) => {
             let name = subject.require_physical_id()?.to_string();
             let d = [("FunctionName".to_string(), name.clone())];
             let ns = "AWS/Lambda";
@@ -104,7 +105,7 @@ pub fn queries_for(
                 ],
             ))
         }
-        "AWS::ApiGateway::RestApi" => {
+        Some(ResourceKind::ApiGatewayRestApi) => {
             let name = api_name
                 .map(str::to_string)
                 .unwrap_or_else(|| subject.physical_id.clone().unwrap_or_default());
@@ -127,10 +128,10 @@ pub fn queries_for(
                 ],
             ))
         }
-        other => Err(ActionError::WrongType {
+        _ => Err(ActionError::WrongType {
             action: "metrics",
             construct: subject.construct_path.clone(),
-            cfn_type: other.to_string(),
+            cfn_type: subject.cfn_type.clone(),
             expected: "a Lambda function or a REST API",
         }),
     }
@@ -156,7 +157,7 @@ pub async fn metrics(
     }
     let region = subject.require_region()?.to_string();
     subject.require_physical_id()?;
-    let api_name = if subject.cfn_type == "AWS::ApiGateway::RestApi" {
+    let api_name = if ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
         let id = subject.require_physical_id()?;
         aws.get_rest_api(&region, id).await?.name
     } else {
@@ -190,7 +191,7 @@ pub async fn metrics(
 }
 
 fn iso_s(s: i64) -> String {
-    super::logs::iso_ms(s.saturating_mul(1000))
+    crate::time::iso_ms(s.saturating_mul(1000))
 }
 
 #[cfg(test)]

@@ -14,10 +14,11 @@ pub mod probe;
 
 use serde::Serialize;
 
+use crate::arn::Partition;
 use crate::aws::{Aws, AwsError};
 use crate::catalogue::Placeholders;
-use crate::console::Partition;
 use crate::deployed::{Deployment, Physical, StackState};
+use crate::kind::ResourceKind;
 use crate::model::{App, Resolved, StackIdx, Target};
 
 /// Why an action could not run. Messages say what to do next.
@@ -105,7 +106,7 @@ impl Subject {
                 };
                 (
                     s,
-                    "AWS::CloudFormation::Stack".to_string(),
+                    ResourceKind::CloudFormationStack.as_str().to_string(),
                     logical,
                     physical,
                 )
@@ -128,7 +129,7 @@ impl Subject {
             .unwrap_or(Partition::Aws);
         // The stack name a user can pass to CloudFormation: a nested stack's is in its ARN.
         let stack_name = match deployed {
-            Some(d) if st.is_nested() => stack_name_from_arn(&d.stack_id)
+            Some(d) if st.is_nested() => crate::arn::stack_name(&d.stack_id)
                 .unwrap_or(&st.name)
                 .to_string(),
             _ => st.name.clone(),
@@ -184,13 +185,4 @@ fn stack_state_label(d: &Deployment, s: StackIdx) -> String {
         _ => Physical::Offline,
     };
     physical.label().to_string()
-}
-
-/// `arn:aws:cloudformation:REGION:ACCOUNT:stack/NAME/UUID` -> `NAME`.
-fn stack_name_from_arn(arn: &str) -> Option<&str> {
-    arn.split(':')
-        .nth(5)?
-        .strip_prefix("stack/")?
-        .split('/')
-        .next()
 }

@@ -6,9 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{ActionError, Subject};
+use crate::arn::Partition;
 use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedRequestView};
-use crate::console::Partition;
 use crate::deployed::Deployment;
+use crate::kind::ResourceKind;
 use crate::model::App;
 use crate::verdict::{Side, Signing, Verdict, VerdictKind, judge};
 
@@ -105,7 +106,7 @@ pub fn target_for(
     path: &str,
     endpoint: Option<String>,
 ) -> Result<ProbeTarget, ActionError> {
-    if subject.cfn_type != "AWS::ApiGateway::RestApi" {
+    if !ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
         return Err(ActionError::WrongType {
             action: "probe",
             construct: subject.construct_path.clone(),
@@ -274,9 +275,11 @@ fn template_stage(app: &App, subject: &Subject) -> Option<String> {
             .get("StageName")
             .and_then(Value::as_str)
             .map(str::to_string);
-        match r.cfn_type.as_str() {
-            "AWS::ApiGateway::Stage" if name.is_some() => return name,
-            "AWS::ApiGateway::Deployment" => deployment_stage = deployment_stage.or(name),
+        match ResourceKind::of(&r.cfn_type) {
+            Some(ResourceKind::ApiGatewayStage) if name.is_some() => return name,
+            Some(ResourceKind::ApiGatewayDeployment) => {
+                deployment_stage = deployment_stage.or(name)
+            }
             _ => {}
         }
     }

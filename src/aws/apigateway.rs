@@ -1,11 +1,10 @@
 //! API Gateway (REST API, v1) calls: GetRestApi, GetStages, GetResources with embedded methods.
 
 use aws_sdk_apigateway as apigw;
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use aws_types::region::Region;
 
 use super::{Aws, AwsError};
+use crate::time::iso_of;
 
 /// What GetRestApi says of an API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -74,7 +73,7 @@ impl Aws {
                 .description()
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
-            created: out.created_date().and_then(date),
+            created: out.created_date().and_then(iso_of),
             endpoint_types: out
                 .endpoint_configuration()
                 .map(|c| c.types().iter().map(|t| t.as_str().to_string()).collect())
@@ -108,8 +107,8 @@ impl Aws {
                     .description()
                     .filter(|d| !d.is_empty())
                     .map(str::to_string),
-                created: s.created_date().and_then(date),
-                last_updated: s.last_updated_date().and_then(date),
+                created: s.created_date().and_then(iso_of),
+                last_updated: s.last_updated_date().and_then(iso_of),
                 access_log_destination: s
                     .access_log_settings()
                     .and_then(|a| a.destination_arn())
@@ -166,8 +165,4 @@ impl Aws {
         methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
         Ok(methods)
     }
-}
-
-fn date(t: &DateTime) -> Option<String> {
-    t.fmt(Format::DateTime).ok()
 }

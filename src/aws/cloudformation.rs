@@ -1,11 +1,11 @@
 //! CloudFormation calls: DescribeStacks, ListStackResources, DescribeStackResource.
 
 use aws_sdk_cloudformation as cfn;
-use aws_smithy_types::date_time::Format;
 use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
 use super::{Aws, AwsError, StackDescription, StackResourceRow};
+use crate::time::iso_of;
 
 impl Aws {
     fn cfn(&self, region: &str) -> cfn::Client {
@@ -38,9 +38,7 @@ impl Aws {
                 .stack_status()
                 .map(|st| st.as_str().to_string())
                 .unwrap_or_default(),
-            last_changed: when
-                .and_then(|t| t.fmt(Format::DateTime).ok())
-                .unwrap_or_default(),
+            last_changed: when.and_then(iso_of).unwrap_or_default(),
         }))
     }
 
@@ -127,9 +125,7 @@ impl Aws {
             status_reason: d
                 .and_then(|d| d.resource_status_reason())
                 .map(str::to_string),
-            last_updated: d
-                .and_then(|d| d.last_updated_timestamp())
-                .and_then(|t| t.fmt(Format::DateTime).ok()),
+            last_updated: d.and_then(|d| d.last_updated_timestamp()).and_then(iso_of),
         })
     }
 }
@@ -197,8 +193,7 @@ impl Aws {
             return Ok(None);
         };
         let s = &s;
-        let when =
-            |t: Option<&aws_smithy_types::DateTime>| t.and_then(|t| t.fmt(Format::DateTime).ok());
+        let when = |t: Option<&aws_smithy_types::DateTime>| t.and_then(iso_of);
         Ok(Some(StackDetail {
             stack_id: s.stack_id().unwrap_or(stack).to_string(),
             stack_name: s.stack_name().unwrap_or(stack).to_string(),

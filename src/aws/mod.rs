@@ -223,7 +223,7 @@ impl Aws {
             .opts
             .role_arn
             .as_deref()
-            .filter(|r| crate::console::account_from_arn(r) == Some(account));
+            .filter(|r| crate::arn::account(r) == Some(account));
         let made = if let Some(role) = flag_role {
             self.assume(role, self.opts.external_id.as_deref(), "--role-arn")
                 .await
@@ -297,7 +297,7 @@ impl Aws {
             .opts
             .role_arn
             .as_deref()
-            .is_some_and(|r| crate::console::account_from_arn(r) == Some(account));
+            .is_some_and(|r| crate::arn::account(r) == Some(account));
         if flag_role || self.opts.accounts.contains_key(account) {
             return self.for_account(Some(account)).await;
         }
@@ -494,11 +494,7 @@ impl Aws {
             return e.to_string();
         }
         let service = call.split(':').next().unwrap_or(call);
-        let domain = if region.starts_with("cn-") {
-            "amazonaws.com.cn"
-        } else {
-            "amazonaws.com"
-        };
+        let domain = crate::arn::Partition::from_region(region).dns_suffix();
         match service {
             "iam" => format!("https://iam.{domain}"),
             // IAM says cloudwatch:GetMetricData; the endpoint is monitoring.
@@ -618,14 +614,9 @@ struct LookupSession {
 /// cdkx and the user; None when the ARN still holds a placeholder (an environment-agnostic
 /// stack) or names another account.
 fn lookup_session(me: &CallerIdentity, account: &str, role: &LookupRole) -> Option<LookupSession> {
-    let partition = me
-        .arn
-        .split(':')
-        .nth(1)
-        .filter(|p| !p.is_empty())
-        .unwrap_or("aws");
+    let partition = crate::arn::partition_name(&me.arn);
     let arn = role.arn.replace("${AWS::Partition}", partition);
-    if arn.contains("${") || crate::console::account_from_arn(&arn) != Some(account) {
+    if arn.contains("${") || crate::arn::account(&arn) != Some(account) {
         return None;
     }
     let region = arn

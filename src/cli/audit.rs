@@ -1,7 +1,6 @@
 //! `cdkx CONSTRUCT audit`: CloudTrail management events for a resource, streamed as pages arrive.
 
 use std::io::{IsTerminal, Write};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
 use clap::Parser;
@@ -10,8 +9,9 @@ use unicode_width::UnicodeWidthStr;
 use super::OutputFormat;
 use super::construct::Ctx;
 use super::table::{Col, Cut, fit_columns, shorten};
-use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE, parse_when};
+use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE};
 use crate::sanitize;
+use crate::time::parse_when;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,10 +39,7 @@ struct AuditArgs {
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: AuditArgs = ctx.parse(args);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
+    let now = crate::time::now();
     let since = parse_when(&args.since, now).map_err(|e| super::usage(format!("--since: {e}")))?;
     let until = parse_when(&args.until, now).map_err(|e| super::usage(format!("--until: {e}")))?;
     if since > until {

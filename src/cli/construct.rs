@@ -196,7 +196,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     let resolved = resolved?;
     let (stack, cfn_type) = match resolved.target {
         Target::Resource(r) => (app.resources[r].stack, app.resources[r].cfn_type.as_str()),
-        Target::Stack(s) => (s, "AWS::CloudFormation::Stack"),
+        Target::Stack(s) => (s, crate::kind::ResourceKind::CloudFormationStack.as_str()),
     };
     let commands = catalogue.commands_for(
         app.constructs[resolved.construct].fqn.as_deref(),

@@ -2,7 +2,6 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Result;
 use clap::Parser;
@@ -11,12 +10,12 @@ use super::OutputFormat;
 use super::construct::Ctx;
 use super::table::{Col, Table};
 use super::words;
-use crate::actions::audit::parse_when;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
 };
 use crate::aws::AthenaTarget;
 use crate::sanitize;
+use crate::time::parse_when;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -65,10 +64,7 @@ struct InvocationsArgs {
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: InvocationsArgs = ctx.parse(args);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
+    let now = crate::time::now();
     let since = parse_when(&args.since, now).map_err(|e| super::usage(format!("--since: {e}")))?;
     let until = parse_when(&args.until, now).map_err(|e| super::usage(format!("--until: {e}")))?;
     let query = InvocationQuery {

@@ -3,16 +3,15 @@
 //! with `-o json`.
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow};
 use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::audit::parse_when;
 use crate::actions::logs::{self, LineKind, LogLine, LogsRequest, POLL_INTERVAL};
 use crate::sanitize;
+use crate::time::parse_when;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,10 +41,7 @@ struct LogsArgs {
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: LogsArgs = ctx.parse(args);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
+    let now = crate::time::now();
     let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
     let until = match &args.until {
         Some(u) => Some(parse_when(u, now).map_err(|e| anyhow!("--until: {e}"))?),
@@ -93,7 +89,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             "{n} line{} from {} since {}",
             if n == 1 { "" } else { "s" },
             sanitize::line(&target.group),
-            logs::iso_ms(req.since_ms)
+            crate::time::iso_ms(req.since_ms)
         );
         Ok(0)
     }

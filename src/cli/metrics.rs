@@ -2,16 +2,15 @@
 //! terminal, with its min, max and sum; the numbers themselves with `-o json`.
 
 use std::io::IsTerminal;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, anyhow};
 use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::audit::parse_when;
 use crate::actions::metrics::{self, MetricsReport, MetricsRequest, Series};
 use crate::sanitize;
+use crate::time::parse_when;
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Drawn for periods without data.
@@ -39,10 +38,7 @@ struct MetricsArgs {
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: MetricsArgs = ctx.parse(args);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default();
+    let now = crate::time::now();
     let since = parse_when(&args.since, now).map_err(|e| anyhow!("--since: {e}"))?;
     let period = args.period;
     let report = metrics::metrics(
@@ -131,9 +127,7 @@ fn slot_count(r: &MetricsReport) -> usize {
 }
 
 fn parse_until(r: &MetricsReport) -> i64 {
-    aws_smithy_types::DateTime::from_str(&r.until, aws_smithy_types::date_time::Format::DateTime)
-        .map(|d| d.secs())
-        .unwrap_or(r.since_s)
+    crate::time::parse_iso(&r.until).map_or(r.since_s, |t| t.floor() as i64)
 }
 
 /// `min 1  max 9  sum 12`, or `no data`.

@@ -913,7 +913,7 @@ impl App {
                     );
                     return;
                 }
-                if subject.cfn_type != "AWS::Lambda::Function" {
+                if !crate::kind::ResourceKind::LambdaFunction.is(&subject.cfn_type) {
                     self.error(
                         ActionError::WrongType {
                             action: "invoke",
@@ -950,7 +950,7 @@ impl App {
                 self.effects.push(Effect::AuditStart { id, subject });
             }
             Verb::Probe => {
-                if subject.cfn_type != "AWS::ApiGateway::RestApi" {
+                if !crate::kind::ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
                     self.error(
                         ActionError::WrongType {
                             action: "probe",

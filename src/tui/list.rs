@@ -16,6 +16,7 @@ use super::keymap::Action;
 use super::text::{self, fit, pad};
 use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
+use crate::kind::ResourceKind;
 use crate::model::{self, StackIdx, Target};
 
 /// One row: a stack or a resource, with its columns ready to draw (sanitized).
@@ -489,7 +490,7 @@ pub fn physical_label(app: &model::App, d: &Deployment, row: &ListRow, loading: 
         },
         Target::Stack(s) => match &d.stacks[s] {
             StackState::Deployed(dep) => {
-                let name = dep.stack_id.split('/').nth(1).unwrap_or(&dep.stack_id);
+                let name = crate::arn::stack_name(&dep.stack_id).unwrap_or(&dep.stack_id);
                 match &dep.status {
                     Some(status) => format!("{name} ({status})"),
                     None => name.to_string(),
@@ -582,7 +583,7 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
                 let st = &app.stacks[s];
                 let type_label = model::type_label(
                     app.constructs[node].fqn.as_deref(),
-                    "AWS::CloudFormation::Stack",
+                    ResourceKind::CloudFormationStack.as_str(),
                 );
                 row(
                     target,
@@ -597,7 +598,7 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
                     &st.name,
                     "",
                     type_label,
-                    "AWS::CloudFormation::Stack",
+                    ResourceKind::CloudFormationStack.as_str(),
                 )
             }
             Target::Stack(_) => unreachable!("resources are keyed by resource"),
@@ -605,7 +606,9 @@ pub fn build_rows(app: &model::App) -> Vec<ListRow> {
                 let res = &app.resources[r];
                 // A nested stack's resource stands for the stack it creates.
                 let target = match app.constructs[node].target {
-                    Some(Target::Stack(child)) if res.cfn_type == "AWS::CloudFormation::Stack" => {
+                    Some(Target::Stack(child))
+                        if ResourceKind::CloudFormationStack.is(&res.cfn_type) =>
+                    {
                         Target::Stack(child)
                     }
                     _ => target,

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
@@ -29,6 +28,7 @@ use crate::cache::Cache;
 use crate::cli::GlobalArgs;
 use crate::deployed;
 use crate::model;
+use crate::time::now;
 
 /// How far back the TUI's audit looks: all LookupEvents keeps.
 const AUDIT_DAYS: f64 = 90.0;
@@ -347,13 +347,6 @@ impl Tasks {
             let _ = tx.send(Event::Msg(Box::new(msg)));
         });
     }
-}
-
-fn now() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or_default()
 }
 
 enum Start {
