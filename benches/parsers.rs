@@ -7,6 +7,8 @@
 //! the one named by `CDKX_BENCH_ASSEMBLY`, else one generated into a temp dir with
 //! `python3 scripts/gen-assembly` (skipped, with a note, when that cannot run).
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::process::Command;

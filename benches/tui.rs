@@ -10,6 +10,8 @@
 //! Goals (issue #4): first frame within 100 ms of start with a warm cache; key to frame within
 //! 16 ms.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 #[path = "../tests/tui_support/pty.rs"]
 mod pty;
 

@@ -1,6 +1,8 @@
 //! End to end: credentials per account (cdkx.toml, --role-arn) and `cdkx whoami`, against the
 //! emulator, where AssumeRole into another account yields credentials of that account.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::fs;

@@ -4,6 +4,8 @@
 //! here are loopback sockets written for each case; the process timeouts are guards against
 //! hangs, not measures of speed.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::io::{Read, Write};

@@ -1,5 +1,7 @@
 //! End to end: the real `cdkx` binary against the emulator with the example apps deployed.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::fs;

@@ -1,6 +1,8 @@
 //! End to end: `cdkx CONSTRUCT [COMMAND]` with a project's construct-commands file, against the
 //! emulator. Hostile values from the cloud (a tampered cache) and from the assembly must stay data.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 #[path = "common/shell_corpus.rs"]
 mod shell_corpus;

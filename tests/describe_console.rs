@@ -1,6 +1,8 @@
 //! End to end: the native `describe`, `console`/`visit-console` and `audit-console` actions of the
 //! real binary against the emulator with the example apps deployed.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::fs;

@@ -1,6 +1,8 @@
 //! Faults: every one ends within a bounded time (the process timeout below fails the test
 //! otherwise) with a clear message and the right exit code, or is ridden out.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::process::Stdio;

@@ -1,6 +1,8 @@
 //! What a newcomer meets before any AWS call: `--help` of an action, `--version`, shell
 //! completions and the man page, all through the real binary.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! Hostile input: ids, names and arguments made to break a shell or a terminal. No extra process
 //! may run, no argument may be split or reinterpreted, and nothing reaches the terminal raw.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 #[path = "common/shell_corpus.rs"]
 mod shell_corpus;

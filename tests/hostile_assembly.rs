@@ -2,6 +2,8 @@
 //! hang, recurse without end or read what it need not. Every run of the binary has a time limit:
 //! a regression fails the test (the child is killed) instead of hanging the suite.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 use std::fs;
 use std::path::Path;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! record format (in S3 and in a local directory), Athena results, and API access logs. The
 //! summary must match the generated truth exactly.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use common::{Emulator, fixture, stderr, stdout};

@@ -1,5 +1,7 @@
 //! End to end: the native invoke and audit actions of the real binary against the emulator.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::path::Path;

@@ -2,6 +2,8 @@
 //! --log` by request id, and `metrics` (numbers and sparklines), through the real binary and the
 //! real SDK against the emulator (moto + the project's CloudWatch Logs/metrics extensions).
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::io::{BufRead, BufReader, Read};

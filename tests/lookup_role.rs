@@ -3,6 +3,8 @@
 //! acts with them, and says how to fix a lookup role it cannot assume. The emulator enforces the
 //! roles' trust policies (`/moto-api/cdkx/sts/trust`) so a missing trust fails as in AWS.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use common::{Emulator, assert_no_secrets, fixture, stderr, stdout};

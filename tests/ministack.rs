@@ -7,6 +7,8 @@
 //! (its LookupEvents records data events and invents names), invocations (no trail delivery),
 //! cross-account calls (answered 404).
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::path::Path;

@@ -1,6 +1,8 @@
 //! End to end: the probe against the emulator's API Gateway front door, which checks SigV4 with
 //! botocore (an independent implementation) and evaluates resource and identity policies.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use common::{Emulator, FAKE_ACCESS_KEY, FAKE_SECRET_KEY, fixture, stderr, stdout};

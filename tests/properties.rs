@@ -3,6 +3,8 @@
 //! deterministic run is part of the test suite; `scripts/fuzz` runs many more cases
 //! (`CDKX_FUZZ_CASES`) and records the result in BENCHMARKS.md.
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 use std::fs;
 use std::path::Path;
 

@@ -2,6 +2,8 @@
 //! neither the cache directory nor any committed snapshot holds the secret key. (Every other test
 //! asserts the same of stdout and stderr through `common::assert_no_secrets`.)
 
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 mod common;
 
 use std::fs;

@@ -1,5 +1,7 @@
 //! End to end: the real binary's TUI in a pseudo-terminal against the emulator, driven as a
 //! person would drive it, and the terminal checked afterwards.
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 #![cfg(unix)]
 
 mod common;

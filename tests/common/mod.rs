@@ -1,6 +1,8 @@
 //! Test harness for end-to-end tests: the project's emulator (moto plus cdkx's extensions, from
 //! tests/emulator) on a free loopback port, the fixtures deployed into it, and the real `cdkx`
 //! binary pointed at it with its own cache directory and fake credentials.
+// Test support: a failed setup step should stop the test loudly, not be handled.
+#![allow(clippy::unwrap_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
