@@ -410,3 +410,68 @@ fn an_unknown_stage_names_the_apis_stages() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_stages_access_logs_say_who_called_from_which_account() {
+    let s = Setup::new();
+    let dev = s.user("dev", &[invoke_items()]);
+    s.emu.python(&format!(
+        r#"
+sts = client('sts')
+creds = sts.assume_role(RoleArn='arn:aws:iam::{OTHER}:role/admin', RoleSessionName='setup')['Credentials']
+iam = client('iam', aws_access_key_id=creds['AccessKeyId'], aws_secret_access_key=creds['SecretAccessKey'], aws_session_token=creds['SessionToken'])
+iam.create_role(RoleName='caller', AssumeRolePolicyDocument=json.dumps({{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Principal": {{"AWS": "*"}}, "Action": "sts:AssumeRole"}}]}}))
+"#
+    ));
+    // Two probes: each an unsigned and a signed call.
+    let v = s.json(&["iam-http-api", "probe", "--path", "/items"], Some(&dev));
+    assert_eq!(kind(&v, "signed"), "ok", "{v}");
+    let other = format!("arn:aws:iam::{OTHER}:role/caller");
+    let v = s.json(
+        &[
+            "iam-http-api",
+            "probe",
+            "--path",
+            "/items",
+            "--as-role",
+            &other,
+        ],
+        Some(&dev),
+    );
+    assert_eq!(kind(&v, "signed"), "not-authorized", "{v}");
+
+    let v = s.json(&["iam-http-api", "invocations", "--since", "1h"], None);
+    assert_eq!(v["total"], 4, "{v}");
+    assert_eq!(v["errors"], 3, "three refusals: {v}");
+    let source = &v["sources"][0];
+    assert_eq!(source["status"], "used", "{v}");
+    assert!(
+        source["detail"]
+            .as_str()
+            .unwrap()
+            .contains("HttpApiStack-httpApiAccessLogs"),
+        "{v}"
+    );
+    let group = |key: &str| {
+        v["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["key"] == key)
+            .unwrap_or_else(|| panic!("{key}: {v}"))
+            .clone()
+    };
+    assert_eq!(group(ACCOUNT)["calls"], 1, "{v}");
+    assert_eq!(group(ACCOUNT)["errors"], 0, "{v}");
+    assert_eq!(group(OTHER)["calls"], 1, "{v}");
+    assert_eq!(group(OTHER)["crossAccount"], true, "{v}");
+
+    // CloudTrail never sees API Gateway requests: asking for it is a clear error.
+    let out = s.run(&["iam-http-api", "invocations", "--source", "trail"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("an HTTP API's callers come from its stages' access logs"),
+        "{}",
+        stderr(&out)
+    );
+}
