@@ -11,6 +11,9 @@ pub enum ResourceKind {
     ApiGatewayRestApi,
     ApiGatewayStage,
     ApiGatewayDeployment,
+    /// An HTTP API (API Gateway v2).
+    ApiGatewayV2Api,
+    ApiGatewayV2Stage,
     CloudFormationStack,
     IamRole,
     IamPolicy,
@@ -24,11 +27,13 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 13] = [
+    pub const ALL: [ResourceKind; 15] = [
         ResourceKind::LambdaFunction,
         ResourceKind::ApiGatewayRestApi,
         ResourceKind::ApiGatewayStage,
         ResourceKind::ApiGatewayDeployment,
+        ResourceKind::ApiGatewayV2Api,
+        ResourceKind::ApiGatewayV2Stage,
         ResourceKind::CloudFormationStack,
         ResourceKind::IamRole,
         ResourceKind::IamPolicy,
@@ -47,6 +52,8 @@ impl ResourceKind {
             ResourceKind::ApiGatewayRestApi => "AWS::ApiGateway::RestApi",
             ResourceKind::ApiGatewayStage => "AWS::ApiGateway::Stage",
             ResourceKind::ApiGatewayDeployment => "AWS::ApiGateway::Deployment",
+            ResourceKind::ApiGatewayV2Api => "AWS::ApiGatewayV2::Api",
+            ResourceKind::ApiGatewayV2Stage => "AWS::ApiGatewayV2::Stage",
             ResourceKind::CloudFormationStack => "AWS::CloudFormation::Stack",
             ResourceKind::IamRole => "AWS::IAM::Role",
             ResourceKind::IamPolicy => "AWS::IAM::Policy",

@@ -1,6 +1,7 @@
 //! What an answer from an IAM-authorized API Gateway endpoint means. The one list of API
 //! Gateway's IAM error bodies lives here, with a sentence per error on what to do; the invoke
-//! action's requestor view and the probe both judge answers with it.
+//! action's requestor view and the probe both judge answers with it; an HTTP API's own refusals
+//! (one `Forbidden` for unsigned and not allowed) go through [`judge_http_api`] first.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -219,6 +220,95 @@ fn ok_advice(signing: Signing) -> &'static str {
             "the API answered an unsigned request: IAM authorization is NOT enforced on this method"
         }
         _ => "the request reached the integration",
+    }
+}
+
+/// Judges an answer of an HTTP API (API Gateway v2). Its IAM-authorized routes refuse an
+/// unsigned request and a signed one the caller's identity policies do not allow with the same
+/// `403 {"message":"Forbidden"}` (no "Missing Authentication Token", no "User: ... is not
+/// authorized"), and a path no route matches with `404 {"message":"Not Found"}`; whether the
+/// request was signed tells the two 403s apart. Signature and token errors keep API Gateway's
+/// IAM messages, so everything else is [`judge`]'s.
+pub fn judge_http_api(
+    status: Option<u16>,
+    body: &Value,
+    error_type: Option<&str>,
+    signing: Signing,
+) -> Verdict {
+    let message = message_of(body);
+    let text = message.as_deref().unwrap_or_default();
+    let verdict = |kind, summary: &str, advice: &str| Verdict {
+        kind,
+        status,
+        message: message.clone(),
+        summary: summary.to_string(),
+        advice: advice.to_string(),
+    };
+    match (status, text, signing) {
+        (Some(403), "Forbidden", Signing::Unsigned) => verdict(
+            VerdictKind::MissingAuthenticationToken,
+            "403 Forbidden: the request was not signed",
+            "IAM auth is enforced: unsigned requests are refused, as they should be (an HTTP API says Forbidden where a REST API says Missing Authentication Token)",
+        ),
+        (Some(403), "Forbidden", Signing::Signed) => verdict(
+            VerdictKind::NotAuthorized,
+            "403 Forbidden: the signer may not invoke this route",
+            "the signer's identity policies must allow execute-api:Invoke on the route's ARN (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH); HTTP APIs have no resource policy, so a caller from another account must assume a role in the API's account",
+        ),
+        (Some(404), "Not Found", _) => verdict(
+            VerdictKind::ClientError,
+            "404 Not Found: no route matches",
+            "the HTTP API has no route for this method and path (or no such stage): check the path, the method and --stage",
+        ),
+        _ => judge(status, body, error_type, signing),
+    }
+}
+
+#[cfg(test)]
+mod http_api_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn forbidden_means_unsigned_or_not_allowed_by_the_signing_side() {
+        let forbidden = json!({"message": "Forbidden"});
+        let v = judge_http_api(Some(403), &forbidden, None, Signing::Unsigned);
+        assert_eq!(v.kind, VerdictKind::MissingAuthenticationToken);
+        assert!(v.summary.contains("not signed"), "{v:?}");
+        let v = judge_http_api(Some(403), &forbidden, None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::NotAuthorized);
+        assert!(v.advice.contains("execute-api:Invoke"), "{v:?}");
+        assert!(v.advice.contains("assume a role"), "{v:?}");
+        let v = judge_http_api(
+            Some(404),
+            &json!({"message": "Not Found"}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::ClientError);
+        assert!(v.summary.contains("no route"), "{v:?}");
+    }
+
+    #[test]
+    fn signature_errors_and_answers_are_judged_as_for_rest_apis() {
+        let bad = json!({"message": "The request signature we calculated does not match the signature you provided."});
+        let v = judge_http_api(
+            Some(403),
+            &bad,
+            Some("InvalidSignatureException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::SignatureMismatch);
+        let v = judge_http_api(Some(200), &json!({"hello": "http"}), None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::Ok);
+        // A REST API's Forbidden (a WAF, a private API) is not an HTTP API's IAM refusal.
+        let v = judge(
+            Some(403),
+            &json!({"message": "Forbidden"}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::Forbidden);
     }
 }
 

@@ -14,6 +14,9 @@
 //!   to the account: the caller's identity policy must still allow;
 //! - across accounts: the resource policy must name the caller or its account, and an identity
 //!   policy must allow; without a resource policy no other account may call;
+//! - an HTTP API (API Gateway v2) cannot have a resource policy ([`analyze_http_api`]): only
+//!   callers of its own account whose identity policies allow can call; another account's
+//!   caller must assume a role in the API's account;
 //! - a statement with a `Condition` applies only when its condition holds: cdkx cannot tell, so
 //!   when the outcome depends on one it is `conditional`, naming the condition keys.
 
@@ -42,6 +45,14 @@ pub struct AccessAnalysis {
     pub app_roles: Vec<AppRole>,
     /// Boxed: most descriptions have none, and it is large.
     pub caller: Option<Box<CallerCoverage>>,
+    /// False for an HTTP API (API Gateway v2), which cannot have a resource policy: only callers
+    /// of its own account whose identity policies allow it get in. Only written when false.
+    #[serde(skip_serializing_if = "is_true")]
+    pub resource_policy_supported: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -616,6 +627,14 @@ impl AccessAnalysis {
                     list(&self.denied_principals)
                 ));
             }
+        } else if !self.resource_policy_supported {
+            out.push(format!(
+                "HTTP APIs have no resource policy: only callers of the API's own account{} whose identity policy allows it; another account's caller must assume a role in it",
+                self.api_account
+                    .as_deref()
+                    .map(|a| format!(" ({})", line(a)))
+                    .unwrap_or_default()
+            ));
         } else {
             out.push("no resource policy: only callers of the API's own account whose identity policy allows it".into());
         }
@@ -727,6 +746,197 @@ pub fn analyze(
         has_resource_policy: policy.is_some(),
         app_roles,
         caller,
+        resource_policy_supported: true,
+    }
+}
+
+/// Analyzes the HTTP API (API Gateway v2) `subject` for `caller` making `request`: the same
+/// engine with no resource policy, which is all an HTTP API can have. A caller of another
+/// account is refused whatever its own policies say; the conclusion names the way in: a role
+/// in the API's account (this app's roles that may invoke the route first) to assume and sign
+/// with.
+pub fn analyze_http_api(
+    app: &App,
+    deployment: Option<&Deployment>,
+    subject: &Subject,
+    caller: Option<&CallerIdentity>,
+    identity: Option<&IdentityEvidence>,
+    request: &AccessRequest,
+) -> AccessAnalysis {
+    let mut a = analyze(app, deployment, subject, None, caller, identity, request);
+    a.resource_policy_supported = false;
+    let roles: Vec<&str> = a
+        .app_roles
+        .iter()
+        .map(|r| r.construct_path.as_str())
+        .collect();
+    if let Some(c) = a.caller.as_mut() {
+        if let Some(rest) = c.reason.strip_prefix(NO_RESOURCE_POLICY) {
+            c.reason = format!("{HTTP_API_NO_RESOURCE_POLICY}{rest}");
+        }
+        if !c.same_account {
+            let account = subject.account.as_deref().unwrap_or("of the API");
+            let route = c.resource.as_deref().unwrap_or("the route's ARN");
+            let examples = if roles.is_empty() {
+                String::new()
+            } else {
+                format!(" (this app's: {})", roles.join(", "))
+            };
+            c.conclusion = format!(
+                "{}: cross-account (your account {}): HTTP APIs have no resource policy, so the call will be refused whatever your own policies allow: assume a role in account {account} whose identity policy allows execute-api:Invoke on {route}{examples}, and sign with its credentials (--as-role ROLE_ARN)",
+                c.outcome.as_str(),
+                c.account
+            );
+        }
+    }
+    a
+}
+
+/// [`analyze_http_api`] with the caller's identity side looked up with `aws`, as
+/// [`analyze_with_lookup`] does for REST APIs.
+pub async fn analyze_http_api_with_lookup(
+    app: &App,
+    deployment: Option<&Deployment>,
+    aws: &Aws,
+    subject: &Subject,
+    caller: Option<&CallerIdentity>,
+    request: &AccessRequest,
+) -> AccessAnalysis {
+    let region = subject
+        .region
+        .clone()
+        .or_else(|| aws.default_region())
+        .unwrap_or_else(|| "us-east-1".into());
+    let evidence = match (caller, request.method_arn(subject)) {
+        (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
+        _ => None,
+    };
+    analyze_http_api(app, deployment, subject, caller, evidence.as_ref(), request)
+}
+
+const NO_RESOURCE_POLICY: &str = "the API has no resource policy";
+const HTTP_API_NO_RESOURCE_POLICY: &str =
+    "HTTP APIs have no resource policy, so only callers of the API's own account can be allowed";
+
+#[cfg(test)]
+mod http_api_tests {
+    use super::*;
+
+    fn http_api() -> (App, Subject) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/http-api/cdk.out");
+        let app = App::from_assembly(crate::assembly::read(&dir).expect("the http-api fixture"));
+        let r = app
+            .resources
+            .iter()
+            .find(|r| crate::kind::ResourceKind::ApiGatewayV2Api.is(&r.cfn_type))
+            .unwrap();
+        let subject = Subject {
+            construct_path: r.construct_path.clone(),
+            construct_id: "iam-http-api".into(),
+            fqn: None,
+            cfn_type: r.cfn_type.clone(),
+            logical_id: Some(r.logical_id.0.clone()),
+            stack: r.stack,
+            stack_name: "HttpApiStack".into(),
+            physical_id: Some("abc123".into()),
+            physical_state: "deployed".into(),
+            region: Some("us-east-1".into()),
+            account: Some("123456789012".into()),
+            partition: "aws".into(),
+        };
+        (app, subject)
+    }
+
+    fn request() -> AccessRequest {
+        AccessRequest {
+            stage: "$default".into(),
+            method: "GET".into(),
+            path: "/items".into(),
+        }
+    }
+
+    fn caller(account: &str) -> CallerIdentity {
+        CallerIdentity {
+            account: account.into(),
+            arn: format!("arn:aws:iam::{account}:user/dev"),
+        }
+    }
+
+    fn allowed() -> IdentityEvidence {
+        IdentityEvidence {
+            source: IdentitySource::Policies,
+            grant: Some(Grant::ALLOW),
+            detail: "test".into(),
+            missing_permission: None,
+        }
+    }
+
+    #[test]
+    fn another_account_is_refused_whatever_it_allows_itself_and_shown_the_way_in() {
+        let (app, subject) = http_api();
+        let a = analyze_http_api(
+            &app,
+            None,
+            &subject,
+            Some(&caller("222222222222")),
+            Some(&allowed()),
+            &request(),
+        );
+        assert!(!a.resource_policy_supported && !a.has_resource_policy);
+        let c = a.caller.as_ref().unwrap();
+        assert_eq!(c.outcome, Outcome::Deny);
+        assert_eq!(c.identity_policy_allows, Some(true));
+        assert_eq!(
+            c.resource.as_deref(),
+            Some("arn:aws:execute-api:us-east-1:123456789012:abc123/$default/GET/items")
+        );
+        assert!(
+            c.conclusion
+                .contains("assume a role in account 123456789012")
+                && c.conclusion.contains("HttpApiStack/httpApiCallerRole"),
+            "{}",
+            c.conclusion
+        );
+        assert!(
+            c.reason.starts_with(HTTP_API_NO_RESOURCE_POLICY),
+            "{}",
+            c.reason
+        );
+        assert!(a.lines()[0].starts_with("HTTP APIs have no resource policy"));
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["resourcePolicySupported"], false);
+    }
+
+    #[test]
+    fn in_its_own_account_the_identity_policy_alone_decides() {
+        let (app, subject) = http_api();
+        let own = caller("123456789012");
+        let a = analyze_http_api(
+            &app,
+            None,
+            &subject,
+            Some(&own),
+            Some(&allowed()),
+            &request(),
+        );
+        assert_eq!(a.caller.as_ref().unwrap().outcome, Outcome::Allow);
+        let none = IdentityEvidence {
+            grant: Some(Grant::NONE),
+            ..allowed()
+        };
+        let a = analyze_http_api(&app, None, &subject, Some(&own), Some(&none), &request());
+        let c = a.caller.as_ref().unwrap();
+        assert_eq!(c.outcome, Outcome::Deny);
+        assert!(
+            c.conclusion.contains("add execute-api:Invoke"),
+            "{}",
+            c.conclusion
+        );
+        // A REST API's analysis still writes no such field.
+        let v = serde_json::to_value(analyze(&app, None, &subject, None, None, None, &request()))
+            .unwrap();
+        assert!(v.get("resourcePolicySupported").is_none(), "{v}");
     }
 }
 
@@ -842,7 +1052,7 @@ fn reason(
         format!("cross-account (your account {})", c.account)
     };
     let rp_words = match rp {
-        None => "the API has no resource policy".to_string(),
+        None => NO_RESOURCE_POLICY.to_string(),
         Some(r) if r.deny == Cond::Yes => "the resource policy explicitly denies you".to_string(),
         Some(r) if r.caller == Cond::Yes => "the resource policy names you".to_string(),
         Some(r) if r.account == Cond::Yes && same_account => format!(

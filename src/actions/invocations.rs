@@ -129,6 +129,7 @@ pub struct Progress {
 
 const LAMBDA: &str = ResourceKind::LambdaFunction.as_str();
 const REST_API: &str = ResourceKind::ApiGatewayRestApi.as_str();
+const HTTP_API: &str = ResourceKind::ApiGatewayV2Api.as_str();
 /// Objects read at once from S3.
 const CONCURRENCY: usize = 8;
 
@@ -201,8 +202,37 @@ pub async fn invocations(
                 ));
             }
             let api = subject.require_physical_id()?.to_string();
-            let (report, found) =
-                from_access_logs(aws, &region, &api, subject.account.as_deref(), q, progress).await;
+            let (report, found) = from_access_logs(
+                aws,
+                &region,
+                &api,
+                subject.account.as_deref(),
+                false,
+                q,
+                progress,
+            )
+            .await;
+            calls.extend(found);
+            sources.push(report);
+            api
+        }
+        HTTP_API => {
+            if !matches!(q.source, SourceKind::Auto | SourceKind::AccessLogs) {
+                return Err(ActionError::Input(
+                    "API Gateway requests never reach CloudTrail; an HTTP API's callers come from its stages' access logs (--source access-logs)".into(),
+                ));
+            }
+            let api = subject.require_physical_id()?.to_string();
+            let (report, found) = from_access_logs(
+                aws,
+                &region,
+                &api,
+                subject.account.as_deref(),
+                true,
+                q,
+                progress,
+            )
+            .await;
             calls.extend(found);
             sources.push(report);
             api
@@ -212,7 +242,7 @@ pub async fn invocations(
                 action: "invocations",
                 construct: subject.construct_path.clone(),
                 cfn_type: other.to_string(),
-                expected: "a Lambda function or a REST API",
+                expected: "a Lambda function, a REST API or an HTTP API",
             });
         }
     };
@@ -1210,15 +1240,65 @@ async fn from_lake(
 /// The access-log line format cdkx reads best (`$context.identity.*` fields as JSON).
 pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","requestTime":"$context.requestTimeEpoch","accountId":"$context.identity.accountId","caller":"$context.identity.caller","userArn":"$context.identity.userArn","sourceIp":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status"}"#;
 
+/// Every stage of an API as (name, access log destination): a REST API's, or an HTTP API's
+/// (API Gateway v2) when `http_api`.
+async fn access_log_stages(
+    aws: &Aws,
+    region: &str,
+    api: &str,
+    http_api: bool,
+) -> Result<Vec<LoggedStage>, crate::aws::AwsError> {
+    Ok(if http_api {
+        aws.get_http_api_stages(region, api)
+            .await?
+            .into_iter()
+            .map(|s| LoggedStage {
+                name: s.name,
+                access_log_destination: s.access_log_destination,
+            })
+            .collect()
+    } else {
+        aws.get_stages(region, api)
+            .await?
+            .into_iter()
+            .map(|s| LoggedStage {
+                name: s.name,
+                access_log_destination: s.access_log_destination,
+            })
+            .collect()
+    })
+}
+
+struct LoggedStage {
+    name: String,
+    access_log_destination: Option<String>,
+}
+
+/// How to turn on a stage's access logs in the format cdkx reads best.
+fn enable_access_logs_hint(api: &str, stage: &str, http_api: bool) -> String {
+    if http_api {
+        let settings =
+            serde_json::json!({"DestinationArn": "LOG_GROUP_ARN", "Format": ACCESS_LOG_FORMAT});
+        format!(
+            "aws apigatewayv2 update-stage --api-id {api} --stage-name '{stage}' --access-log-settings '{settings}'"
+        )
+    } else {
+        format!(
+            "aws apigateway update-stage --rest-api-id {api} --stage-name {stage} --patch-operations op=replace,path=/accessLogSettings/destinationArn,value=LOG_GROUP_ARN 'op=replace,path=/accessLogSettings/format,value={ACCESS_LOG_FORMAT}'"
+        )
+    }
+}
+
 async fn from_access_logs(
     aws: &Aws,
     region: &str,
     api: &str,
     api_account: Option<&str>,
+    http_api: bool,
     q: &InvocationQuery,
     progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
-    let stages = match aws.get_stages(region, api).await {
+    let stages = match access_log_stages(aws, region, api, http_api).await {
         Ok(s) => s,
         Err(e) => {
             return (
@@ -1242,9 +1322,7 @@ async fn from_access_logs(
             "not-configured",
             format!("no stage of API {api} has access logging"),
         );
-        r.how_to_enable = Some(format!(
-            "aws apigateway update-stage --rest-api-id {api} --stage-name {stage} --patch-operations op=replace,path=/accessLogSettings/destinationArn,value=LOG_GROUP_ARN 'op=replace,path=/accessLogSettings/format,value={ACCESS_LOG_FORMAT}'"
-        ));
+        r.how_to_enable = Some(enable_access_logs_hint(api, stage, http_api));
         return (r, Vec::new());
     }
     let counters = Counters::default();
@@ -1348,7 +1426,14 @@ fn access_log_call(
         source_ip: get(&["sourceIp", "ip"]),
         error: status.filter(|s| *s >= 400).map(|s| format!("HTTP {s}")),
         status,
-        path: get(&["path", "resourcePath"]).map(|p| format!("/{stage}{p}")),
+        // The `$default` stage of an HTTP API has no path segment; a format without the path
+        // may still name the route (`GET /items`).
+        path: get(&["path", "resourcePath"])
+            .map(|p| match stage {
+                "$default" => p,
+                _ => format!("/{stage}{p}"),
+            })
+            .or_else(|| get(&["routeKey"])),
         caller_account,
         source: "access-logs",
     })
@@ -1498,6 +1583,23 @@ mod tests {
         assert_eq!(c.error.as_deref(), Some("HTTP 403"));
         assert_eq!(c.path.as_deref(), Some("/prod/"));
         assert!(access_log_call("127.0.0.1 - - [x] GET", 0, "prod", None).is_none());
+        // An HTTP API's $default stage has no path segment; a format without the path names
+        // the route.
+        let c =
+            access_log_call(r#"{"path":"/items","status":"200"}"#, 0, "$default", None).unwrap();
+        assert_eq!(c.path.as_deref(), Some("/items"));
+        let c = access_log_call(
+            r#"{"routeKey":"GET /items","status":"200","userArn":"-"}"#,
+            0,
+            "$default",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            (c.path.as_deref(), c.principal.as_str()),
+            (Some("GET /items"), "anonymous")
+        );
+        assert!(enable_access_logs_hint("abc", "$default", true).starts_with("aws apigatewayv2 update-stage --api-id abc --stage-name '$default' --access-log-settings '{"));
         assert_eq!(
             log_group_of("arn:aws:logs:us-east-1:1:log-group:api-logs:*"),
             "api-logs"

@@ -3,6 +3,7 @@
 //! message a user can act on. One file per service.
 
 mod apigateway;
+mod apigatewayv2;
 mod athena;
 mod cloudformation;
 mod cloudtrail;
@@ -16,6 +17,7 @@ mod s3;
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
+pub use apigatewayv2::{HttpApiConfig, HttpApiRoute, HttpApiStage};
 pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};

@@ -9,13 +9,14 @@ use super::OutputFormat;
 use super::construct::Ctx;
 use super::table::Table;
 use crate::actions::describe::{
-    DescribeOptions, Description, FunctionDescription, PolicySource, ResourceDescription,
-    RestApiDescription, StackDescription, describe,
+    DescribeOptions, Description, FunctionDescription, HttpApiDescription, PolicySource,
+    ResourceDescription, RestApiDescription, StackDescription, describe,
 };
 use crate::sanitize;
 
 /// Show what AWS knows of the resource: a Lambda function's configuration and policy, a REST
-/// API's stages, methods and resource policy, or CloudFormation's view of anything else.
+/// API's stages, methods and resource policy, an HTTP API's stages and routes, or
+/// CloudFormation's view of anything else.
 #[derive(Debug, Parser)]
 struct DescribeArgs {
     /// Show the values of a function's environment variables (they may hold secrets)
@@ -51,8 +52,63 @@ pub fn render_for(d: &Description, show_env_hint: Option<&str>) -> String {
         Description::RestApi(a) => render_rest_api(&mut out, a),
         Description::Stack(s) => render_stack(&mut out, s),
         Description::Resource(r) => render_resource(&mut out, r),
+        Description::HttpApi(a) => render_http_api(&mut out, a),
     }
     out
+}
+
+fn render_http_api(out: &mut String, a: &HttpApiDescription) {
+    title(out, &a.construct_path, "HTTP API");
+    let mut fields = Fields::default();
+    fields.add("id", &a.id);
+    fields.opt("name", a.name.as_deref());
+    fields.opt("description", a.description.as_deref());
+    fields.opt("protocol", a.protocol_type.as_deref());
+    if a.execute_api_endpoint_disabled {
+        fields.add("execute-api", "disabled (the invoke URLs answer nothing)");
+    }
+    fields.opt("created", a.created_date.as_deref());
+    fields.add("region", &a.region);
+    fields.render(out);
+
+    out.push('\n');
+    if a.stages.is_empty() {
+        out.push_str("Stages: none (the API is not deployed to a stage)\n");
+    } else {
+        out.push_str("Stages:\n");
+        let mut t = Table::new(vec!["  STAGE", "AUTO-DEPLOY", "INVOKE URL", "ACCESS LOGS"]);
+        for s in &a.stages {
+            t.push(vec![
+                format!("  {}", s.name),
+                if s.auto_deploy { "yes" } else { "no" }.into(),
+                s.invoke_url.clone(),
+                s.access_log_destination
+                    .clone()
+                    .unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+
+    out.push('\n');
+    if a.routes.is_empty() {
+        out.push_str("Routes: none\n");
+    } else {
+        out.push_str("Routes:\n");
+        let mut t = Table::new(vec!["  ROUTE", "AUTHORIZATION"]);
+        for r in &a.routes {
+            t.push(vec![
+                format!("  {}", r.route_key),
+                r.authorization_type.clone().unwrap_or_else(|| "-".into()),
+            ]);
+        }
+        out.push_str(&t.render());
+    }
+
+    out.push('\n');
+    out.push_str("Resource policy: none (HTTP APIs cannot have one)\n");
+    out.push('\n');
+    out.push_str(&a.access.text());
 }
 
 fn title(out: &mut String, path: &str, what: &str) {

@@ -23,7 +23,7 @@ use crate::time::parse_when;
     after_help = "CloudTrail's event history never shows these calls. cdkx reads them from a \
 trail that logs Lambda data events (its S3 objects, or --trail-logs DIR), from an Athena table \
 over that trail (--athena-table), from a CloudTrail Lake event data store where the account has \
-one (used by auto when present), or, for a REST API, from its stage's access logs. A source that \
+one (used by auto when present), or, for a REST or HTTP API, from its stages' access logs. A source that \
 is not set up is reported with the command that sets it up."
 )]
 struct InvocationsArgs {

@@ -950,13 +950,15 @@ impl App {
                 self.effects.push(Effect::AuditStart { id, subject });
             }
             Verb::Probe => {
-                if !crate::kind::ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
+                if !crate::kind::ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type)
+                    && !crate::kind::ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type)
+                {
                     self.error(
                         ActionError::WrongType {
                             action: "probe",
                             construct: subject.construct_path.clone(),
                             cfn_type: subject.cfn_type.clone(),
-                            expected: "a REST API (AWS::ApiGateway::RestApi)",
+                            expected: "a REST API (AWS::ApiGateway::RestApi) or an HTTP API (AWS::ApiGatewayV2::Api)",
                         }
                         .to_string(),
                     );

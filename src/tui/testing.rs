@@ -268,6 +268,7 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
             url: format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/"),
             region: REGION.into(),
             endpoint: Some("http://localhost:5000".into()),
+            door: Default::default(),
         },
         access: Some(crate::actions::access::analyze(
             &app.model,

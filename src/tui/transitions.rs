@@ -800,3 +800,31 @@ fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
         "`y` copies the encoded URL"
     );
 }
+
+#[test]
+fn p_on_an_http_api_sends_the_probe() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/http-api/cdk.out");
+    let model = crate::model::App::from_assembly(
+        crate::assembly::read(&dir).expect("the http-api fixture"),
+    );
+    let d = deployed(&model);
+    let mut app = super::bench::settled(
+        model,
+        d,
+        header(false),
+        super::theme::Theme { color: false },
+    );
+    select(&mut app, "iam-http-api");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.mode(), Mode::Probe, "{:?}", app.status);
+    let effects = app.take_effects();
+    let Some(Effect::Probe { request, stage, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.method, "GET");
+    assert!(
+        stage.is_none(),
+        "the app's stage ($default) unless one is named"
+    );
+}

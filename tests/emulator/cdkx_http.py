@@ -25,6 +25,7 @@ from urllib.parse import parse_qs
 
 import cdkx_apigw
 import cdkx_cfn
+import cdkx_httpapi
 import cdkx_cloudtrail
 import cdkx_cloudwatch
 import cdkx_iam
@@ -370,6 +371,7 @@ def reset_all() -> None:
     cdkx_cloudtrail.reset()
     cdkx_lake.reset()
     cdkx_apigw.reset()
+    cdkx_httpapi.reset()
     cdkx_iam.reset()
     cdkx_logs.reset()
     cdkx_cloudwatch.reset()
@@ -486,6 +488,9 @@ class CdkxMiddleware:
         # are not counted and are not subject to faults: see cdkx_apigw.
         target = cdkx_apigw.match(environ)
         if target is not None:
+            http_api = cdkx_httpapi.find_api(target.api_id)
+            if http_api is not None:
+                return cdkx_httpapi.handle(http_api, target, environ, start_response)
             return cdkx_apigw.handle(target, environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             status, value = _control(environ)
