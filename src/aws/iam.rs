@@ -41,6 +41,68 @@ pub struct IdentityPolicy {
     pub document: Value,
 }
 
+/// What holds identity policies: each kind has its own three IAM calls (list inline, get
+/// inline, list attached), which [`Aws::policies_of`] makes the same way.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    Role,
+    User,
+    Group,
+}
+
+impl Holder {
+    /// The word in a policy's origin (`inline policy P of role R`).
+    fn word(self) -> &'static str {
+        match self {
+            Holder::Role => "role",
+            Holder::User => "user",
+            Holder::Group => "group",
+        }
+    }
+
+    /// The names of its calls: list inline, get inline, list attached.
+    fn calls(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Holder::Role => (
+                "iam:ListRolePolicies",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+            ),
+            Holder::User => (
+                "iam:ListUserPolicies",
+                "iam:GetUserPolicy",
+                "iam:ListAttachedUserPolicies",
+            ),
+            Holder::Group => (
+                "iam:ListGroupPolicies",
+                "iam:GetGroupPolicy",
+                "iam:ListAttachedGroupPolicies",
+            ),
+        }
+    }
+}
+
+/// `$request` sent, its error as [`Aws::call_error`] makes it (returned with `?`).
+macro_rules! sent {
+    ($aws:expr, $call:expr, $region:expr, $request:expr) => {
+        $request
+            .send()
+            .await
+            .map_err(|e| $aws.call_error($call, $region, &e))?
+    };
+}
+
+/// One page of a marker-paged IAM listing, for [`every_page`]: `$request` sent after `$marker`,
+/// the items `$items` takes from the answer `$p`, and the next marker while the answer says it
+/// is truncated. Each IAM listing has its own request and answer types, with the same fields.
+macro_rules! marker_page {
+    ($aws:expr, $call:expr, $region:expr, $request:expr, $marker:expr, |$p:ident| $items:expr) => {{
+        let $p = sent!($aws, $call, $region, $request.set_marker($marker));
+        let next = $p.is_truncated.then_some($p.marker).flatten();
+        Ok(($items, next))
+    }};
+}
+
 impl Aws {
     fn iam(&self, region: &str) -> iam::Client {
         let conf = iam::config::Builder::from(self.sdk_config())
@@ -108,195 +170,161 @@ impl Aws {
         region: &str,
         principal: &IamPrincipal,
     ) -> Result<Vec<IdentityPolicy>, AwsError> {
-        let client = self.iam(region);
-        let mut out = Vec::new();
+        let client = &self.iam(region);
         match principal {
             IamPrincipal::Role { name, .. } => {
-                let names = every_page("iam:ListRolePolicies", region, |marker| {
-                    let req = client
-                        .list_role_policies()
-                        .role_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req
-                            .send()
-                            .await
-                            .map_err(|e| self.call_error("iam:ListRolePolicies", region, &e))?;
-                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                    }
-                })
-                .await?;
-                for policy in names {
-                    let doc = client
-                        .get_role_policy()
-                        .role_name(name)
-                        .policy_name(&policy)
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:GetRolePolicy", region, &e))?;
-                    out.push(IdentityPolicy {
-                        origin: format!("inline policy {policy} of role {name}"),
-                        document: decode_document(doc.policy_document()),
-                    });
-                }
-                let attached = every_page("iam:ListAttachedRolePolicies", region, |marker| {
-                    let req = client
-                        .list_attached_role_policies()
-                        .role_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req.send().await.map_err(|e| {
-                            self.call_error("iam:ListAttachedRolePolicies", region, &e)
-                        })?;
-                        Ok((
-                            p.attached_policies.unwrap_or_default(),
-                            p.is_truncated.then_some(p.marker).flatten(),
-                        ))
-                    }
-                })
-                .await?;
-                for p in attached {
-                    if let Some(arn) = p.policy_arn() {
-                        out.push(
-                            self.managed_policy(region, arn, &format!("role {name}"))
-                                .await?,
-                        );
-                    }
-                }
+                self.policies_of(client, region, Holder::Role, name).await
             }
             IamPrincipal::User { name, .. } => {
-                let names = every_page("iam:ListUserPolicies", region, |marker| {
-                    let req = client
-                        .list_user_policies()
-                        .user_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req
-                            .send()
-                            .await
-                            .map_err(|e| self.call_error("iam:ListUserPolicies", region, &e))?;
-                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                    }
+                let mut out = self.policies_of(client, region, Holder::User, name).await?;
+                let groups = every_page("iam:ListGroupsForUser", region, |marker| async move {
+                    marker_page!(
+                        self,
+                        "iam:ListGroupsForUser",
+                        region,
+                        client.list_groups_for_user().user_name(name),
+                        marker,
+                        |p| p.groups
+                    )
                 })
                 .await?;
-                for policy in names {
-                    let doc = client
-                        .get_user_policy()
-                        .user_name(name)
-                        .policy_name(&policy)
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:GetUserPolicy", region, &e))?;
-                    out.push(IdentityPolicy {
-                        origin: format!("inline policy {policy} of user {name}"),
-                        document: decode_document(doc.policy_document()),
-                    });
-                }
-                let attached = every_page("iam:ListAttachedUserPolicies", region, |marker| {
-                    let req = client
-                        .list_attached_user_policies()
-                        .user_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req.send().await.map_err(|e| {
-                            self.call_error("iam:ListAttachedUserPolicies", region, &e)
-                        })?;
-                        Ok((
-                            p.attached_policies.unwrap_or_default(),
-                            p.is_truncated.then_some(p.marker).flatten(),
-                        ))
-                    }
-                })
-                .await?;
-                for p in attached {
-                    if let Some(arn) = p.policy_arn() {
-                        out.push(
-                            self.managed_policy(region, arn, &format!("user {name}"))
-                                .await?,
-                        );
-                    }
-                }
-                out.extend(self.group_policies(region, name).await?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The policies of the groups a user belongs to.
-    async fn group_policies(
-        &self,
-        region: &str,
-        user: &str,
-    ) -> Result<Vec<IdentityPolicy>, AwsError> {
-        let client = self.iam(region);
-        let groups = every_page("iam:ListGroupsForUser", region, |marker| {
-            let req = client
-                .list_groups_for_user()
-                .user_name(user)
-                .set_marker(marker);
-            async move {
-                let p = req
-                    .send()
-                    .await
-                    .map_err(|e| self.call_error("iam:ListGroupsForUser", region, &e))?;
-                Ok((p.groups, p.is_truncated.then_some(p.marker).flatten()))
-            }
-        })
-        .await?;
-        let mut out = Vec::new();
-        for group in groups {
-            let name = group.group_name();
-            let names = every_page("iam:ListGroupPolicies", region, |marker| {
-                let req = client
-                    .list_group_policies()
-                    .group_name(name)
-                    .set_marker(marker);
-                async move {
-                    let p = req
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:ListGroupPolicies", region, &e))?;
-                    Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                }
-            })
-            .await?;
-            for policy in names {
-                let doc = client
-                    .get_group_policy()
-                    .group_name(name)
-                    .policy_name(&policy)
-                    .send()
-                    .await
-                    .map_err(|e| self.call_error("iam:GetGroupPolicy", region, &e))?;
-                out.push(IdentityPolicy {
-                    origin: format!("inline policy {policy} of group {name}"),
-                    document: decode_document(doc.policy_document()),
-                });
-            }
-            let attached = every_page("iam:ListAttachedGroupPolicies", region, |marker| {
-                let req = client
-                    .list_attached_group_policies()
-                    .group_name(name)
-                    .set_marker(marker);
-                async move {
-                    let p = req.send().await.map_err(|e| {
-                        self.call_error("iam:ListAttachedGroupPolicies", region, &e)
-                    })?;
-                    Ok((
-                        p.attached_policies.unwrap_or_default(),
-                        p.is_truncated.then_some(p.marker).flatten(),
-                    ))
-                }
-            })
-            .await?;
-            for p in attached {
-                if let Some(arn) = p.policy_arn() {
-                    out.push(
-                        self.managed_policy(region, arn, &format!("group {name}"))
+                for group in groups {
+                    let group = group.group_name();
+                    out.extend(
+                        self.policies_of(client, region, Holder::Group, group)
                             .await?,
                     );
                 }
+                Ok(out)
             }
+        }
+    }
+
+    /// The policies of one user, role or group: its inline documents, then the managed
+    /// policies attached to it.
+    async fn policies_of(
+        &self,
+        client: &iam::Client,
+        region: &str,
+        holder: Holder,
+        name: &str,
+    ) -> Result<Vec<IdentityPolicy>, AwsError> {
+        let kind = holder.word();
+        let mut out = Vec::new();
+        let (list, get, attached) = holder.calls();
+        let inline = every_page(list, region, |marker| async move {
+            match holder {
+                Holder::Role => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_role_policies().role_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+                Holder::User => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_user_policies().user_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+                Holder::Group => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_group_policies().group_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+            }
+        })
+        .await?;
+        for policy in inline {
+            let document = match holder {
+                Holder::Role => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_role_policy()
+                            .role_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+                Holder::User => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_user_policy()
+                            .user_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+                Holder::Group => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_group_policy()
+                            .group_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+            };
+            out.push(IdentityPolicy {
+                origin: format!("inline policy {policy} of {kind} {name}"),
+                document: decode_document(&document),
+            });
+        }
+        let arns = every_page(attached, region, |marker| async move {
+            let arns = |p: Option<Vec<iam::types::AttachedPolicy>>| {
+                p.unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|a| a.policy_arn)
+                    .collect::<Vec<_>>()
+            };
+            match holder {
+                Holder::Role => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_role_policies().role_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+                Holder::User => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_user_policies().user_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+                Holder::Group => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_group_policies().group_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+            }
+        })
+        .await?;
+        for arn in arns {
+            out.push(
+                self.managed_policy(region, &arn, &format!("{kind} {name}"))
+                    .await?,
+            );
         }
         Ok(out)
     }
