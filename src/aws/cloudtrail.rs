@@ -292,3 +292,103 @@ impl Aws {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::replay::{REGION, Replay, json};
+
+    #[tokio::test]
+    async fn event_data_stores_are_listed_across_pages_with_their_selectors() {
+        let r = Replay::new(vec![
+            json(
+                200,
+                r#"{"EventDataStores":[{"EventDataStoreArn":"arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/eds-1","Name":"lake","Status":"ENABLED",
+                    "AdvancedEventSelectors":[{"Name":"invokes","FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.ARN","StartsWith":["arn:aws:lambda:"]}]}]}],
+                    "NextToken":"t1"}"#,
+            ),
+            json(
+                200,
+                r#"{"EventDataStores":[{"EventDataStoreArn":"arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/eds-2","Name":"old","Status":"PENDING_DELETION"}]}"#,
+            ),
+        ]);
+        let stores = r.aws.list_event_data_stores(REGION).await.unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = stores
+            .iter()
+            .map(|s| (s.id(), s.name.as_str(), s.status.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eds-1", "lake", Some("ENABLED")),
+                ("eds-2", "old", Some("PENDING_DELETION"))
+            ]
+        );
+        assert_eq!(
+            stores[0].advanced,
+            vec![vec![
+                (
+                    "eventCategory".to_string(),
+                    vec!["Data".to_string()],
+                    vec![]
+                ),
+                (
+                    "resources.ARN".to_string(),
+                    vec![],
+                    vec!["arn:aws:lambda:".to_string()]
+                ),
+            ]]
+        );
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        assert!(
+            sent.iter()
+                .all(|s| s.target() == Some("ListEventDataStores"))
+        );
+        assert!(
+            sent[0]
+                .uri
+                .starts_with("https://cloudtrail.us-east-1.amazonaws.com")
+        );
+        assert_eq!(sent[0].json().get("NextToken"), None);
+        assert_eq!(sent[1].json()["NextToken"], "t1");
+    }
+
+    #[tokio::test]
+    async fn trails_come_with_the_selectors_of_each() {
+        let r = Replay::new(vec![
+            json(
+                200,
+                r#"{"trailList":[{"Name":"main","TrailARN":"arn:aws:cloudtrail:us-east-1:111111111111:trail/main","S3BucketName":"logs","S3KeyPrefix":"","IsMultiRegionTrail":true,"IsOrganizationTrail":false,"HomeRegion":"us-east-1"}]}"#,
+            ),
+            json(
+                200,
+                r#"{"TrailARN":"arn:aws:cloudtrail:us-east-1:111111111111:trail/main","EventSelectors":[{"ReadWriteType":"All","DataResources":[{"Type":"AWS::Lambda::Function","Values":["arn:aws:lambda"]}]}]}"#,
+            ),
+        ]);
+        let trails = r.aws.describe_trails(REGION).await.unwrap();
+        assert_eq!(trails.len(), 1);
+        let t = &trails[0];
+        assert_eq!(
+            (t.name.as_str(), t.bucket.as_deref(), t.prefix.as_deref()),
+            ("main", Some("logs"), None),
+            "an empty prefix is no prefix"
+        );
+        assert!(t.multi_region && !t.organization);
+        assert_eq!(
+            t.data_resources,
+            vec![(
+                "AWS::Lambda::Function".to_string(),
+                vec!["arn:aws:lambda".to_string()]
+            )]
+        );
+        let sent = r.sent();
+        assert_eq!(sent[0].target(), Some("DescribeTrails"));
+        assert_eq!(sent[0].json()["includeShadowTrails"], true);
+        assert_eq!(sent[1].target(), Some("GetEventSelectors"));
+        assert_eq!(
+            sent[1].json()["TrailName"],
+            "arn:aws:cloudtrail:us-east-1:111111111111:trail/main",
+            "asked by ARN: a shadow trail's name alone is not found in this region"
+        );
+    }
+}

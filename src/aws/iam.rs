@@ -388,4 +388,198 @@ mod tests {
         assert_eq!(decode_document(encoded)["Version"], "2012-10-17");
         assert!(decode_document("not json").is_string());
     }
+
+    use crate::aws::replay::{REGION, Replay, Sent, xml};
+
+    /// A query-protocol answer: `<{op}Response><{op}Result>{result}</...>`.
+    fn ok(op: &str, result: &str) -> aws_smithy_http_client::test_util::ReplayEvent {
+        xml(
+            200,
+            &format!(
+                "<{op}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{op}Result>{result}</{op}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{op}Response>"
+            ),
+        )
+    }
+
+    fn page(items: &str, marker: Option<&str>) -> String {
+        match marker {
+            Some(m) => format!("{items}<IsTruncated>true</IsTruncated><Marker>{m}</Marker>"),
+            None => format!("{items}<IsTruncated>false</IsTruncated>"),
+        }
+    }
+
+    fn names(names: &[&str]) -> String {
+        let members: String = names
+            .iter()
+            .map(|n| format!("<member>{n}</member>"))
+            .collect();
+        format!("<PolicyNames>{members}</PolicyNames>")
+    }
+
+    const ALLOW_ALL: &str = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+
+    fn attached(arn: &str) -> String {
+        format!(
+            "<AttachedPolicies><member><PolicyName>p</PolicyName><PolicyArn>{arn}</PolicyArn></member></AttachedPolicies>"
+        )
+    }
+
+    /// What each request asked: its action and the parameters named.
+    fn asked(sent: &[Sent], keys: &[&str]) -> Vec<String> {
+        sent.iter()
+            .map(|s| {
+                let mut line = s.param("Action").unwrap_or_default();
+                for k in keys {
+                    if let Some(v) = s.param(k) {
+                        line.push_str(&format!(" {k}={v}"));
+                    }
+                }
+                line
+            })
+            .collect()
+    }
+
+    const KEYS: &[&str] = &[
+        "UserName",
+        "RoleName",
+        "GroupName",
+        "PolicyName",
+        "PolicyArn",
+        "VersionId",
+        "Marker",
+    ];
+
+    #[tokio::test]
+    async fn a_users_policies_are_read_page_by_page_then_its_groups() {
+        let managed = "arn:aws:iam::aws:policy/ReadOnly";
+        let r = Replay::new(vec![
+            ok("ListUserPolicies", &page(&names(&["a"]), Some("m1"))),
+            ok("ListUserPolicies", &page(&names(&["b"]), None)),
+            ok(
+                "GetUserPolicy",
+                &format!(
+                    "<UserName>bob</UserName><PolicyName>a</PolicyName><PolicyDocument>{ALLOW_ALL}</PolicyDocument>"
+                ),
+            ),
+            ok(
+                "GetUserPolicy",
+                "<UserName>bob</UserName><PolicyName>b</PolicyName><PolicyDocument>{\"Version\":\"plain\"}</PolicyDocument>",
+            ),
+            ok("ListAttachedUserPolicies", &page(&attached(managed), None)),
+            ok(
+                "GetPolicy",
+                &format!(
+                    "<Policy><PolicyName>ReadOnly</PolicyName><Arn>{managed}</Arn><DefaultVersionId>v3</DefaultVersionId></Policy>"
+                ),
+            ),
+            ok(
+                "GetPolicyVersion",
+                &format!(
+                    "<PolicyVersion><Document>{ALLOW_ALL}</Document><VersionId>v3</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>"
+                ),
+            ),
+            ok(
+                "ListGroupsForUser",
+                &page(
+                    "<Groups><member><Path>/</Path><GroupName>devs</GroupName><GroupId>AGPA1</GroupId><Arn>arn:aws:iam::111111111111:group/devs</Arn><CreateDate>2025-01-01T00:00:00Z</CreateDate></member></Groups>",
+                    None,
+                ),
+            ),
+            ok("ListGroupPolicies", &page(&names(&["g"]), None)),
+            ok(
+                "GetGroupPolicy",
+                &format!(
+                    "<GroupName>devs</GroupName><PolicyName>g</PolicyName><PolicyDocument>{ALLOW_ALL}</PolicyDocument>"
+                ),
+            ),
+            ok(
+                "ListAttachedGroupPolicies",
+                &page("<AttachedPolicies/>", None),
+            ),
+        ]);
+        let bob = IamPrincipal::User {
+            name: "bob".into(),
+            arn: "arn:aws:iam::111111111111:user/bob".into(),
+        };
+        let policies = r.aws.identity_policies(REGION, &bob).await.unwrap();
+        let origins: Vec<&str> = policies.iter().map(|p| p.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            [
+                "inline policy a of user bob",
+                "inline policy b of user bob",
+                "managed policy arn:aws:iam::aws:policy/ReadOnly attached to user bob",
+                "inline policy g of group devs",
+            ]
+        );
+        assert_eq!(policies[0].document["Version"], "2012-10-17", "URL-decoded");
+        assert_eq!(policies[1].document["Version"], "plain");
+        assert_eq!(
+            asked(&r.sent(), KEYS),
+            [
+                "ListUserPolicies UserName=bob",
+                "ListUserPolicies UserName=bob Marker=m1",
+                "GetUserPolicy UserName=bob PolicyName=a",
+                "GetUserPolicy UserName=bob PolicyName=b",
+                "ListAttachedUserPolicies UserName=bob",
+                "GetPolicy PolicyArn=arn:aws:iam::aws:policy/ReadOnly",
+                "GetPolicyVersion PolicyArn=arn:aws:iam::aws:policy/ReadOnly VersionId=v3",
+                "ListGroupsForUser UserName=bob",
+                "ListGroupPolicies GroupName=devs",
+                "GetGroupPolicy GroupName=devs PolicyName=g",
+                "ListAttachedGroupPolicies GroupName=devs",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_roles_policies_and_a_listing_whose_marker_repeats() {
+        let r = Replay::new(vec![
+            ok("ListRolePolicies", &page(&names(&[]), None)),
+            ok(
+                "ListAttachedRolePolicies",
+                &page(&attached("arn:aws:iam::111111111111:policy/mine"), None),
+            ),
+            // No default version named: v1.
+            ok(
+                "GetPolicy",
+                "<Policy><PolicyName>mine</PolicyName></Policy>",
+            ),
+            ok(
+                "GetPolicyVersion",
+                &format!("<PolicyVersion><Document>{ALLOW_ALL}</Document></PolicyVersion>"),
+            ),
+        ]);
+        let role = IamPrincipal::Role {
+            name: "app".into(),
+            arn: "arn:aws:iam::111111111111:role/app".into(),
+        };
+        let policies = r.aws.identity_policies(REGION, &role).await.unwrap();
+        assert_eq!(policies.len(), 1);
+        assert_eq!(
+            policies[0].origin,
+            "managed policy arn:aws:iam::111111111111:policy/mine attached to role app"
+        );
+        assert_eq!(
+            asked(&r.sent(), KEYS),
+            [
+                "ListRolePolicies RoleName=app",
+                "ListAttachedRolePolicies RoleName=app",
+                "GetPolicy PolicyArn=arn:aws:iam::111111111111:policy/mine",
+                "GetPolicyVersion PolicyArn=arn:aws:iam::111111111111:policy/mine VersionId=v1",
+            ]
+        );
+
+        // A server that sends the same marker again would be asked forever: the guard stops it.
+        let r = Replay::new(vec![
+            ok("ListRolePolicies", &page(&names(&["a"]), Some("m1"))),
+            ok("ListRolePolicies", &page(&names(&["a"]), Some("m1"))),
+        ]);
+        let err = r.aws.identity_policies(REGION, &role).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "iam:ListRolePolicies in us-east-1: stopped after 2 pages: the service sent a NextToken it had already sent (it would repeat pages forever)"
+        );
+        assert_eq!(r.sent().len(), 2);
+    }
 }

@@ -11,6 +11,8 @@ mod execute_api;
 mod iam;
 mod lambda;
 mod logs;
+#[cfg(test)]
+mod replay;
 mod s3;
 
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
@@ -1015,5 +1017,191 @@ mod tests {
         assert_eq!(long.len(), 64);
         assert!(long.starts_with("cdkx-x"));
         assert_eq!(session_name(""), "cdkx-user");
+    }
+
+    // ---------------------------------------------------------------- replayed calls
+
+    use replay::{REGION, Replay, xml};
+
+    /// IAM's (and STS's) error document.
+    fn query_error(code: &str, message: &str) -> String {
+        format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+        )
+    }
+
+    #[tokio::test]
+    async fn every_page_gathers_the_pages_until_the_token_ends_or_repeats() {
+        let script = |tokens: Vec<Option<&'static str>>| {
+            let asked = std::sync::Mutex::new(Vec::new());
+            let tokens = std::sync::Mutex::new(tokens.into_iter());
+            (asked, tokens)
+        };
+        let (asked, tokens) = script(vec![Some("a"), Some("b"), None]);
+        let all = every_page("test:List", REGION, |token| {
+            asked.lock().unwrap().push(token);
+            let next = tokens.lock().unwrap().next().flatten().map(str::to_string);
+            async move { Ok((vec![next.clone()], next)) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            *asked.lock().unwrap(),
+            vec![None, Some("a".to_string()), Some("b".to_string())],
+            "each page is asked for with the token of the one before"
+        );
+
+        let (asked, tokens) = script(vec![Some("a"), Some("b"), Some("a"), Some("c")]);
+        let err = every_page("test:List", REGION, |token| {
+            asked.lock().unwrap().push(token);
+            let next = tokens.lock().unwrap().next().flatten().map(str::to_string);
+            async move { Ok((vec![()], next)) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test:List in us-east-1: stopped after 3 pages: the service sent a NextToken it had already sent (it would repeat pages forever)"
+        );
+        assert_eq!(asked.lock().unwrap().len(), 3, "no page after the repeat");
+    }
+
+    #[tokio::test]
+    async fn a_refused_call_gives_the_services_code_and_message() {
+        let r = Replay::new(vec![xml(
+            403,
+            &query_error(
+                "AccessDenied",
+                "User: arn:aws:iam::111111111111:user/bob is not authorized to perform: iam:GetRole",
+            ),
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        let AwsError::Call {
+            call,
+            region,
+            message,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!((*call, region.as_str()), ("iam:GetRole", REGION));
+        assert_eq!(
+            message,
+            "AccessDenied: User: arn:aws:iam::111111111111:user/bob is not authorized to perform: iam:GetRole"
+        );
+        let sent = r.sent();
+        assert_eq!(sent.len(), 1, "no retry of a refusal");
+        assert!(
+            sent[0].uri.starts_with("https://iam.amazonaws.com"),
+            "{}",
+            sent[0].uri
+        );
+        assert_eq!(sent[0].param("Action").as_deref(), Some("GetRole"));
+        assert_eq!(sent[0].param("RoleName").as_deref(), Some("deployer"));
+    }
+
+    #[tokio::test]
+    async fn throttling_is_its_own_error() {
+        let r = Replay::new(vec![replay::json(
+            400,
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        )]);
+        let err = r
+            .aws
+            .lake_start_query(REGION, "SELECT 1")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AwsError::Throttled { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "cloudtrail:StartQuery in us-east-1: AWS is throttling requests (Rate exceeded)"
+        );
+        let sent = &r.sent()[0];
+        assert_eq!(sent.target(), Some("StartQuery"));
+        assert_eq!(sent.json()["QueryStatement"], "SELECT 1");
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_say_how_to_refresh_them_and_the_failure_is_kept_a_while() {
+        let r = Replay::new(vec![xml(
+            403,
+            &query_error(
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+        )]);
+        let err = r.aws.caller_identity(REGION).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sts:GetCallerIdentity in us-east-1: your credentials have expired: refresh them (`aws sso login`, or a new session) and run cdkx again"
+        );
+        // A second caller gets the same answer without asking STS again.
+        let again = r.aws.caller_identity(REGION).await.unwrap_err();
+        assert_eq!(again.to_string(), err.to_string());
+        let sent = r.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].param("Action").as_deref(),
+            Some("GetCallerIdentity")
+        );
+        assert!(
+            sent[0]
+                .uri
+                .starts_with("https://sts.us-east-1.amazonaws.com"),
+            "{}",
+            sent[0].uri
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_aws_names_its_status_and_endpoint_escaped() {
+        let r = Replay::new(vec![replay::answer(
+            502,
+            "text/html",
+            "<html>\n<h1>502 Bad Gateway</h1>\u{1b}[31m</html>",
+            &[],
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "iam:GetRole in us-east-1: HTTP 502 from https://iam.amazonaws.com, which is not an AWS answer (it starts: <html> <h1>502 Bad Gateway</h1>"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(
+            matches!(err, AwsError::Call { .. }),
+            "an answer came: {err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_answer_within_the_timeout_is_unreachable_not_a_refusal() {
+        let never = aws_smithy_http_client::test_util::NeverClient::new();
+        let aws = replay::aws_over(never.clone(), Duration::from_millis(200));
+        let err = aws.role_arn(REGION, "deployer").await.unwrap_err();
+        assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "iam:GetRole in us-east-1: timed out: no answer from https://iam.amazonaws.com within 0.2 s (--timeout 0.2, retries included)"
+        );
+        assert_eq!(never.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_declared_larger_than_the_cap_is_refused_unread() {
+        let r = Replay::new(vec![replay::answer(
+            200,
+            "text/xml",
+            "<GetRoleResponse",
+            &[("content-length", "107374182400")],
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "iam:GetRole in us-east-1: the answer from https://iam.amazonaws.com is 107374182400 bytes, larger than 64 MiB (the most cdkx reads of an AWS answer); not read"
+        );
     }
 }
