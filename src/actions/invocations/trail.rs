@@ -285,43 +285,51 @@ pub(super) async fn from_trail_bucket(
         }
     }
     let counters = Arc::new(Counters::default());
-    let results: Vec<Result<Vec<Invocation>, String>> = futures::stream::iter(keys.iter().cloned())
-        .map(|key| {
-            let (aws, bucket, region, function, counters) = (
-                aws.clone(),
-                bucket.clone(),
-                region.to_string(),
-                function.clone(),
-                counters.clone(),
-            );
-            let (since, until) = (q.since, q.until);
-            async move {
-                let bytes = aws
-                    .get_object(&region, &bucket, &key)
+    let reads = keys.iter().cloned().map(|key| {
+        let (aws, bucket, region, function, counters) = (
+            aws.clone(),
+            bucket.clone(),
+            region.to_string(),
+            function.clone(),
+            counters.clone(),
+        );
+        let (since, until) = (q.since, q.until);
+        async move {
+            let bytes = aws
+                .get_object(&region, &bucket, &key)
+                .await
+                .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?;
+            let (found, size) =
+                tokio::task::spawn_blocking(move || scan_file(&bytes, &function, since, until))
                     .await
+                    .map_err(|e| e.to_string())?
                     .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?;
-                let (found, size) =
-                    tokio::task::spawn_blocking(move || scan_file(&bytes, &function, since, until))
-                        .await
-                        .map_err(|e| e.to_string())?
-                        .map_err(|e| format!("s3://{bucket}/{key}: {e}"))?;
-                counters.add(size, found.len() as u64);
-                Ok(found)
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
+            counters.add(size, found.len() as u64);
+            Ok(found)
+        }
+    });
+    let detail = format!("trail {} (s3://{bucket}/{})", trail.name, roots[0]);
+    read_all(reads, CONCURRENCY, &counters, progress, detail).await
+}
+
+/// Runs the reads of trail log files `parallel` at a time, telling `progress` as each ends,
+/// and gathers what they found into the source's report.
+async fn read_all(
+    reads: impl Iterator<Item = impl Future<Output = Result<Vec<Invocation>, String>>>,
+    parallel: usize,
+    counters: &Counters,
+    progress: &Progressor,
+    detail: String,
+) -> (SourceReport, Vec<Invocation>) {
+    let results: Vec<Result<Vec<Invocation>, String>> = futures::stream::iter(reads)
+        .buffer_unordered(parallel)
         .inspect(|r| {
             let found = r.as_ref().map_or(&[][..], Vec::as_slice);
             progress(counters.snapshot(), found)
         })
         .collect()
         .await;
-    collect(
-        SourceKind::Trail,
-        format!("trail {} (s3://{bucket}/{})", trail.name, roots[0]),
-        results,
-        &counters,
-    )
+    collect(SourceKind::Trail, detail, results, counters)
 }
 
 fn collect(
@@ -402,40 +410,28 @@ pub(super) async fn from_directory(
     files.sort();
     let counters = Arc::new(Counters::default());
     let parallel = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let results: Vec<Result<Vec<Invocation>, String>> = futures::stream::iter(files)
-        .map(|path| {
-            let (function, counters) = (function.clone(), counters.clone());
-            let (since, until) = (q.since, q.until);
-            async move {
-                tokio::task::spawn_blocking(move || {
-                    let bytes = crate::bounds::read_file(
-                        &path,
-                        crate::bounds::TRAIL_LOG_MAX,
-                        "a trail log file",
-                    )
-                    .map_err(|e| e.to_string())?;
-                    let (found, size) = scan_file(&bytes, &function, since, until)
-                        .map_err(|e| format!("{}: {e}", path.display()))?;
-                    counters.add(size, found.len() as u64);
-                    Ok(found)
-                })
-                .await
-                .map_err(|e| e.to_string())?
-            }
-        })
-        .buffer_unordered(parallel)
-        .inspect(|r| {
-            let found = r.as_ref().map_or(&[][..], Vec::as_slice);
-            progress(counters.snapshot(), found)
-        })
-        .collect()
-        .await;
-    collect(
-        SourceKind::Trail,
-        format!("trail logs in {}", dir.display()),
-        results,
-        &counters,
-    )
+    let reads = files.into_iter().map(|path| {
+        let (function, counters) = (function.clone(), counters.clone());
+        let (since, until) = (q.since, q.until);
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let bytes = crate::bounds::read_file(
+                    &path,
+                    crate::bounds::TRAIL_LOG_MAX,
+                    "a trail log file",
+                )
+                .map_err(|e| e.to_string())?;
+                let (found, size) = scan_file(&bytes, &function, since, until)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                counters.add(size, found.len() as u64);
+                Ok(found)
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        }
+    });
+    let detail = format!("trail logs in {}", dir.display());
+    read_all(reads, parallel, &counters, progress, detail).await
 }
 
 #[cfg(test)]
