@@ -2,10 +2,9 @@
 
 use aws_sdk_cloudtrail as cloudtrail;
 use aws_smithy_types::DateTime;
-use aws_types::region::Region;
 use cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, every_page};
 
 /// One event as LookupEvents returns it; `record` is the full CloudTrail record (JSON text).
 #[derive(Debug, Clone, Default)]
@@ -31,11 +30,7 @@ pub const MAX_RESULTS: i32 = 50;
 
 impl Aws {
     fn cloudtrail(&self, region: &str) -> cloudtrail::Client {
-        let conf = cloudtrail::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        cloudtrail::Client::from_conf(conf)
+        service_client!(cloudtrail, self, region)
     }
 
     /// One page of management events naming `resource_name`, newest first, in [start, end].
@@ -213,33 +208,29 @@ impl Aws {
         &self,
         region: &str,
     ) -> Result<Vec<EventDataStore>, AwsError> {
-        let client = self.cloudtrail(region);
-        let mut pages = crate::bounds::Pages::new("cloudtrail:ListEventDataStores");
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
+        const CALL: &str = "cloudtrail:ListEventDataStores";
+        let client = &self.cloudtrail(region);
+        every_page(CALL, region, |token| async move {
             let page = client
                 .list_event_data_stores()
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| self.call_error("cloudtrail:ListEventDataStores", region, &e))?;
+                .map_err(|e| self.call_error(CALL, region, &e))?;
             #[allow(deprecated)]
-            for s in page.event_data_stores() {
-                out.push(EventDataStore {
+            let stores = page
+                .event_data_stores()
+                .iter()
+                .map(|s| EventDataStore {
                     arn: s.event_data_store_arn().unwrap_or_default().to_string(),
                     name: s.name().unwrap_or_default().to_string(),
                     status: s.status().map(|st| st.as_str().to_string()),
                     advanced: field_conditions(s.advanced_event_selectors()),
-                });
-            }
-            token = pages
-                .next(page.next_token().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+                })
+                .collect();
+            Ok((stores, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     /// Starts a Lake query; returns its id.

@@ -3,7 +3,6 @@
 //! attached managed and, for users, their groups'), for the access analysis to evaluate.
 
 use aws_sdk_iam as iam;
-use aws_types::region::Region;
 use serde_json::Value;
 
 use super::{Aws, AwsError, every_page};
@@ -105,11 +104,7 @@ macro_rules! marker_page {
 
 impl Aws {
     fn iam(&self, region: &str) -> iam::Client {
-        let conf = iam::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        iam::Client::from_conf(conf)
+        service_client!(iam, self, region)
     }
 
     /// SimulatePrincipalPolicy for one action on one resource: the principal's identity

@@ -2,7 +2,6 @@
 
 use aws_sdk_lambda as lambda;
 use aws_smithy_types::Blob;
-use aws_types::region::Region;
 use lambda::error::ProvideErrorMetadata;
 use lambda::operation::RequestId;
 use lambda::types::{InvocationType, LogType};
@@ -46,11 +45,7 @@ pub struct InvokeOutput {
 
 impl Aws {
     fn lambda(&self, region: &str) -> lambda::Client {
-        let conf = lambda::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        lambda::Client::from_conf(conf)
+        service_client!(lambda, self, region)
     }
 
     pub async fn get_function(

@@ -2,6 +2,21 @@
 //! and wraps each call cdkx makes in a function that returns plain data or an [`AwsError`] whose
 //! message a user can act on. One file per service.
 
+/// A client of the service `$sdk` for `$region`, built from the loaded configuration with
+/// [`AnswerCap`]: the one way this module makes a client, so that none goes without the cap.
+/// `|b| ...` adds settings of that service to the builder `b`.
+macro_rules! service_client {
+    ($sdk:ident, $aws:expr, $region:expr) => {
+        service_client!($sdk, $aws, $region, |b| b)
+    };
+    ($sdk:ident, $aws:expr, $region:expr, |$b:ident| $extra:expr) => {{
+        let $b = $sdk::config::Builder::from($aws.sdk_config())
+            .region(aws_types::region::Region::new($region.to_string()))
+            .interceptor($crate::aws::AnswerCap);
+        $sdk::Client::from_conf($extra.build())
+    }};
+}
+
 mod apigateway;
 mod athena;
 mod cloudformation;
@@ -255,10 +270,16 @@ impl Aws {
         made
     }
 
-    /// These credentials used to assume `role`.
-    pub async fn assume(&self, role: &str, external_id: Option<&str>, why: &str) -> Aws {
+    /// AssumeRole of `role` with these credentials, in this configuration's region (else
+    /// us-east-1, where STS always answers).
+    async fn role_provider(
+        &self,
+        role: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> aws_config::sts::AssumeRoleProvider {
         let mut builder = aws_config::sts::AssumeRoleProvider::builder(role)
-            .session_name("cdkx")
+            .session_name(session_name)
             .configure(&self.config);
         if self.config.region().is_none() {
             builder = builder.region(Region::new("us-east-1"));
@@ -266,11 +287,27 @@ impl Aws {
         if let Some(id) = external_id {
             builder = builder.external_id(id);
         }
-        let provider = builder
+        builder
             .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
                 SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
             }))
-            .await;
+            .await
+    }
+
+    /// These credentials used to assume `role`.
+    pub async fn assume(&self, role: &str, external_id: Option<&str>, why: &str) -> Aws {
+        let provider = self.role_provider(role, "cdkx", external_id).await;
+        let source = format!("role {role} ({why}) assumed with {}", self.source);
+        self.with_credentials(provider, source, None)
+    }
+
+    /// This configuration with other credentials, `source` saying where they come from.
+    fn with_credentials(
+        &self,
+        provider: impl ProvideCredentials + 'static,
+        source: String,
+        lookup: Option<Arc<LookupUse>>,
+    ) -> Aws {
         let config = self
             .config
             .to_builder()
@@ -279,10 +316,10 @@ impl Aws {
         Aws {
             config,
             opts: self.opts.clone(),
-            source: format!("role {role} ({why}) assumed with {}", self.source),
+            source,
             per_account: self.per_account.clone(),
             me: Arc::default(),
-            lookup: None,
+            lookup,
         }
     }
 
@@ -327,19 +364,8 @@ impl Aws {
     }
 
     async fn assume_lookup(&self, account: &str, me: &CallerIdentity, s: LookupSession) -> Aws {
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&s.arn)
-            .session_name(&s.session_name)
-            .configure(&self.config);
-        if self.config.region().is_none() {
-            builder = builder.region(Region::new("us-east-1"));
-        }
-        if let Some(id) = &s.external_id {
-            builder = builder.external_id(id);
-        }
-        let inner = builder
-            .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
-                SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
-            }))
+        let inner = self
+            .role_provider(&s.arn, &s.session_name, s.external_id.as_deref())
             .await;
         let provider = LookupCredentials {
             inner,
@@ -351,25 +377,15 @@ impl Aws {
         };
         // The SDK's identity cache keeps the session for its lifetime: one AssumeRole per
         // account until it expires.
-        let config = self
-            .config
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
-        Aws {
-            config,
-            opts: self.opts.clone(),
-            source: format!(
-                "lookup role (CDK bootstrap) {}, assumed with {}",
-                s.arn, self.source
-            ),
-            per_account: self.per_account.clone(),
-            me: Arc::default(),
-            lookup: Some(Arc::new(LookupUse {
-                account: account.to_string(),
-                acting: self.clone(),
-            })),
-        }
+        let source = format!(
+            "lookup role (CDK bootstrap) {}, assumed with {}",
+            s.arn, self.source
+        );
+        let lookup = LookupUse {
+            account: account.to_string(),
+            acting: self.clone(),
+        };
+        self.with_credentials(provider, source, Some(Arc::new(lookup)))
     }
 
     /// The credentials for changing or calling things (invoke, a signed call, `exec`): the
@@ -470,11 +486,7 @@ impl Aws {
     }
 
     async fn ask_caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
-        let conf = aws_sdk_sts::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .interceptor(AnswerCap)
-            .build();
-        let out = aws_sdk_sts::Client::from_conf(conf)
+        let out = service_client!(aws_sdk_sts, self, region)
             .get_caller_identity()
             .send()
             .await
