@@ -2,7 +2,6 @@
 
 use aws_sdk_lambda as lambda;
 use aws_smithy_types::Blob;
-use aws_types::region::Region;
 use lambda::error::ProvideErrorMetadata;
 use lambda::operation::RequestId;
 use lambda::types::{InvocationType, LogType};
@@ -46,11 +45,7 @@ pub struct InvokeOutput {
 
 impl Aws {
     fn lambda(&self, region: &str) -> lambda::Client {
-        let conf = lambda::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        lambda::Client::from_conf(conf)
+        service_client!(lambda, self, region)
     }
 
     pub async fn get_function(
@@ -168,5 +163,87 @@ impl Aws {
                 .map(|b| b.as_ref().to_vec())
                 .unwrap_or_default(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::AwsError;
+    use crate::aws::replay::{REGION, Replay, answer};
+
+    #[tokio::test]
+    async fn invoke_reports_the_function_error_with_its_log_tail() {
+        let tail = aws_smithy_types::base64::encode("START RequestId: req-1\nboom\n");
+        let r = Replay::new(vec![answer(
+            200,
+            "application/json",
+            r#"{"errorMessage":"boom","errorType":"Error"}"#,
+            &[
+                ("x-amz-function-error", "Unhandled"),
+                ("x-amz-executed-version", "$LATEST"),
+                ("x-amz-log-result", &tail),
+                ("x-amzn-requestid", "req-1"),
+            ],
+        )]);
+        let out = r
+            .aws
+            .invoke(REGION, "fn-1", br#"{"ping":1}"#.to_vec(), true)
+            .await
+            .unwrap();
+        assert_eq!(out.status_code, 200);
+        assert_eq!(out.function_error.as_deref(), Some("Unhandled"));
+        assert_eq!(out.executed_version.as_deref(), Some("$LATEST"));
+        assert_eq!(out.request_id.as_deref(), Some("req-1"));
+        assert_eq!(
+            out.log_tail.as_deref(),
+            Some("START RequestId: req-1\nboom\n")
+        );
+        assert_eq!(
+            out.payload,
+            br#"{"errorMessage":"boom","errorType":"Error"}"#
+        );
+        let sent = &r.sent()[0];
+        assert_eq!(sent.method, "POST");
+        assert_eq!(
+            sent.uri,
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/fn-1/invocations"
+        );
+        assert_eq!(
+            sent.header("x-amz-invocation-type"),
+            Some("RequestResponse")
+        );
+        assert_eq!(sent.header("x-amz-log-type"), Some("Tail"));
+        assert_eq!(sent.body, r#"{"ping":1}"#);
+    }
+
+    #[tokio::test]
+    async fn a_function_without_a_resource_policy_has_none_and_other_errors_stay_errors() {
+        let not_found = |code: &str, status: u16| {
+            answer(
+                status,
+                "application/json",
+                r#"{"Type":"User","Message":"The resource you requested does not exist."}"#,
+                &[("x-amzn-errortype", code)],
+            )
+        };
+        let r = Replay::new(vec![
+            not_found("ResourceNotFoundException", 404),
+            not_found("AccessDeniedException", 403),
+        ]);
+        assert_eq!(
+            r.aws.get_function_policy(REGION, "fn-1").await.unwrap(),
+            None
+        );
+        let err = r.aws.get_function_policy(REGION, "fn-1").await.unwrap_err();
+        assert!(
+            matches!(&err, AwsError::Call { call: "lambda:GetPolicy", message, .. } if message.starts_with("AccessDeniedException")),
+            "{err:?}"
+        );
+        let sent = r.sent();
+        assert_eq!(sent[0].method, "GET");
+        assert_eq!(
+            sent[0].uri,
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/fn-1/policy"
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! CloudWatch Logs: FilterLogEvents over a window, a page at a time (access logs, function logs).
 
 use aws_sdk_cloudwatchlogs as logs;
-use aws_types::region::Region;
 use logs::error::ProvideErrorMetadata;
 
 use super::{Aws, AwsError};
@@ -35,11 +34,7 @@ pub struct LogQuery {
 
 impl Aws {
     fn logs(&self, region: &str) -> logs::Client {
-        let conf = logs::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        logs::Client::from_conf(conf)
+        service_client!(logs, self, region)
     }
 
     pub async fn filter_log_events(
