@@ -22,21 +22,21 @@ use crate::catalogue::{Command, CommandCatalogue, CommandKind};
 use crate::deployed::{Deployment, StackState};
 use crate::model::{self, Resolved};
 
-use super::audit::AuditView;
-use super::confirm::ConfirmView;
-use super::console::ConsoleView;
-use super::describe::DescribeView;
-use super::help::HelpView;
-use super::input::LineInput;
-use super::invocations::{DEFAULT_WINDOW, InvocationsView, WINDOWS, next_group};
-use super::invoke::InvokeView;
 use super::keymap::{Action, Mode, Verb, verb_spec};
-use super::list::{ListView, PromptKind};
-use super::menu::{MenuItem, MenuTarget, MenuView};
-use super::pager::PagerView;
-use super::payload::PayloadView;
-use super::probe::{ProbeForm, ProbeInput, ProbeView};
 use super::theme::Theme;
+use super::views::audit::AuditView;
+use super::views::confirm::ConfirmView;
+use super::views::console::ConsoleView;
+use super::views::describe::DescribeView;
+use super::views::help::HelpView;
+use super::views::invocations::{DEFAULT_WINDOW, InvocationsView, WINDOWS, next_group};
+use super::views::invoke::InvokeView;
+use super::views::list::{ListView, PromptKind};
+use super::views::menu::{MenuItem, MenuTarget, MenuView};
+use super::views::pager::PagerView;
+use super::views::payload::PayloadView;
+use super::views::probe::{ProbeForm, ProbeInput, ProbeView};
+use super::widgets::input::LineInput;
 
 /// Ticks (10 a second) a message stays in the status line.
 const FLASH_TICKS: u64 = 30;
@@ -407,7 +407,7 @@ impl App {
         let commands = self
             .catalogue
             .commands_for(node.fqn.as_deref(), Some(&r.cfn_type));
-        super::menu::items(&commands)
+        super::views::menu::items(&commands)
     }
 
     // ---- keys ------------------------------------------------------------------------------

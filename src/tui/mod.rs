@@ -9,26 +9,15 @@
 //! keys. The loop below connects them and is the only code that touches the terminal.
 
 pub mod app;
-pub mod audit;
-pub mod confirm;
-pub mod console;
-pub mod describe;
 pub mod event;
-pub mod help;
-pub mod input;
-pub mod invocations;
-pub mod invoke;
 pub mod keymap;
-pub mod list;
-pub mod menu;
-pub mod pager;
-pub mod payload;
-pub mod probe;
 pub mod tasks;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod views;
+pub mod widgets;
 
 #[doc(hidden)]
 pub mod bench;

@@ -12,8 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
 use super::app::{AuditCursor, Effect, Msg, RequestId, Slot};
-use super::audit::BATCH_ROWS;
 use super::event::Event;
+use super::views::audit::BATCH_ROWS;
 use crate::actions::Subject;
 use crate::actions::audit::{Audit, AuditQuery};
 use crate::actions::command::open_in_browser;

@@ -7,11 +7,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::{App, check_payload};
-use super::input::LineInput;
-use super::text::{self, fit};
-use super::ui::popup;
 use crate::actions::Subject;
+use crate::tui::app::{App, check_payload};
+use crate::tui::text::{self, fit};
+use crate::tui::ui::popup;
+use crate::tui::widgets::input::LineInput;
 
 #[derive(Debug)]
 pub struct PayloadView {

@@ -8,14 +8,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::{App, Load, RequestId};
-use super::input::LineInput;
 use super::invoke::side_lines;
 use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit};
-use super::ui::{construct_pane, popup, state_lines};
 use crate::actions::Subject;
 use crate::actions::probe::{ProbeRequest, ProbeResult};
+use crate::tui::app::{App, Load, RequestId};
+use crate::tui::text::{self, fit};
+use crate::tui::ui::{construct_pane, popup, state_lines};
+use crate::tui::widgets::input::LineInput;
 
 /// Methods a READONLY session still sends: they are not meant to change anything.
 const SAFE_METHODS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];

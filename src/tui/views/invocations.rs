@@ -8,17 +8,17 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
-use super::app::{App, RequestId};
 use super::audit::fixed_widths;
 use super::list::draw_cells;
 use super::pager::Scroll;
-use super::text::{self, wrap};
-use super::ui::{spinner, streaming_pane};
 use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
 use crate::cli::words;
+use crate::tui::app::{App, RequestId};
+use crate::tui::text::{self, wrap};
+use crate::tui::ui::{spinner, streaming_pane};
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [

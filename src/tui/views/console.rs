@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::text::{self, wrap};
-use super::ui::{Link, popup, spinner};
+use crate::tui::app::App;
+use crate::tui::text::{self, wrap};
+use crate::tui::ui::{Link, popup, spinner};
 
 #[derive(Debug)]
 pub struct ConsoleView {

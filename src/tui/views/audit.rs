@@ -11,14 +11,14 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::app::{App, AuditCursor, RequestId};
-use super::input::LineInput;
-use super::keymap::Action;
 use super::list::{column_widths, draw_cells, scroll_offset};
-use super::text::{self, fit, pad, wrap};
-use super::ui::{spinner, streaming_pane};
 use crate::actions::Subject;
 use crate::actions::audit::{AuditPage, AuditRow, DATA_EVENTS_NOTE};
+use crate::tui::app::{App, AuditCursor, RequestId};
+use crate::tui::keymap::Action;
+use crate::tui::text::{self, fit, pad, wrap};
+use crate::tui::ui::{spinner, streaming_pane};
+use crate::tui::widgets::input::LineInput;
 
 /// How many rows one "load more" asks for (a LookupEvents page is 50 events).
 pub const BATCH_ROWS: usize = 100;

@@ -10,10 +10,10 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Widget};
 use serde_json::Value;
 
-use super::app::App;
-use super::keymap::Action;
-use super::text;
 use crate::sanitize;
+use crate::tui::app::App;
+use crate::tui::keymap::Action;
+use crate::tui::text;
 
 /// A vertical scroll position. Drawing records how far it can go and how tall a page is, so
 /// keys move by what is actually on screen.

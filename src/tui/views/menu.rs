@@ -10,11 +10,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::keymap::{Action, VERBS, Verb, verb_for_native, verb_spec};
-use super::text::{self, fit, pad};
-use super::ui::popup;
 use crate::catalogue::{Command, CommandKind, Source};
+use crate::tui::app::App;
+use crate::tui::keymap::{Action, VERBS, Verb, verb_for_native, verb_spec};
+use crate::tui::text::{self, fit, pad};
+use crate::tui::ui::popup;
 
 #[derive(Debug, Clone)]
 pub enum MenuTarget {

@@ -9,13 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 use serde_json::Value;
 
-use super::app::{App, Load, RequestId};
 use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit, wrap};
-use super::ui::{construct_pane, state_lines};
 use crate::actions::Subject;
 use crate::actions::invoke::{InvokeResult, Payload};
 use crate::sanitize;
+use crate::tui::app::{App, Load, RequestId};
+use crate::tui::text::{self, fit, wrap};
+use crate::tui::ui::{construct_pane, state_lines};
 use crate::verdict::{Side, VerdictKind};
 
 #[derive(Debug)]

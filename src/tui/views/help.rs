@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
-use super::app::App;
-use super::keymap;
 use super::pager::{Scroll, draw_lines};
-use super::text::{fit, wrap};
+use crate::tui::app::App;
+use crate::tui::keymap;
+use crate::tui::text::{fit, wrap};
 
 #[derive(Debug, Default)]
 pub struct HelpView {

@@ -7,12 +7,12 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
-use super::app::{App, Load, RequestId};
 use super::pager::{Scroll, draw_lines, wrapped};
-use super::ui::{construct_pane, state_lines};
 use crate::actions::Subject;
 use crate::actions::describe::Description;
 use crate::sanitize;
+use crate::tui::app::{App, Load, RequestId};
+use crate::tui::ui::{construct_pane, state_lines};
 
 /// A description, rendered once when it arrives (sanitized).
 #[derive(Debug)]

@@ -5,10 +5,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::text::{self, fit, wrap};
-use super::ui::popup;
 use crate::actions::Subject;
+use crate::tui::app::App;
+use crate::tui::text::{self, fit, wrap};
+use crate::tui::ui::popup;
 
 #[derive(Debug)]
 pub struct ConfirmView {

@@ -10,14 +10,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
-use super::app::App;
-use super::input::LineInput;
-use super::keymap::Action;
-use super::text::{self, fit, pad};
 use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::kind::ResourceKind;
 use crate::model::{self, StackIdx, Target};
+use crate::tui::app::App;
+use crate::tui::keymap::Action;
+use crate::tui::text::{self, fit, pad};
+use crate::tui::widgets::input::LineInput;
 
 /// One row: a stack or a resource, with its columns ready to draw (sanitized).
 #[derive(Debug, Clone)]

@@ -1,0 +1,3 @@
+//! Pieces the views draw with.
+
+pub mod input;
