@@ -5,6 +5,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::catalogue::NativeAction;
+
 /// What has the keyboard: the view on top, or the prompt being typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -655,7 +657,7 @@ pub struct VerbSpec {
     pub verb: Verb,
     pub key: char,
     pub name: &'static str,
-    pub native: Option<&'static str>,
+    pub native: Option<NativeAction>,
     pub help: &'static str,
 }
 
@@ -666,49 +668,49 @@ pub const VERBS: &[VerbSpec] = &[
         verb: Verb::Describe,
         key: 'd',
         name: "describe",
-        native: Some("describe"),
+        native: Some(NativeAction::Describe),
         help: "what AWS knows of it",
     },
     VerbSpec {
         verb: Verb::Invoke,
         key: 'i',
         name: "invoke",
-        native: Some("invoke"),
+        native: Some(NativeAction::Invoke),
         help: "run a Lambda function: payload, confirmation, result",
     },
     VerbSpec {
         verb: Verb::Console,
         key: 'o',
         name: "console",
-        native: Some("console"),
+        native: Some(NativeAction::Console),
         help: "open it in the AWS console",
     },
     VerbSpec {
         verb: Verb::Audit,
         key: 'a',
         name: "audit",
-        native: Some("audit"),
+        native: Some(NativeAction::Audit),
         help: "CloudTrail management events for it",
     },
     VerbSpec {
         verb: Verb::AuditConsole,
         key: 'e',
         name: "audit-console",
-        native: Some("audit-console"),
+        native: Some(NativeAction::AuditConsole),
         help: "CloudTrail's event history for it in the console",
     },
     VerbSpec {
         verb: Verb::Probe,
         key: 'p',
         name: "probe",
-        native: Some("probe"),
+        native: Some(NativeAction::Probe),
         help: "call the API unsigned and SigV4-signed, and explain both answers",
     },
     VerbSpec {
         verb: Verb::Invocations,
         key: 'w',
         name: "invocations",
-        native: Some("invocations"),
+        native: Some(NativeAction::Invocations),
         help: "who called it, from which accounts (trail data events, access logs)",
     },
     VerbSpec {
@@ -720,9 +722,9 @@ pub const VERBS: &[VerbSpec] = &[
     },
 ];
 
-/// The verb row for a catalogue command's native action name.
-pub fn verb_for_native(name: &str) -> Option<&'static VerbSpec> {
-    VERBS.iter().find(|v| v.native == Some(name))
+/// The verb row for a catalogue command's native action, if the TUI has a view for it.
+pub fn verb_for_native(action: NativeAction) -> Option<&'static VerbSpec> {
+    VERBS.iter().find(|v| v.native == Some(action))
 }
 
 pub fn verb_spec(verb: Verb) -> &'static VerbSpec {

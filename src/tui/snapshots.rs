@@ -5,7 +5,8 @@
 use crossterm::event::KeyCode;
 use serde_json::json;
 
-use super::app::{App, Effect, Msg};
+use super::app::App;
+use super::msg::{Effect, Msg};
 use super::testing::*;
 use super::text;
 use crate::actions::audit::AuditPage;

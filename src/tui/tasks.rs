@@ -11,8 +11,8 @@ use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{AuditCursor, Effect, Msg, RequestId, Slot};
 use super::event::Event;
+use super::msg::{AuditCursor, Effect, Msg, RequestId, Slot};
 use super::views::audit::BATCH_ROWS;
 use crate::actions::Subject;
 use crate::actions::audit::{Audit, AuditQuery};
