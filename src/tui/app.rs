@@ -162,7 +162,7 @@ impl App {
                 let mut msg = Some(msg);
                 for view in &mut self.views {
                     match msg.take() {
-                        Some(m) => msg = view.receive(m),
+                        Some(m) => msg = view.receive(m, &mut self.cx),
                         None => break,
                     }
                 }

@@ -4,6 +4,7 @@
 //! views.
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::msg::{Effect, RequestId};
@@ -55,6 +56,9 @@ pub struct Cx {
     pub tick: u64,
     /// Where the drawing put the text cursor (a prompt), if anywhere.
     pub cursor: Cell<Option<(u16, u16)>>,
+    /// The request id of the last invoke of each function (by construct path), for its log
+    /// view to go to.
+    pub invoked: HashMap<String, String>,
     next_id: u64,
     effects: Vec<Effect>,
 }
@@ -78,6 +82,7 @@ impl Cx {
             status: None,
             tick: 0,
             cursor: Cell::new(None),
+            invoked: HashMap::new(),
             next_id: 0,
             effects: Vec::new(),
         }

@@ -10,6 +10,7 @@ use crate::actions::audit::{Audit, AuditPage};
 use crate::actions::describe::Description;
 use crate::actions::invocations::{Invocation, InvocationReport, Progress};
 use crate::actions::invoke::InvokeResult;
+use crate::actions::logs::LogLine;
 use crate::actions::probe::{ProbeRequest, ProbeResult};
 use crate::aws::Aws;
 use crate::catalogue::Command;
@@ -28,6 +29,7 @@ pub enum Slot {
     Audit,
     Probe,
     Invocations,
+    Logs,
 }
 
 /// A running audit, handed back between batches so "load more" continues where it stopped.
@@ -87,6 +89,22 @@ pub enum Msg {
         id: RequestId,
         result: Result<Box<InvocationReport>, String>,
     },
+    /// The log group is found; its lines follow, arriving as `feed` says.
+    LogsFollowing {
+        id: RequestId,
+        group: String,
+        feed: Feed,
+    },
+    /// Log lines, oldest first: the window's, then each new one.
+    LogLines {
+        id: RequestId,
+        lines: Vec<LogLine>,
+    },
+    /// Following stopped: a call failed (the group is gone, access was refused...).
+    LogsEnded {
+        id: RequestId,
+        error: String,
+    },
     /// A task failed unexpectedly (it panicked); the UI goes on.
     Failed {
         what: &'static str,
@@ -133,6 +151,13 @@ pub enum Effect {
         /// Seconds back from now.
         window: f64,
     },
+    /// A function's log lines of a window back from now, then new ones as they come, until
+    /// cancelled.
+    Logs {
+        id: RequestId,
+        subject: Subject,
+        window_ms: i64,
+    },
     Cancel(Slot),
     OpenBrowser {
         name: String,
@@ -146,6 +171,13 @@ pub enum Effect {
         command: Command,
         subject: Subject,
     },
+}
+
+/// How a log view's new lines arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// FilterLogEvents asked again every so many seconds.
+    Polling { every_secs: u64 },
 }
 
 /// The state of one request as its view shows it. The one loading-state model of the TUI:

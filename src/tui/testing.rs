@@ -238,6 +238,7 @@ pub fn request_of(effects: &[Effect]) -> Option<super::msg::RequestId> {
         | Effect::AuditMore { id, .. }
         | Effect::Probe { id, .. }
         | Effect::Invocations { id, .. }
+        | Effect::Logs { id, .. }
         | Effect::Lookup { id, .. } => Some(*id),
         _ => None,
     })

@@ -14,6 +14,7 @@ use super::views::console::ConsoleView;
 use super::views::describe::DescribeView;
 use super::views::invocations::{DEFAULT_WINDOW, InvocationsView};
 use super::views::invoke::InvokeView;
+use super::views::logs::LogsView;
 use super::views::menu::{MenuTarget, items_for};
 use super::views::payload::PayloadView;
 use super::views::probe::{ProbeInput, ProbeView};
@@ -141,6 +142,16 @@ fn run_verb(cx: &mut Cx, views: &mut Vec<View>, recall: &mut Recall, subject: Su
             GroupBy::Account,
             cx,
         )),
+        Verb::Logs => {
+            // From an invoke result: to that invoke's lines.
+            let jump = match views.last() {
+                Some(View::Invoke(v)) if v.subject.construct_path == subject.construct_path => {
+                    cx.invoked.get(&subject.construct_path).cloned()
+                }
+                _ => None,
+            };
+            views.push(LogsView::start(subject, jump, cx));
+        }
         Verb::Copy => match &subject.physical_id {
             Some(pid) => {
                 cx.push(Effect::Copy(pid.clone()));

@@ -9,12 +9,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
 
 use super::confirm::ConfirmView;
-use super::{Step, View};
+use super::{Run, Step, View};
 use crate::actions::Subject;
 use crate::actions::invoke::{InvokeResult, Payload};
 use crate::sanitize;
 use crate::tui::cx::Cx;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Verb};
 use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
 use crate::tui::text::{self, fit, wrap};
 use crate::tui::widgets::pane::{construct_pane, state_lines};
@@ -69,6 +69,9 @@ impl InvokeView {
             }
             Action::Refresh => {}
             Action::ToggleLog => self.log_open = !self.log_open,
+            Action::Verb(Verb::Logs) => {
+                return Step::Run(Run::Verb(self.subject.clone(), Verb::Logs));
+            }
             nav => {
                 self.scroll.apply(nav);
             }
@@ -76,9 +79,15 @@ impl InvokeView {
         Step::Stay
     }
 
-    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+    pub fn receive(&mut self, msg: Msg, cx: &mut Cx) -> Option<Msg> {
         match msg {
             Msg::Invoked { id, result } if self.load.waits_for(id) => {
+                if let Ok(r) = &result
+                    && let Some(request) = &r.request_id
+                {
+                    cx.invoked
+                        .insert(self.subject.construct_path.clone(), request.clone());
+                }
                 self.load = Load::answer(result.map(Box::new));
                 None
             }
@@ -89,7 +98,7 @@ impl InvokeView {
     pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
         let theme = &cx.theme;
         let loading = self.load.pending().is_some();
-        let hints = " l log · r invoke again · Esc back ";
+        let hints = " l logs · t log tail · r invoke again · Esc back ";
         let block = construct_pane(
             cx,
             "invoke",
@@ -178,7 +187,7 @@ impl InvokeView {
                     .borders(Borders::TOP)
                     .border_style(theme.border())
                     .title(Line::styled(
-                        format!(" ▾ log tail, {count} lines (l hides) "),
+                        format!(" ▾ log tail, {count} lines (t hides) "),
                         theme.heading(),
                     ));
                 let inner = block.inner(pane);
@@ -194,7 +203,7 @@ impl InvokeView {
                 buf.set_stringn(
                     body.x,
                     body.y + body.height,
-                    format!("▸ log tail, {count} lines (l shows)"),
+                    format!("▸ log tail, {count} lines (t shows)"),
                     w,
                     theme.dim(),
                 );

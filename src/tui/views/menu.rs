@@ -288,9 +288,9 @@ mod tests {
                 (Some('a'), "audit"),
                 (Some('e'), "audit-console"),
                 (Some('w'), "invocations"),
+                (Some('l'), "logs"),
                 (Some('y'), "copy id"),
                 // Native, without a view in the TUI yet.
-                (None, "logs"),
                 (None, "metrics"),
             ]
         );

@@ -10,6 +10,7 @@ pub mod help;
 pub mod invocations;
 pub mod invoke;
 pub mod list;
+pub mod logs;
 pub mod menu;
 pub mod pager;
 pub mod payload;
@@ -32,6 +33,7 @@ use describe::DescribeView;
 use help::HelpView;
 use invocations::InvocationsView;
 use invoke::InvokeView;
+use logs::LogsView;
 use menu::{MenuItem, MenuView};
 use pager::PagerView;
 use payload::PayloadView;
@@ -86,6 +88,7 @@ pub enum View {
     Probe(ProbeView),
     ProbeForm(ProbeForm),
     Invocations(InvocationsView),
+    Logs(LogsView),
 }
 
 impl View {
@@ -103,6 +106,7 @@ impl View {
             View::Probe(_) => Mode::Probe,
             View::ProbeForm(_) => Mode::ProbeForm,
             View::Invocations(_) => Mode::Invocations,
+            View::Logs(v) => v.mode(),
         }
     }
 
@@ -127,6 +131,7 @@ impl View {
             View::Console(v) => v.opened.is_none(),
             View::Probe(v) => v.load.pending().is_some(),
             View::Invocations(v) => v.load.pending().is_some(),
+            View::Logs(v) => v.busy(),
             _ => false,
         }
     }
@@ -146,19 +151,21 @@ impl View {
             View::Probe(v) => v.act(action, cx),
             View::ProbeForm(v) => v.act(action, cx),
             View::Invocations(v) => v.act(action, cx),
+            View::Logs(v) => v.act(action, cx),
         }
     }
 
     /// Offers an answer to the view: `None` when it took it, else the message back (it is not
     /// this view's, or others may want it too).
-    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+    pub fn receive(&mut self, msg: Msg, cx: &mut Cx) -> Option<Msg> {
         match self {
             View::Describe(v) => v.receive(msg),
-            View::Invoke(v) => v.receive(msg),
+            View::Invoke(v) => v.receive(msg, cx),
             View::Audit(v) => v.receive(msg),
             View::Console(v) => v.receive(msg),
             View::Probe(v) => v.receive(msg),
             View::Invocations(v) => v.receive(msg),
+            View::Logs(v) => v.receive(msg),
             View::Menu(_)
             | View::Help(_)
             | View::Payload(_)
@@ -183,6 +190,7 @@ impl View {
             View::Probe(v) => v.render(cx, area, buf),
             View::ProbeForm(v) => v.render(cx, area, buf),
             View::Invocations(v) => v.render(cx, area, buf),
+            View::Logs(v) => v.render(cx, area, buf),
         }
         Vec::new()
     }

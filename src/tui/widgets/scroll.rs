@@ -33,6 +33,21 @@ impl Scroll {
         }
     }
 
+    /// Goes to the end and stays there as lines are added (a log being followed).
+    pub fn to_end(&mut self) {
+        self.pos = usize::MAX;
+    }
+
+    /// Whether it stays at the end as lines are added.
+    pub fn at_end(&self) -> bool {
+        self.pos == usize::MAX
+    }
+
+    /// Puts line `pos` at the top (as far as the lines go).
+    pub fn set(&mut self, pos: usize) {
+        self.pos = pos;
+    }
+
     /// The first line to draw of `total` in `height` rows (recording the limits for keys).
     pub fn window(&self, total: usize, height: usize) -> usize {
         let max = total.saturating_sub(height);
@@ -95,5 +110,11 @@ mod tests {
         s.apply(Action::Up);
         assert_eq!(s.window(100, 10), 0);
         assert!(!s.apply(Action::Open));
+        s.to_end();
+        assert!(s.at_end());
+        assert_eq!(s.window(120, 10), 110, "the end, however long it grew");
+        s.apply(Action::Up);
+        assert!(!s.at_end());
+        assert_eq!(s.window(130, 10), 109);
     }
 }
