@@ -96,7 +96,8 @@ fn main() {
 
 /// The steps between reading the assembly and the first frame, timed one by one.
 fn phases(assembly: &Path, cache: &Path) -> Vec<(&'static str, Vec<Duration>)> {
-    use cdkx::tui::app::{App, Header};
+    use cdkx::tui::app::App;
+    use cdkx::tui::cx::Header;
     use std::sync::Arc;
     let names = [
         "read cdk.out (manifest, templates, tree.json)",

@@ -9,7 +9,7 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::logs::{self, LineKind, LogLine, LogsRequest, POLL_INTERVAL};
+use crate::actions::logs::{self, LogLine, LogsRequest, POLL_INTERVAL};
 use crate::sanitize;
 use crate::time::parse_when;
 
@@ -95,60 +95,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     }
 }
 
-/// `TIME  WHO  MESSAGE`, WHO being the request id's first 8 characters, else the stream.
+/// `TIME  WHO  MESSAGE` (see [`LogLine::text`]).
 pub fn render(l: &LogLine) -> String {
-    let who = match (&l.request_id, &l.stream) {
-        (Some(id), _) => id.chars().take(8).collect::<String>(),
-        (None, Some(s)) => s.clone(),
-        (None, None) => "-".to_string(),
-    };
-    let what = match (l.kind, &l.report) {
-        (LineKind::Start, _) => "START".to_string(),
-        (LineKind::End, _) => "END".to_string(),
-        (LineKind::Report, Some(r)) => {
-            let mut parts = vec!["REPORT".to_string()];
-            let ms = |v: f64| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0} ms")
-                } else {
-                    format!("{v:.2} ms")
-                }
-            };
-            if let Some(v) = r.duration_ms {
-                parts.push(format!("duration {}", ms(v)));
-            }
-            if let Some(v) = r.billed_ms {
-                parts.push(format!("billed {}", ms(v)));
-            }
-            match (r.max_memory_mb, r.memory_mb) {
-                (Some(used), Some(size)) => parts.push(format!("memory {used:.0}/{size:.0} MB")),
-                (None, Some(size)) => parts.push(format!("memory {size:.0} MB")),
-                (Some(used), None) => parts.push(format!("memory {used:.0} MB used")),
-                (None, None) => {}
-            }
-            if let Some(v) = r.init_ms {
-                parts.push(format!("init {}", ms(v)));
-            }
-            parts.join("  ")
-        }
-        _ => message_text(l),
-    };
-    format!(
-        "{}  {}  {}",
-        l.time,
-        sanitize::line(&who),
-        sanitize::line(&what)
-    )
-}
-
-/// The message without what the line already shows: a runtime's `TIME\tREQUEST_ID\t` prefix
-/// goes, other tabs become two spaces.
-fn message_text(l: &LogLine) -> String {
-    let mut fields: Vec<&str> = l.message.split('\t').collect();
-    if fields.len() >= 3 && l.request_id.as_deref() == Some(fields[1]) {
-        fields.drain(..2);
-    }
-    fields.join("  ")
+    l.text()
 }
 
 /// The action's own arguments, for checking them (and answering `--help`) before any AWS call.

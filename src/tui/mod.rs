@@ -9,26 +9,18 @@
 //! keys. The loop below connects them and is the only code that touches the terminal.
 
 pub mod app;
-pub mod audit;
-pub mod confirm;
-pub mod console;
-pub mod describe;
+pub mod cx;
 pub mod event;
-pub mod help;
-pub mod input;
-pub mod invocations;
-pub mod invoke;
 pub mod keymap;
-pub mod list;
-pub mod menu;
-pub mod pager;
-pub mod payload;
-pub mod probe;
+pub mod msg;
 pub mod tasks;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod verbs;
+pub mod views;
+pub mod widgets;
 
 #[doc(hidden)]
 pub mod bench;
@@ -51,8 +43,10 @@ use crate::cli::GlobalArgs;
 use crate::deployed::{self, Deployment};
 use crate::sanitize;
 
-use app::{App, Effect, Header};
+use app::App;
+use cx::Header;
 use event::{Event, Events};
+use msg::Effect;
 use tasks::Tasks;
 use terminal::Term;
 use theme::Theme;
@@ -90,7 +84,7 @@ pub async fn run(g: &GlobalArgs, args: TuiArgs) -> Result<i32> {
     let mut tasks = Tasks::new(
         events.sender(),
         g.clone(),
-        app.model.clone(),
+        app.cx.model.clone(),
         crate::cli::cache(),
     );
     tasks.connect();
@@ -223,7 +217,7 @@ fn draw(term: &mut Term, app: &App) -> std::io::Result<()> {
     let mut links = Vec::new();
     term.draw(|frame| {
         links = ui::render(app, frame.area(), frame.buffer_mut());
-        if let Some(pos) = app.cursor.get() {
+        if let Some(pos) = app.cx.cursor.get() {
             frame.set_cursor_position(pos);
         }
     })?;

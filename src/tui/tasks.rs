@@ -11,9 +11,9 @@ use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{AuditCursor, Effect, Msg, RequestId, Slot};
-use super::audit::BATCH_ROWS;
 use super::event::Event;
+use super::msg::{AuditCursor, Effect, Feed, Msg, RequestId, Slot};
+use super::views::audit::BATCH_ROWS;
 use crate::actions::Subject;
 use crate::actions::audit::{Audit, AuditQuery};
 use crate::actions::command::open_in_browser;
@@ -22,6 +22,7 @@ use crate::actions::invocations::{
     GroupBy, Invocation, InvocationQuery, Progress, SourceKind, invocations,
 };
 use crate::actions::invoke::{InvokeRequest, invoke};
+use crate::actions::logs::{self, LogsRequest};
 use crate::actions::probe;
 use crate::aws::{AthenaTarget, Aws};
 use crate::cache::Cache;
@@ -232,6 +233,61 @@ impl Tasks {
                         .map(Box::new)
                         .map_err(|e| e.to_string());
                     Some(Msg::InvocationsDone { id, result })
+                });
+            }
+            Effect::Logs {
+                id,
+                subject,
+                window_ms,
+            } => {
+                let (aws, tx) = (self.aws_for(&subject), self.tx.clone());
+                self.spawn(Some(Slot::Logs), "the log view", async move {
+                    let ended = |error: String| Some(Msg::LogsEnded { id, error });
+                    let aws = match aws.await {
+                        Ok(aws) => aws,
+                        Err(e) => return ended(e),
+                    };
+                    let target = match logs::log_target(&aws, &subject).await {
+                        Ok(t) => t,
+                        Err(e) => return ended(e.to_string()),
+                    };
+                    // An empty window first: a group that does not exist is said here, not
+                    // waited for.
+                    let now_ms = (now() * 1000.0) as i64;
+                    let empty = LogsRequest {
+                        since_ms: now_ms,
+                        until_ms: Some(now_ms),
+                        ..LogsRequest::default()
+                    };
+                    if let Err(e) = logs::history(&aws, &target, &empty, |_| Ok(())).await {
+                        return ended(e.to_string());
+                    }
+                    let send = |msg: Msg| tx.send(Event::Msg(Box::new(msg))).is_ok();
+                    send(Msg::LogsFollowing {
+                        id,
+                        group: target.group.clone(),
+                        feed: Feed::Polling {
+                            every_secs: logs::POLL_INTERVAL.as_secs(),
+                        },
+                    });
+                    let req = LogsRequest {
+                        since_ms: now_ms - window_ms,
+                        ..LogsRequest::default()
+                    };
+                    let each = |line: &logs::LogLine| {
+                        if send(Msg::LogLines {
+                            id,
+                            lines: vec![line.clone()],
+                        }) {
+                            Ok(())
+                        } else {
+                            Err(std::io::Error::other("the TUI is gone"))
+                        }
+                    };
+                    match logs::follow(&aws, &target, &req, each).await {
+                        Ok(()) => None,
+                        Err(e) => ended(e.to_string()),
+                    }
                 });
             }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),

@@ -8,9 +8,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use super::app::{App, Effect, Header};
+use super::app::App;
 use super::bench::{ACCOUNT, REGION, settled};
+use super::cx::Header;
 use super::keymap;
+use super::msg::Effect;
 use super::theme::Theme;
 use super::ui;
 use crate::actions::describe::{Description, EnvVar, FunctionDescription};
@@ -228,7 +230,7 @@ pub fn function_description(path: &str, name: &str) -> Description {
 }
 
 /// The id of the request the last queued effect of this kind carries.
-pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
+pub fn request_of(effects: &[Effect]) -> Option<super::msg::RequestId> {
     effects.iter().rev().find_map(|e| match e {
         Effect::Describe { id, .. }
         | Effect::Invoke { id, .. }
@@ -236,6 +238,7 @@ pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
         | Effect::AuditMore { id, .. }
         | Effect::Probe { id, .. }
         | Effect::Invocations { id, .. }
+        | Effect::Logs { id, .. }
         | Effect::Lookup { id, .. } => Some(*id),
         _ => None,
     })
@@ -271,8 +274,8 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
             door: Default::default(),
         },
         access: Some(crate::actions::access::analyze(
-            &app.model,
-            Some(&app.deployment),
+            &app.cx.model,
+            Some(&app.cx.deployment),
             subject,
             Some(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},

@@ -10,14 +10,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
-use super::app::App;
-use super::input::LineInput;
-use super::keymap::Action;
-use super::text::{self, fit, pad};
+use super::menu::MenuView;
+use super::{Run, Step, View};
 use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::kind::ResourceKind;
-use crate::model::{self, StackIdx, Target};
+use crate::model::{self, Resolved, StackIdx, Target};
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::msg::{Effect, Slot};
+use crate::tui::text::{self, fit, pad};
+use crate::tui::widgets::cursor::{scroll_offset, step};
+use crate::tui::widgets::input::LineInput;
 
 /// One row: a stack or a resource, with its columns ready to draw (sanitized).
 #[derive(Debug, Clone)]
@@ -171,22 +175,100 @@ impl ListView {
 
     /// Moves the selection; returns whether anything changed.
     pub fn navigate(&mut self, action: Action) -> bool {
-        let n = self.visible.len();
-        if n == 0 {
-            return false;
-        }
-        let page = self.page.get().max(1);
         let before = self.selected;
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(n - 1),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Top => 0,
-            Action::Bottom => n - 1,
-            Action::PageDown => (self.selected + page).min(n - 1),
-            Action::PageUp => self.selected.saturating_sub(page),
-            _ => self.selected,
-        };
+        if let Some(to) = step(
+            self.selected,
+            self.visible.len(),
+            self.page.get(),
+            action,
+            false,
+        ) {
+            self.selected = to;
+        }
         before != self.selected
+    }
+
+    /// What the list has the keyboard for: the list, or the prompt being typed in.
+    pub fn mode(&self) -> Mode {
+        match &self.prompt {
+            Some((PromptKind::Filter, _)) => Mode::Filter,
+            Some((PromptKind::Jump, _)) => Mode::Jump,
+            None => Mode::List,
+        }
+    }
+
+    /// The construct a row stands for.
+    pub fn resolved(&self, row: usize) -> Resolved {
+        let r = &self.rows[row];
+        Resolved {
+            construct: r.construct,
+            target: r.target,
+        }
+    }
+
+    /// Looks the physical ids up again, showing them as being refreshed meanwhile.
+    pub fn refresh(&mut self, cx: &mut Cx) {
+        cx.lookup(true);
+        self.set_deployment(&cx.model, &cx.deployment, true);
+        cx.info("refreshing physical ids…");
+    }
+
+    /// The list acts on a key (no view is over it).
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        if let Some((kind, mut input)) = self.prompt.take() {
+            match action {
+                Action::Submit => {
+                    if kind == PromptKind::Jump && !self.jump(input.text()) {
+                        cx.error(format!(
+                            "no stack or type matches {:?}",
+                            text::safe(input.text())
+                        ));
+                    }
+                }
+                Action::Back => {
+                    if kind == PromptKind::Filter {
+                        self.set_filter("");
+                    }
+                }
+                edit => {
+                    if input.edit(edit) && kind == PromptKind::Filter {
+                        self.set_filter(input.text());
+                    }
+                    self.prompt = Some((kind, input));
+                }
+            }
+            return Step::Stay;
+        }
+        match action {
+            Action::Back => {
+                if !self.filter.is_empty() {
+                    self.set_filter("");
+                } else if cx.refreshing.take().is_some() {
+                    cx.push(Effect::Cancel(Slot::Lookup));
+                    self.set_deployment(&cx.model, &cx.deployment, false);
+                    cx.info("refresh cancelled");
+                }
+            }
+            Action::Filter => {
+                self.prompt = Some((PromptKind::Filter, LineInput::new(&self.filter)));
+            }
+            Action::Jump => self.prompt = Some((PromptKind::Jump, LineInput::default())),
+            Action::Refresh => self.refresh(cx),
+            Action::Open => {
+                if let Some(row) = self.selected_row() {
+                    return Step::Push(View::Menu(MenuView::new(cx, self.resolved(row))));
+                }
+            }
+            Action::Verb(verb) => {
+                if let Some(row) = self.selected_row() {
+                    return Step::Run(Run::Verb(cx.subject(&self.resolved(row)), verb));
+                }
+            }
+            nav => {
+                self.navigate(nav);
+            }
+        }
+        Step::Stay
     }
 
     /// Selects the next row (after the selection, wrapping) that is the stack named `query`, or
@@ -231,8 +313,8 @@ impl ListView {
         out
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let count = if self.filter.is_empty() {
             format!(" Resources ({}) ", self.resource_count())
         } else {
@@ -258,7 +340,7 @@ impl ListView {
         self.page.set(body_h.saturating_sub(1).max(1));
         let offset = scroll_offset(self.offset.get(), self.selected, body_h, self.visible.len());
         self.offset.set(offset);
-        let loading = app.refreshing.is_some();
+        let loading = cx.refreshing.is_some();
         let window: Vec<usize> = self
             .visible
             .iter()
@@ -270,8 +352,8 @@ impl ListView {
             .iter()
             .map(|&ri| {
                 text::safe(&physical_label(
-                    &app.model,
-                    &app.deployment,
+                    &cx.model,
+                    &cx.deployment,
                     &self.rows[ri],
                     loading,
                 ))
@@ -354,7 +436,7 @@ impl ListView {
             } else {
                 let k = next_resource;
                 next_resource += 1;
-                let deployed = physical_is_id(&app.model, &app.deployment, row);
+                let deployed = physical_is_id(&cx.model, &cx.deployment, row);
                 let cells: Vec<Cell4> = COLUMNS
                     .iter()
                     .enumerate()
@@ -396,7 +478,7 @@ impl ListView {
                     ratatui::style::Style::new(),
                     theme.key(),
                 );
-                app.cursor.set(Some(pos));
+                cx.cursor.set(Some(pos));
                 if *kind == PromptKind::Jump && bottom.width > 52 {
                     let c = self.jump_candidates(input.text()).join(", ");
                     let room = bottom.width as usize - 50;
@@ -438,48 +520,6 @@ const COLUMNS: [Col; 4] = [
     Col::new("TYPE", 12).optional(2),
     Col::new("PHYSICAL ID", 14),
 ];
-
-/// Where the drawn window of `len` rows starts so that `selected` is in a window of `height`.
-pub fn scroll_offset(previous: usize, selected: usize, height: usize, len: usize) -> usize {
-    let height = height.max(1);
-    let mut off = previous.min(len.saturating_sub(1));
-    if selected < off {
-        off = selected;
-    } else if selected >= off + height {
-        off = selected + 1 - height;
-    }
-    // Don't leave the bottom of the window empty when the list could fill it.
-    off.min(len.saturating_sub(height))
-}
-
-/// Splits `total` columns (minus one space between columns) by weight; the last takes the rest.
-pub fn column_widths(total: usize, weights: &[usize]) -> Vec<usize> {
-    let gaps = weights.len().saturating_sub(1);
-    let room = total.saturating_sub(gaps);
-    let sum: usize = weights.iter().sum::<usize>().max(1);
-    let mut out: Vec<usize> = weights.iter().map(|w| room * w / sum).collect();
-    let used: usize = out.iter().sum();
-    if let Some(last) = out.last_mut() {
-        *last += room - used;
-    }
-    out
-}
-
-/// Draws cells left to right, each cut or padded to its width.
-pub fn draw_cells(
-    buf: &mut Buffer,
-    x: u16,
-    y: u16,
-    widths: &[usize],
-    cells: impl Iterator<Item = String>,
-    style: ratatui::style::Style,
-) {
-    let mut x = x;
-    for (cell, w) in cells.zip(widths) {
-        buf.set_stringn(x, y, pad(&cell, *w), *w, style);
-        x += *w as u16 + 1;
-    }
-}
 
 /// The physical id a row shows, or why there is none (`…` while the first lookup runs).
 pub fn physical_label(app: &model::App, d: &Deployment, row: &ListRow, loading: bool) -> String {
@@ -692,26 +732,4 @@ fn row(
     }
     r.hay = hay;
     r
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn offsets_keep_the_selection_in_view() {
-        assert_eq!(scroll_offset(0, 0, 10, 100), 0);
-        assert_eq!(scroll_offset(0, 9, 10, 100), 0);
-        assert_eq!(scroll_offset(0, 10, 10, 100), 1);
-        assert_eq!(scroll_offset(50, 20, 10, 100), 20);
-        assert_eq!(scroll_offset(95, 99, 10, 100), 90);
-        assert_eq!(scroll_offset(0, 3, 10, 5), 0);
-    }
-
-    #[test]
-    fn widths_add_up() {
-        let w = column_widths(78, &[28, 20, 20, 32]);
-        assert_eq!(w.iter().sum::<usize>() + 3, 78);
-        assert_eq!(column_widths(5, &[1, 1, 1]).iter().sum::<usize>(), 3);
-    }
 }

@@ -6,9 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::text::{self, wrap};
-use super::ui::{Link, popup, spinner};
+use super::{Step, View};
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, Verb};
+use crate::tui::msg::{Effect, Msg};
+use crate::tui::text::{self, wrap};
+use crate::tui::widgets::pane::{Link, popup, spinner};
 
 #[derive(Debug)]
 pub struct ConsoleView {
@@ -28,9 +31,47 @@ impl ConsoleView {
         }
     }
 
+    /// Opens `url` in the browser (the command `name` made it), copies it to the clipboard and
+    /// shows it.
+    pub fn open(name: &str, url: String, cx: &mut Cx) -> View {
+        cx.push(Effect::OpenBrowser {
+            name: name.to_string(),
+            url: url.clone(),
+        });
+        cx.push(Effect::Copy(url.clone()));
+        cx.done("URL copied to the clipboard");
+        View::Console(ConsoleView::new(name.to_string(), url))
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        match action {
+            Action::Back => return Step::Close,
+            Action::Verb(Verb::Copy) => {
+                cx.push(Effect::Copy(self.url.clone()));
+                cx.done("URL copied to the clipboard");
+            }
+            Action::Verb(Verb::Console) => cx.push(Effect::OpenBrowser {
+                name: self.name.clone(),
+                url: self.url.clone(),
+            }),
+            _ => {}
+        }
+        Step::Stay
+    }
+
+    /// Whether the browser opened. The message goes on: every view of the same URL learns it.
+    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+        if let Msg::Opened { url, result } = &msg
+            && *url == self.url
+        {
+            self.opened = Some(result.is_ok());
+        }
+        Some(msg)
+    }
+
     /// Draws the view; returns where the URL is, for the terminal to make it a link (OSC 8).
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) -> Vec<Link> {
-        let theme = &app.theme;
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) -> Vec<Link> {
+        let theme = &cx.theme;
         let url = text::safe(&self.url).into_owned();
         let inner_w = area.width.saturating_sub(6).min(100) as usize;
         let url_lines = wrap(&url, inner_w.max(10));
@@ -51,7 +92,7 @@ impl ConsoleView {
         block.render(rect, buf);
         let (state, style) = match self.opened {
             None => (
-                format!("{} opening your browser…", spinner(app)),
+                format!("{} opening your browser…", spinner(cx)),
                 theme.dim(),
             ),
             Some(true) => ("opened in your browser".to_string(), theme.ok()),

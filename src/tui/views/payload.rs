@@ -7,11 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::{App, check_payload};
-use super::input::LineInput;
-use super::text::{self, fit};
-use super::ui::popup;
+use super::confirm::ConfirmView;
+use super::{Step, View};
 use crate::actions::Subject;
+use crate::actions::invoke::MAX_PAYLOAD;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::Action;
+use crate::tui::text::{self, fit};
+use crate::tui::widgets::input::LineInput;
+use crate::tui::widgets::pane::popup;
 
 #[derive(Debug)]
 pub struct PayloadView {
@@ -30,8 +34,30 @@ impl PayloadView {
         }
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    pub fn act(&mut self, action: Action) -> Step {
+        match action {
+            Action::Back => Step::Close,
+            Action::Submit => match check_payload(self.input.text()) {
+                Ok(()) => Step::Push(View::Confirm(ConfirmView::new(
+                    self.subject.clone(),
+                    self.input.text(),
+                ))),
+                Err(e) => {
+                    self.error = Some(e);
+                    Step::Stay
+                }
+            },
+            edit => {
+                if self.input.edit(edit) {
+                    self.error = None;
+                }
+                Step::Stay
+            }
+        }
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let rect = popup(area, 76, 9);
         Clear.render(rect, buf);
         let block = Block::bordered()
@@ -70,7 +96,7 @@ impl PayloadView {
             Style::new(),
             theme.key(),
         );
-        app.cursor.set(Some(pos));
+        cx.cursor.set(Some(pos));
         let (verdict, style) = match (&self.error, check_payload(self.input.text())) {
             (Some(e), _) => (format!("✗ {e}"), theme.error()),
             (None, Ok(())) => ("✓ valid JSON".to_string(), theme.ok()),
@@ -84,4 +110,17 @@ impl PayloadView {
             style,
         );
     }
+}
+
+/// Checks an invoke payload as the CLI does: JSON, within Lambda's size limit.
+pub fn check_payload(text: &str) -> Result<(), String> {
+    if text.len() > MAX_PAYLOAD {
+        return Err(format!(
+            "the payload is {} bytes; Lambda takes at most {MAX_PAYLOAD}",
+            text.len()
+        ));
+    }
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .map(|_| ())
+        .map_err(|e| format!("not valid JSON: {e}"))
 }

@@ -8,17 +8,19 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::widgets::Widget;
 
-use super::app::{App, RequestId};
-use super::audit::fixed_widths;
-use super::list::draw_cells;
-use super::pager::Scroll;
-use super::text::{self, wrap};
-use super::ui::{spinner, streaming_pane};
+use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
 use crate::cli::words;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, Verb};
+use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
+use crate::tui::text::{self, wrap};
+use crate::tui::widgets::pane::{spinner, streaming_pane};
+use crate::tui::widgets::scroll::Scroll;
+use crate::tui::widgets::table::{draw_cells, fixed_widths};
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [
@@ -41,11 +43,10 @@ pub struct InvocationsView {
     /// The summary of the calls shown (all, or the cross-account ones).
     pub summary: Summary,
     pub progress: Progress,
-    pub request: Option<RequestId>,
+    /// The reading: running, over, failed or stopped (what it found is above).
+    pub load: Load<()>,
     /// The sources' reports, when the reading is over.
     pub sources: Vec<SourceReport>,
-    pub error: Option<String>,
-    pub cancelled: bool,
     pub scroll: Scroll,
 }
 
@@ -59,12 +60,72 @@ impl InvocationsView {
             calls: Vec::new(),
             summary: Summary::new(by),
             progress: Progress::default(),
-            request: Some(id),
+            load: Load::Loading(id),
             sources: Vec::new(),
-            error: None,
-            cancelled: false,
             scroll: Scroll::default(),
         }
+    }
+
+    /// Starts reading who called `subject` in a window; the view fills as calls are found.
+    pub fn start(subject: Subject, window: usize, by: GroupBy, cx: &mut Cx) -> View {
+        let id = cx.id();
+        cx.push(Effect::Invocations {
+            id,
+            subject: subject.clone(),
+            window: WINDOWS[window].1,
+        });
+        View::Invocations(InvocationsView::new(subject, window, by, id))
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        match action {
+            Action::Back => {
+                if !self.load.cancel() {
+                    return Step::Close;
+                }
+                cx.push(Effect::Cancel(Slot::Invocations));
+            }
+            Action::Refresh => {
+                let subject = self.subject.clone();
+                return Step::Replace(InvocationsView::start(subject, self.window, self.by, cx));
+            }
+            Action::CycleWindow => {
+                if self.load.pending().is_some() {
+                    cx.push(Effect::Cancel(Slot::Invocations));
+                }
+                let (subject, window) = (self.subject.clone(), (self.window + 1) % WINDOWS.len());
+                return Step::Replace(InvocationsView::start(subject, window, self.by, cx));
+            }
+            Action::Verb(Verb::Copy) => match self.setup_command() {
+                Some(cmd) => {
+                    cx.push(Effect::Copy(cmd.to_string()));
+                    cx.done("the setup command is on the clipboard");
+                }
+                None => cx.info("every source is set up: nothing to copy"),
+            },
+            Action::CycleGroup => self.set_by(next_group(self.by)),
+            Action::ToggleCrossAccount => self.toggle_cross_account(),
+            nav => {
+                self.scroll.apply(nav);
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+        match msg {
+            Msg::InvocationsFound {
+                id,
+                progress,
+                calls,
+            } if self.load.waits_for(id) => self.add(progress, calls),
+            Msg::InvocationsDone { id, result } if self.load.waits_for(id) => match result {
+                Ok(report) => self.finish(*report),
+                Err(e) => self.fail(e),
+            },
+            other => return Some(other),
+        }
+        None
     }
 
     fn shows(&self, c: &Invocation) -> bool {
@@ -84,7 +145,7 @@ impl InvocationsView {
 
     /// The final report replaces what streamed in (sorted, duplicates across sources merged).
     pub fn finish(&mut self, report: InvocationReport) {
-        self.request = None;
+        self.load = Load::Loaded(());
         self.sources = report.sources;
         self.progress.calls = report.total;
         if let Some(calls) = report.rows {
@@ -94,8 +155,7 @@ impl InvocationsView {
     }
 
     pub fn fail(&mut self, error: String) {
-        self.request = None;
-        self.error = Some(error);
+        self.load = Load::Failed(error);
     }
 
     pub fn set_by(&mut self, by: GroupBy) {
@@ -117,13 +177,13 @@ impl InvocationsView {
         self.summary = s;
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let p = &self.progress;
         let progress = format!(
             "{}{}, {}, {} ",
-            if self.request.is_some() {
-                format!("{} ", spinner(app))
+            if self.load.pending().is_some() {
+                format!("{} ", spinner(cx))
             } else {
                 String::new()
             },
@@ -140,7 +200,7 @@ impl InvocationsView {
             title.push_str("· cross-account only ");
         }
         let block = streaming_pane(
-            app,
+            cx,
             &title,
             progress,
             " b group by · t window · c cross-account · y copy setup · Esc back ",
@@ -164,18 +224,15 @@ impl InvocationsView {
             }
         };
         // Where the calls come from; what is not set up, and how to set it up.
-        if self.request.is_some() {
-            say(
+        match &self.load {
+            Load::Loading(_) => say(
                 &mut y,
-                &format!("{} reading… (Esc stops)", spinner(app)),
+                &format!("{} reading… (Esc stops)", spinner(cx)),
                 theme.dim(),
-            );
-        }
-        if self.cancelled {
-            say(&mut y, "stopped (r reads again)", theme.dim());
-        }
-        if let Some(e) = &self.error {
-            say(&mut y, &format!("✗ {e}"), theme.error());
+            ),
+            Load::Cancelled => say(&mut y, "stopped (r reads again)", theme.dim()),
+            Load::Failed(e) => say(&mut y, &format!("✗ {e}"), theme.error()),
+            Load::Loaded(()) => {}
         }
         for s in &self.sources {
             let name = serde_json::to_value(s.source)
@@ -201,7 +258,7 @@ impl InvocationsView {
         }
         let shown: Vec<&Invocation> = self.calls.iter().filter(|c| self.shows(c)).collect();
         if shown.is_empty() {
-            if self.request.is_none() && self.error.is_none() {
+            if matches!(self.load, Load::Loaded(()) | Load::Cancelled) {
                 let read = self.sources.iter().any(|s| s.status == "used");
                 let msg = if !read {
                     "nothing could be read: set up a source as said above (y copies the command)"

@@ -11,14 +11,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::app::{App, AuditCursor, RequestId};
-use super::input::LineInput;
-use super::keymap::Action;
-use super::list::{column_widths, draw_cells, scroll_offset};
-use super::text::{self, fit, pad, wrap};
-use super::ui::{spinner, streaming_pane};
+use super::pager::PagerView;
+use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::audit::{AuditPage, AuditRow, DATA_EVENTS_NOTE};
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, Mode};
+use crate::tui::msg::{AuditCursor, Effect, Load, Msg, RequestId, Slot};
+use crate::tui::text::{self, fit, pad, wrap};
+use crate::tui::widgets::cursor::{scroll_offset, step};
+use crate::tui::widgets::input::LineInput;
+use crate::tui::widgets::pane::{spinner, streaming_pane};
+use crate::tui::widgets::table::{draw_cells, fixed_widths};
 
 /// How many rows one "load more" asks for (a LookupEvents page is 50 events).
 pub const BATCH_ROWS: usize = 100;
@@ -63,14 +67,13 @@ pub struct AuditView {
     pub cross_only: bool,
     pub filter: String,
     pub filter_input: Option<LineInput>,
-    /// The batch being loaded.
-    pub request: Option<RequestId>,
+    /// The batch being loaded; once loaded, the cursor that loads more (none: the end, or an
+    /// interruption).
+    pub load: Load<Option<AuditCursor>>,
     pub requests: usize,
     pub events: usize,
+    /// CloudTrail has no more events.
     pub done: bool,
-    pub cancelled: bool,
-    pub error: Option<String>,
-    pub cursor: Option<AuditCursor>,
     offset: Cell<usize>,
     page: Cell<usize>,
 }
@@ -85,16 +88,94 @@ impl AuditView {
             cross_only: false,
             filter: String::new(),
             filter_input: None,
-            request: Some(id),
+            load: Load::Loading(id),
             requests: 0,
             events: 0,
             done: false,
-            cancelled: false,
-            error: None,
-            cursor: None,
             offset: Cell::new(0),
             page: Cell::new(10),
         }
+    }
+
+    /// Starts reading `subject`'s events; the view fills as pages arrive.
+    pub fn start(subject: Subject, cx: &mut Cx) -> View {
+        let id = cx.id();
+        cx.push(Effect::AuditStart {
+            id,
+            subject: subject.clone(),
+        });
+        View::Audit(AuditView::new(subject, id))
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.filter_input.is_some() {
+            Mode::Filter
+        } else {
+            Mode::Audit
+        }
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        if let Some(input) = self.filter_input.as_mut() {
+            match action {
+                Action::Submit => self.filter_input = None,
+                Action::Back => {
+                    self.filter_input = None;
+                    self.set_filter("");
+                }
+                edit => {
+                    if input.edit(edit) {
+                        let text = input.text().to_string();
+                        self.set_filter(&text);
+                    }
+                }
+            }
+            return Step::Stay;
+        }
+        match action {
+            Action::Back => {
+                if !self.load.cancel() {
+                    return Step::Close;
+                }
+                cx.push(Effect::Cancel(Slot::Audit));
+            }
+            Action::Refresh => return Step::Replace(AuditView::start(self.subject.clone(), cx)),
+            Action::Filter => self.filter_input = Some(LineInput::new(&self.filter)),
+            Action::ToggleCrossAccount => self.toggle_cross_account(),
+            Action::Open => {
+                if self.on_load_more() {
+                    if let Load::Loaded(cursor) = &mut self.load
+                        && let Some(cursor) = cursor.take()
+                    {
+                        let id = cx.id();
+                        self.load = Load::Loading(id);
+                        cx.push(Effect::AuditMore { id, cursor });
+                    }
+                } else if let Some(row) = self.selected_row() {
+                    let title = format!("{} {}", row.event_name, row.time);
+                    return Step::Push(View::Pager(PagerView::json(title, &row.event)));
+                }
+            }
+            nav => self.navigate(nav),
+        }
+        Step::Stay
+    }
+
+    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+        match msg {
+            Msg::AuditPage { id, page } if self.load.waits_for(id) => self.add_page(page),
+            Msg::AuditPaused { id, cursor } if self.load.waits_for(id) => {
+                self.load = Load::Loaded(Some(cursor));
+            }
+            Msg::AuditEnded { id, result } if self.load.waits_for(id) => {
+                if result.is_ok() {
+                    self.done = true;
+                }
+                self.load = Load::answer(result.map(|()| None));
+            }
+            other => return Some(other),
+        }
+        None
     }
 
     fn shows(&self, line: &AuditLine, needle: &str) -> bool {
@@ -145,7 +226,7 @@ impl AuditView {
 
     /// Whether the "load more" row is there to select.
     fn has_more_row(&self) -> bool {
-        !self.done && self.cursor.is_some()
+        !self.done && matches!(self.load, Load::Loaded(Some(_)))
     }
 
     pub fn on_load_more(&self) -> bool {
@@ -158,27 +239,17 @@ impl AuditView {
 
     pub fn navigate(&mut self, action: Action) {
         let n = self.visible.len() + usize::from(self.has_more_row());
-        if n == 0 {
-            return;
+        if let Some(to) = step(self.selected, n, self.page.get(), action, false) {
+            self.selected = to;
         }
-        let page = self.page.get().max(1);
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(n - 1),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::Top => 0,
-            Action::Bottom => n - 1,
-            Action::PageDown => (self.selected + page).min(n - 1),
-            Action::PageUp => self.selected.saturating_sub(page),
-            _ => self.selected,
-        };
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
-        let progress = if self.request.is_some() {
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
+        let progress = if self.load.pending().is_some() {
             format!(
                 "{} page {}, {} events ",
-                spinner(app),
+                spinner(cx),
                 self.requests.max(1),
                 self.events
             )
@@ -193,7 +264,7 @@ impl AuditView {
             title.push_str(&format!("· filter: {} ", text::safe(&self.filter)));
         }
         let block = streaming_pane(
-            app,
+            cx,
             &title,
             progress,
             " Enter event · c cross-account · / filter · r reload · Esc back ",
@@ -222,7 +293,7 @@ impl AuditView {
                 Style::new(),
                 theme.key(),
             );
-            app.cursor.set(Some(pos));
+            cx.cursor.set(Some(pos));
         }
         let wide = w >= 110;
         let (headers, weights, picks): (&[&str], &[usize], &[usize]) = if wide {
@@ -278,7 +349,7 @@ impl AuditView {
                 };
                 draw_cells(buf, inner.x, y, &widths, cells, style);
             } else {
-                let (text, style) = self.tail_line(app);
+                let (text, style) = self.tail_line(cx);
                 buf.set_stringn(inner.x + 2, y, pad(&text, w - 2), w - 2, style);
             }
             if v == self.selected {
@@ -302,7 +373,7 @@ impl AuditView {
                 theme.dim(),
             );
         }
-        if let Some(e) = &self.error {
+        if let Load::Failed(e) = &self.load {
             let lines = wrap(&text::safe(e), w);
             let y0 = inner.y + 1 + (total.min(body_h) as u16).min(table_h.saturating_sub(2));
             for (i, l) in lines.iter().take(2).enumerate() {
@@ -313,31 +384,15 @@ impl AuditView {
     }
 
     /// The row after the events: progress, "load more", or why it stopped.
-    fn tail_line(&self, app: &App) -> (String, Style) {
-        if self.request.is_some() {
-            (
-                format!("{} loading… (Esc stops)", spinner(app)),
-                app.theme.dim(),
-            )
-        } else if self.cursor.is_some() {
-            ("▸ load more (Enter)".into(), app.theme.key())
-        } else if self.cancelled {
-            ("stopped (r starts again)".into(), app.theme.dim())
-        } else {
-            (String::new(), app.theme.dim())
+    fn tail_line(&self, cx: &Cx) -> (String, Style) {
+        match self.load {
+            Load::Loading(_) => (
+                format!("{} loading… (Esc stops)", spinner(cx)),
+                cx.theme.dim(),
+            ),
+            Load::Loaded(Some(_)) => ("▸ load more (Enter)".into(), cx.theme.key()),
+            Load::Cancelled => ("stopped (r starts again)".into(), cx.theme.dim()),
+            _ => (String::new(), cx.theme.dim()),
         }
-    }
-}
-
-/// Like [`column_widths`], keeping the small fixed columns exact and giving the rest to the last.
-pub fn fixed_widths(total: usize, weights: &[usize]) -> Vec<usize> {
-    let gaps = weights.len().saturating_sub(1);
-    let fixed: usize = weights[..weights.len() - 1].iter().sum();
-    if fixed + gaps + 10 <= total {
-        let mut out = weights.to_vec();
-        *out.last_mut().expect("non-empty") = total - fixed - gaps;
-        out
-    } else {
-        column_widths(total, weights)
     }
 }

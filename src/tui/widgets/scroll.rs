@@ -1,5 +1,5 @@
-//! Scrollable documents: the [`Scroll`] position every long view shares, and [`PagerView`], a
-//! titled page of text (an audit event's full JSON).
+//! Scrollable text: the [`Scroll`] position every long view shares, and how a scrolled page of
+//! lines is drawn.
 
 use std::cell::Cell;
 
@@ -7,13 +7,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Widget};
-use serde_json::Value;
 
-use super::app::App;
-use super::keymap::Action;
-use super::text;
-use crate::sanitize;
+use super::cursor;
+use crate::tui::keymap::Action;
+use crate::tui::text;
 
 /// A vertical scroll position. Drawing records how far it can go and how tall a page is, so
 /// keys move by what is actually on screen.
@@ -27,19 +24,28 @@ pub struct Scroll {
 impl Scroll {
     /// Moves for a navigation action; returns whether it was one.
     pub fn apply(&mut self, action: Action) -> bool {
-        let max = self.max.get();
-        let page = self.page.get().max(1);
-        let cur = self.pos.min(max);
-        self.pos = match action {
-            Action::Down => (cur + 1).min(max),
-            Action::Up => cur.saturating_sub(1),
-            Action::Top => 0,
-            Action::Bottom => max,
-            Action::PageDown => (cur + page).min(max),
-            Action::PageUp => cur.saturating_sub(page),
-            _ => return false,
-        };
-        true
+        match cursor::step(self.pos, self.max.get() + 1, self.page.get(), action, false) {
+            Some(pos) => {
+                self.pos = pos;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Goes to the end and stays there as lines are added (a log being followed).
+    pub fn to_end(&mut self) {
+        self.pos = usize::MAX;
+    }
+
+    /// Whether it stays at the end as lines are added.
+    pub fn at_end(&self) -> bool {
+        self.pos == usize::MAX
+    }
+
+    /// Puts line `pos` at the top (as far as the lines go).
+    pub fn set(&mut self, pos: usize) {
+        self.pos = pos;
     }
 
     /// The first line to draw of `total` in `height` rows (recording the limits for keys).
@@ -84,42 +90,6 @@ pub fn wrapped(text: &str, width: usize, style: Style) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// A titled page of (already safe) text.
-#[derive(Debug)]
-pub struct PagerView {
-    pub title: String,
-    pub text: String,
-    pub scroll: Scroll,
-}
-
-impl PagerView {
-    /// Pretty JSON of an untrusted value, its control characters made visible.
-    pub fn json(title: String, value: &Value) -> PagerView {
-        let pretty = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
-        PagerView {
-            title: text::safe(&title).into_owned(),
-            text: sanitize::block(&pretty).into_owned(),
-            scroll: Scroll::default(),
-        }
-    }
-
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let block = Block::bordered()
-            .border_style(app.theme.border())
-            .title(Line::styled(
-                format!(
-                    " {} ",
-                    text::fit(&self.title, usize::from(area.width).saturating_sub(4))
-                ),
-                app.theme.title(),
-            ));
-        let inner = block.inner(area);
-        block.render(area, buf);
-        let lines = wrapped(&self.text, inner.width as usize, Style::new());
-        draw_lines(&lines, &self.scroll, inner, buf, app.theme.dim());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +110,11 @@ mod tests {
         s.apply(Action::Up);
         assert_eq!(s.window(100, 10), 0);
         assert!(!s.apply(Action::Open));
+        s.to_end();
+        assert!(s.at_end());
+        assert_eq!(s.window(120, 10), 110, "the end, however long it grew");
+        s.apply(Action::Up);
+        assert!(!s.at_end());
+        assert_eq!(s.window(130, 10), 109);
     }
 }

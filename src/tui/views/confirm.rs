@@ -5,10 +5,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::text::{self, fit, wrap};
-use super::ui::popup;
+use super::{Run, Step};
 use crate::actions::Subject;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::Action;
+use crate::tui::text::{self, fit, wrap};
+use crate::tui::widgets::pane::popup;
 
 #[derive(Debug)]
 pub struct ConfirmView {
@@ -24,8 +26,18 @@ impl ConfirmView {
         }
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    pub fn act(&mut self, action: Action) -> Step {
+        match action {
+            Action::Confirm => {
+                Step::CloseAndRun(Run::Invoke(self.subject.clone(), self.payload.clone()))
+            }
+            Action::Back => Step::Close,
+            _ => Step::Stay,
+        }
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         // As wide as the payload prompt and taller, so it covers it.
         let rect = popup(area, 76, 11);
         Clear.render(rect, buf);

@@ -7,12 +7,15 @@ use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
-use super::app::{App, Load, RequestId};
-use super::pager::{Scroll, draw_lines, wrapped};
-use super::ui::{construct_pane, state_lines};
+use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::describe::Description;
 use crate::sanitize;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::Action;
+use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
+use crate::tui::widgets::pane::{construct_pane, state_lines};
+use crate::tui::widgets::scroll::{Scroll, draw_lines, wrapped};
 
 /// A description, rendered once when it arrives (sanitized).
 #[derive(Debug)]
@@ -39,6 +42,55 @@ impl DescribeView {
         }
     }
 
+    /// Asks AWS about `subject` and shows the answer when it comes.
+    pub fn start(subject: Subject, cx: &mut Cx) -> View {
+        let id = cx.id();
+        cx.push(Effect::Describe {
+            id,
+            subject: subject.clone(),
+            deployment: cx.deployment.clone(),
+        });
+        View::Describe(DescribeView::new(subject, id))
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        match action {
+            Action::Back => {
+                if !self.load.cancel() {
+                    return Step::Close;
+                }
+                cx.push(Effect::Cancel(Slot::Describe));
+            }
+            Action::Refresh => {
+                let id = cx.id();
+                self.load = Load::Loading(id);
+                cx.push(Effect::Describe {
+                    id,
+                    subject: self.subject.clone(),
+                    deployment: cx.deployment.clone(),
+                });
+            }
+            Action::ToggleRaw => {
+                self.raw = !self.raw;
+                self.scroll = Default::default();
+            }
+            nav => {
+                self.scroll.apply(nav);
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+        match msg {
+            Msg::Described { id, result } if self.load.waits_for(id) => {
+                self.set_result(result);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
     pub fn set_result(&mut self, result: Result<Description, String>) {
         self.load = match result {
             Ok(d) => {
@@ -52,16 +104,16 @@ impl DescribeView {
         };
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
         let hints = if self.raw {
             " v sections · r refresh · Esc back "
         } else {
             " v raw JSON · r refresh · Esc back "
         };
-        let theme = &app.theme;
+        let theme = &cx.theme;
         let loading = self.load.pending().is_some();
         let block = construct_pane(
-            app,
+            cx,
             "describe",
             &self.subject.construct_path,
             loading,
@@ -85,7 +137,7 @@ impl DescribeView {
                     }
                 })
                 .collect(),
-            other => state_lines(app, other, "asking AWS…", "r asks again", width),
+            other => state_lines(cx, other, "asking AWS…", "r asks again", width),
         };
         draw_lines(&lines, &self.scroll, inner, buf, theme.dim());
     }

@@ -1,21 +1,24 @@
 //! The probe of an IAM-authorized REST API (`p`): the same request unsigned and SigV4-signed,
 //! the two answers side by side with their verdicts, who signed, and who may call the API. `e`
-//! opens a small form for the method, path, body and stage; `r` sends the request again.
+//! opens the request form ([`super::probe_form`]); `r` sends the request again.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Widget};
+use ratatui::widgets::Widget;
 
-use super::app::{App, Load, RequestId};
-use super::input::LineInput;
-use super::invoke::side_lines;
-use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit};
-use super::ui::{construct_pane, popup, state_lines};
+use super::probe_form::ProbeForm;
+use super::{Run, Step, View};
 use crate::actions::Subject;
 use crate::actions::probe::{ProbeRequest, ProbeResult};
+use crate::tui::cx::Cx;
+use crate::tui::keymap::Action;
+use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
+use crate::tui::text::{self, fit};
+use crate::tui::widgets::pane::{construct_pane, state_lines};
+use crate::tui::widgets::scroll::{Scroll, draw_lines, wrapped};
+use crate::tui::widgets::sides::side_lines;
 
 /// Methods a READONLY session still sends: they are not meant to change anything.
 const SAFE_METHODS: [&str; 3] = ["GET", "HEAD", "OPTIONS"];
@@ -122,11 +125,65 @@ impl ProbeView {
         }
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    /// Sends `input` for `subject`, unsigned and signed; `None` (and the reason in the status
+    /// line) when the request cannot be sent.
+    pub fn send(subject: &Subject, input: &ProbeInput, cx: &mut Cx) -> Option<RequestId> {
+        let request = match input.request(cx.header.readonly) {
+            Ok(r) => r,
+            Err(e) => {
+                cx.error(e);
+                return None;
+            }
+        };
+        let id = cx.id();
+        cx.push(Effect::Probe {
+            id,
+            subject: subject.clone(),
+            request,
+            stage: input.stage(),
+            deployment: cx.deployment.clone(),
+        });
+        Some(id)
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        match action {
+            Action::Back => {
+                if !self.load.cancel() {
+                    return Step::Close;
+                }
+                cx.push(Effect::Cancel(Slot::Probe));
+            }
+            Action::Refresh => {
+                return Step::Run(Run::Probe(self.subject.clone(), self.input.clone()));
+            }
+            Action::Edit => {
+                let form = ProbeForm::new(self.subject.clone(), &self.input);
+                return Step::Push(View::ProbeForm(form));
+            }
+            Action::ToggleSigned => self.show_signed = !self.show_signed,
+            nav => {
+                self.scroll.apply(nav);
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn receive(&mut self, msg: Msg) -> Option<Msg> {
+        match msg {
+            Msg::Probed { id, result } if self.load.waits_for(id) => {
+                self.load = Load::answer(result);
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let hints = " e edit · s signed request · r send again · Esc back ";
         let block = construct_pane(
-            app,
+            cx,
             "probe",
             &self.subject.construct_path,
             self.load.pending().is_some(),
@@ -150,7 +207,7 @@ impl ProbeView {
                 ])];
                 lines.push(Line::default());
                 lines.extend(state_lines(
-                    app,
+                    cx,
                     other,
                     "sending the request unsigned and signed…",
                     "r sends it again",
@@ -230,14 +287,14 @@ impl ProbeView {
         let half = inner.width.saturating_sub(3) / 2;
         let right_w = inner.width.saturating_sub(half + 3);
         let left = side_lines(
-            app,
+            cx,
             "UNSIGNED",
             &r.unsigned.as_side(),
             &r.unsigned.details(),
             half as usize,
         );
         let right = side_lines(
-            app,
+            cx,
             "SIGNED (SigV4)",
             &r.signed.as_side(),
             &r.signed.details(),
@@ -259,128 +316,6 @@ impl ProbeView {
             if let Some(l) = right.get(j) {
                 buf.set_line(inner.x + half + 3, y, l, right_w);
             }
-        }
-    }
-}
-
-/// The request form over the probe view.
-#[derive(Debug)]
-pub struct ProbeForm {
-    pub subject: Subject,
-    /// Method, path, body, stage.
-    pub fields: [LineInput; 4],
-    pub focus: usize,
-    /// Why Enter was refused, until the next edit.
-    pub error: Option<String>,
-}
-
-const LABELS: [&str; 4] = ["Method", "Path", "Body", "Stage"];
-
-impl ProbeForm {
-    pub fn new(subject: Subject, input: &ProbeInput) -> ProbeForm {
-        ProbeForm {
-            subject,
-            fields: [
-                LineInput::new(&input.method),
-                LineInput::new(&input.path),
-                LineInput::new(&input.body),
-                LineInput::new(&input.stage),
-            ],
-            focus: 1,
-            error: None,
-        }
-    }
-
-    pub fn input(&self) -> ProbeInput {
-        ProbeInput {
-            method: self.fields[0].text().to_string(),
-            path: self.fields[1].text().to_string(),
-            body: self.fields[2].text().to_string(),
-            stage: self.fields[3].text().to_string(),
-        }
-    }
-
-    pub fn next(&mut self, forward: bool) {
-        let n = self.fields.len();
-        self.focus = if forward {
-            (self.focus + 1) % n
-        } else {
-            (self.focus + n - 1) % n
-        };
-    }
-
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
-        let rect = popup(area, 76, 12);
-        Clear.render(rect, buf);
-        let block = Block::bordered()
-            .border_style(theme.border())
-            .title(Line::styled(
-                format!(
-                    " probe {} ",
-                    fit(&text::safe(&self.subject.construct_id), 60)
-                ),
-                theme.title(),
-            ))
-            .title_bottom(Line::styled(
-                " Tab next field · Enter send · Esc cancel ",
-                theme.dim(),
-            ));
-        let inner = block.inner(rect);
-        block.render(rect, buf);
-        let w = inner.width as usize;
-        let api = self
-            .subject
-            .physical_id
-            .as_deref()
-            .unwrap_or(&self.subject.physical_state);
-        buf.set_line(
-            inner.x,
-            inner.y,
-            &Line::from(vec![
-                Span::styled("API ", theme.dim()),
-                Span::raw(fit(&text::safe(api), w.saturating_sub(4)).into_owned()),
-            ]),
-            inner.width,
-        );
-        for (i, (label, field)) in LABELS.iter().zip(&self.fields).enumerate() {
-            let y = inner.y + 2 + i as u16;
-            if y >= inner.y + inner.height {
-                break;
-            }
-            let focused = i == self.focus;
-            let prefix = format!("{}{label:<7}", if focused { "▸ " } else { "  " });
-            let row = Rect::new(inner.x, y, inner.width, 1);
-            if focused {
-                let pos = field.render(&prefix, row, buf, Style::new(), theme.key());
-                app.cursor.set(Some(pos));
-            } else {
-                buf.set_stringn(row.x, y, &prefix, w, theme.dim());
-                let shown = if i == 3 && field.text().is_empty() {
-                    ("(the stage the app deploys)".to_string(), theme.dim())
-                } else {
-                    (text::safe(field.text()).into_owned(), Style::new())
-                };
-                let pw = text::width(&prefix) as u16;
-                buf.set_stringn(
-                    row.x + pw,
-                    y,
-                    fit(&shown.0, w.saturating_sub(pw as usize)),
-                    w.saturating_sub(pw as usize),
-                    shown.1,
-                );
-            }
-        }
-        let (note, style) = match (&self.error, self.input().request(app.header.readonly)) {
-            (Some(e), _) => (format!("✗ {e}"), theme.error()),
-            (None, Ok(_)) => (
-                "sent twice at once: unsigned and signed (SigV4)".to_string(),
-                theme.dim(),
-            ),
-            (None, Err(e)) => (format!("✗ {e}"), theme.warn()),
-        };
-        if inner.height > 7 {
-            buf.set_stringn(inner.x, inner.y + 7, fit(&text::safe(&note), w), w, style);
         }
     }
 }

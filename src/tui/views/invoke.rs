@@ -7,16 +7,19 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
-use serde_json::Value;
 
-use super::app::{App, Load, RequestId};
-use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit, wrap};
-use super::ui::{construct_pane, state_lines};
+use super::confirm::ConfirmView;
+use super::{Run, Step, View};
 use crate::actions::Subject;
 use crate::actions::invoke::{InvokeResult, Payload};
 use crate::sanitize;
-use crate::verdict::{Side, VerdictKind};
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, Verb};
+use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
+use crate::tui::text::{self, fit, wrap};
+use crate::tui::widgets::pane::{construct_pane, state_lines};
+use crate::tui::widgets::scroll::{Scroll, draw_lines, wrapped};
+use crate::tui::widgets::sides::{pretty, side_lines};
 
 #[derive(Debug)]
 pub struct InvokeView {
@@ -38,12 +41,66 @@ impl InvokeView {
         }
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    /// Invokes the function with `payload` and shows the answer when it comes.
+    pub fn start(subject: Subject, payload: String, cx: &mut Cx) -> View {
+        let id = cx.id();
+        cx.push(Effect::Invoke {
+            id,
+            subject: subject.clone(),
+            payload: payload.clone().into_bytes(),
+        });
+        View::Invoke(InvokeView::new(subject, payload, id))
+    }
+
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        match action {
+            Action::Back => {
+                if !self.load.cancel() {
+                    return Step::Close;
+                }
+                cx.push(Effect::Cancel(Slot::Invoke));
+            }
+            // Invoking again asks again.
+            Action::Refresh if self.load.pending().is_none() => {
+                return Step::Replace(View::Confirm(ConfirmView::new(
+                    self.subject.clone(),
+                    &self.payload,
+                )));
+            }
+            Action::Refresh => {}
+            Action::ToggleLog => self.log_open = !self.log_open,
+            Action::Verb(Verb::Logs) => {
+                return Step::Run(Run::Verb(self.subject.clone(), Verb::Logs));
+            }
+            nav => {
+                self.scroll.apply(nav);
+            }
+        }
+        Step::Stay
+    }
+
+    pub fn receive(&mut self, msg: Msg, cx: &mut Cx) -> Option<Msg> {
+        match msg {
+            Msg::Invoked { id, result } if self.load.waits_for(id) => {
+                if let Ok(r) = &result
+                    && let Some(request) = &r.request_id
+                {
+                    cx.invoked
+                        .insert(self.subject.construct_path.clone(), request.clone());
+                }
+                self.load = Load::answer(result.map(Box::new));
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let loading = self.load.pending().is_some();
-        let hints = " l log · r invoke again · Esc back ";
+        let hints = " l logs · t log tail · r invoke again · Esc back ";
         let block = construct_pane(
-            app,
+            cx,
             "invoke",
             &self.subject.construct_path,
             loading,
@@ -60,7 +117,7 @@ impl InvokeView {
             Load::Loaded(r) => r,
             other => {
                 let lines = state_lines(
-                    app,
+                    cx,
                     other,
                     "invoking the function…",
                     "the function may still have run; r invokes again",
@@ -130,7 +187,7 @@ impl InvokeView {
                     .borders(Borders::TOP)
                     .border_style(theme.border())
                     .title(Line::styled(
-                        format!(" ▾ log tail, {count} lines (l hides) "),
+                        format!(" ▾ log tail, {count} lines (t hides) "),
                         theme.heading(),
                     ));
                 let inner = block.inner(pane);
@@ -146,7 +203,7 @@ impl InvokeView {
                 buf.set_stringn(
                     body.x,
                     body.y + body.height,
-                    format!("▸ log tail, {count} lines (l shows)"),
+                    format!("▸ log tail, {count} lines (t shows)"),
                     w,
                     theme.dim(),
                 );
@@ -159,14 +216,14 @@ impl InvokeView {
                 let sep = body.x + half + 1;
                 let right = Rect::new(sep + 2, body.y, body.width - half - 3, body.height);
                 let l = side_lines(
-                    app,
+                    cx,
                     "WITHOUT SIGNATURE",
                     &view.without,
                     &[],
                     left.width as usize,
                 );
                 let r = side_lines(
-                    app,
+                    cx,
                     "WITH SIGNATURE (SigV4)",
                     &view.with,
                     &[],
@@ -199,49 +256,6 @@ impl InvokeView {
                 let lines = wrapped(&text, w, style);
                 draw_lines(&lines, &self.scroll, body, buf, theme.dim());
             }
-        }
-    }
-}
-
-/// One side of an answer pair (the requestor view, the probe): heading, verdict, advice, the
-/// `extra` lines (latency, request id), then the body.
-pub fn side_lines(
-    app: &App,
-    heading: &str,
-    side: &Side,
-    extra: &[String],
-    width: usize,
-) -> Vec<Line<'static>> {
-    let theme = &app.theme;
-    let verdict_style = if side.verdict.kind == VerdictKind::Ok {
-        theme.ok()
-    } else {
-        theme.error()
-    };
-    let mut lines = vec![Line::styled(heading.to_string(), theme.heading())];
-    lines.extend(wrapped(
-        &text::safe(&side.verdict.summary),
-        width,
-        verdict_style,
-    ));
-    lines.extend(wrapped(
-        &text::safe(&side.verdict.advice),
-        width,
-        theme.dim(),
-    ));
-    for e in extra {
-        lines.extend(wrapped(&text::safe(e), width, theme.dim()));
-    }
-    lines.push(Line::default());
-    lines.extend(wrapped(&pretty(&side.body), width, Style::new()));
-    lines
-}
-
-fn pretty(v: &Value) -> String {
-    match v {
-        Value::String(s) => sanitize::block(s).into_owned(),
-        other => {
-            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
         }
     }
 }

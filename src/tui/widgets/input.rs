@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use unicode_width::UnicodeWidthChar;
 
-use super::keymap::Action;
-use super::text;
+use crate::tui::keymap::Action;
+use crate::tui::text;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LineInput {

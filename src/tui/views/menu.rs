@@ -10,11 +10,15 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Widget};
 
-use super::app::App;
-use super::keymap::{Action, VERBS, Verb, verb_for_native, verb_spec};
-use super::text::{self, fit, pad};
-use super::ui::popup;
+use super::{Run, Step};
+use crate::actions::Subject;
 use crate::catalogue::{Command, CommandKind, Source};
+use crate::model::Resolved;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{Action, VERBS, Verb, verb_for_native, verb_spec};
+use crate::tui::text::{self, fit, pad};
+use crate::tui::widgets::cursor::step;
+use crate::tui::widgets::pane::popup;
 
 #[derive(Debug, Clone)]
 pub enum MenuTarget {
@@ -31,6 +35,14 @@ pub struct MenuItem {
     pub target: MenuTarget,
 }
 
+/// The menu of what the catalogue has for `subject`.
+pub fn items_for(cx: &Cx, subject: &Subject) -> Vec<MenuItem> {
+    let commands = cx
+        .catalogue
+        .commands_for(subject.fqn.as_deref(), Some(&subject.cfn_type));
+    items(&commands)
+}
+
 /// The menu for a construct's commands (as `CommandCatalogue::commands_for` gives them): cdkx's
 /// actions first in the verb table's order, then the user's commands in the file's order.
 pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
@@ -38,7 +50,7 @@ pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
     let mut verbs_seen = HashSet::new();
     let mut number = 0u32;
     for (name, cmd) in commands {
-        let spec = cmd.native().and_then(|a| verb_for_native(a.name()));
+        let spec = cmd.native().and_then(verb_for_native);
         let mut help = cmd
             .description
             .clone()
@@ -92,16 +104,18 @@ pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
 
 #[derive(Debug)]
 pub struct MenuView {
-    /// The list row it acts on.
-    pub row: usize,
+    /// The construct it acts on.
+    pub resolved: Resolved,
     pub items: Vec<MenuItem>,
     pub selected: usize,
 }
 
 impl MenuView {
-    pub fn new(row: usize, items: Vec<MenuItem>) -> MenuView {
+    /// The menu of a construct, with what the catalogue has for it.
+    pub fn new(cx: &Cx, resolved: Resolved) -> MenuView {
+        let items = items_for(cx, &cx.subject(&resolved));
         MenuView {
-            row,
+            resolved,
             items,
             selected: 0,
         }
@@ -109,21 +123,42 @@ impl MenuView {
 
     pub fn navigate(&mut self, action: Action) {
         let n = self.items.len();
-        if n == 0 {
-            return;
+        // The whole menu is on screen: a page is all of it, and up and down go round.
+        if let Some(to) = step(self.selected, n, n, action, true) {
+            self.selected = to;
         }
-        self.selected = match action {
-            Action::Down => (self.selected + 1) % n,
-            Action::Up => (self.selected + n - 1) % n,
-            Action::Top | Action::PageUp => 0,
-            Action::Bottom | Action::PageDown => n - 1,
-            _ => self.selected,
-        };
     }
 
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
-        let subject = app.subject(self.row);
+    pub fn act(&mut self, action: Action, cx: &mut Cx) -> Step {
+        let subject = || cx.subject(&self.resolved);
+        match action {
+            Action::Back => Step::Close,
+            Action::Refresh => Step::Run(Run::RefreshIds),
+            Action::Open => match self.items.get(self.selected) {
+                Some(item) => Step::Run(Run::Item(subject(), item.clone())),
+                None => Step::Stay,
+            },
+            Action::Verb(verb) => Step::Run(Run::Verb(subject(), verb)),
+            Action::Command(n) => {
+                let key = char::from_digit(n.into(), 10);
+                match self.items.iter().find(|i| i.key == key) {
+                    Some(item) => Step::Run(Run::Item(subject(), item.clone())),
+                    None => {
+                        cx.error(format!("no command numbered {n} here"));
+                        Step::Stay
+                    }
+                }
+            }
+            nav => {
+                self.navigate(nav);
+                Step::Stay
+            }
+        }
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
+        let subject = cx.subject(&self.resolved);
         let height = (self.items.len() + 6) as u16;
         let rect = popup(area, 76, height);
         Clear.render(rect, buf);
@@ -253,9 +288,9 @@ mod tests {
                 (Some('a'), "audit"),
                 (Some('e'), "audit-console"),
                 (Some('w'), "invocations"),
+                (Some('l'), "logs"),
                 (Some('y'), "copy id"),
                 // Native, without a view in the TUI yet.
-                (None, "logs"),
                 (None, "metrics"),
             ]
         );

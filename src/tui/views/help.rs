@@ -6,10 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Widget};
 
-use super::app::App;
-use super::keymap;
-use super::pager::{Scroll, draw_lines};
-use super::text::{fit, wrap};
+use super::Step;
+use crate::tui::cx::Cx;
+use crate::tui::keymap::{self, Action};
+use crate::tui::text::{fit, wrap};
+use crate::tui::widgets::scroll::{Scroll, draw_lines};
 
 #[derive(Debug, Default)]
 pub struct HelpView {
@@ -17,8 +18,16 @@ pub struct HelpView {
 }
 
 impl HelpView {
-    pub fn render(&self, app: &App, area: Rect, buf: &mut Buffer) {
-        let theme = &app.theme;
+    pub fn act(&mut self, action: Action) -> Step {
+        if action == Action::Back {
+            return Step::Close;
+        }
+        self.scroll.apply(action);
+        Step::Stay
+    }
+
+    pub fn render(&self, cx: &Cx, area: Rect, buf: &mut Buffer) {
+        let theme = &cx.theme;
         let block = Block::bordered()
             .border_style(theme.border())
             .title(Line::styled(" Help: keys ", theme.title()))
