@@ -210,7 +210,7 @@ fn account_of(principal: &str) -> Option<String> {
     if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
         return Some(principal.to_string());
     }
-    let account = principal.split(':').nth(4)?;
+    let account = crate::arn::account(principal)?;
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()))
         .then(|| account.to_string())
 }
