@@ -8,6 +8,8 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     LambdaFunction,
+    /// A function URL (`addFunctionUrl`).
+    LambdaUrl,
     ApiGatewayRestApi,
     ApiGatewayStage,
     ApiGatewayDeployment,
@@ -27,8 +29,9 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 15] = [
+    pub const ALL: [ResourceKind; 16] = [
         ResourceKind::LambdaFunction,
+        ResourceKind::LambdaUrl,
         ResourceKind::ApiGatewayRestApi,
         ResourceKind::ApiGatewayStage,
         ResourceKind::ApiGatewayDeployment,
@@ -49,6 +52,7 @@ impl ResourceKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             ResourceKind::LambdaFunction => "AWS::Lambda::Function",
+            ResourceKind::LambdaUrl => "AWS::Lambda::Url",
             ResourceKind::ApiGatewayRestApi => "AWS::ApiGateway::RestApi",
             ResourceKind::ApiGatewayStage => "AWS::ApiGateway::Stage",
             ResourceKind::ApiGatewayDeployment => "AWS::ApiGateway::Deployment",

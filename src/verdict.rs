@@ -1,7 +1,9 @@
-//! What an answer from an IAM-authorized API Gateway endpoint means. The one list of API
-//! Gateway's IAM error bodies lives here, with a sentence per error on what to do; the invoke
-//! action's requestor view and the probe both judge answers with it; an HTTP API's own refusals
-//! (one `Forbidden` for unsigned and not allowed) go through [`judge_http_api`] first.
+//! What an answer from an IAM-authorized API Gateway endpoint or Lambda function URL means. The
+//! one list of API Gateway's IAM error bodies lives here, with a sentence per error on what to
+//! do; the invoke action's requestor view and the probe both judge answers with it; an HTTP
+//! API's own refusals (one `Forbidden` for unsigned and not allowed) go through
+//! [`judge_http_api`] first, a function URL's (`{"Message": ...}`) through
+//! [`judge_function_url`].
 
 use serde::Serialize;
 use serde_json::Value;
@@ -601,6 +603,78 @@ fn short<'a>(text: &'a str, fallback: &'a str) -> &'a str {
     }
 }
 
+/// A Lambda function URL's own IAM error bodies (403, `{"Message": ...}`, `x-amzn-ErrorType`
+/// `AccessDeniedException`), matched by a distinctive part of the message: (pattern, kind,
+/// short label, what it means, what to do). The signature and token errors are API Gateway's
+/// rows above, with the service `lambda` in their advice.
+const FUNCTION_URL_ERRORS: &[(&str, VerdictKind, &str, &str, &str)] = &[
+    (
+        "For troubleshooting Function URL authorization issues",
+        VerdictKind::NotAuthorized,
+        "Not authorized (function URL)",
+        "the signer may not invoke this function through its URL",
+        "a caller needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function (required since October 2025, for every URL since 1 November 2026): in one account the function's resource policy naming the caller or the caller's identity policy suffices, across accounts both must allow; the access analysis names the missing one",
+    ),
+    (
+        "Forbidden",
+        VerdictKind::Forbidden,
+        "Forbidden",
+        "the function URL refused the request",
+        "AuthType AWS_IAM refuses unsigned requests: sign with SigV4 for service lambda in the function's region",
+    ),
+];
+
+/// Judges one answer from a Lambda function URL: its own 403 bodies first (`Forbidden` to an
+/// unsigned request is IAM auth at work), then the signature and token errors it shares with
+/// API Gateway, then the generic statuses.
+pub fn judge_function_url(
+    status: Option<u16>,
+    body: &Value,
+    error_type: Option<&str>,
+    signing: Signing,
+) -> Verdict {
+    let message = message_of(body);
+    let text = message.as_deref().unwrap_or_default();
+    let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
+    if status == Some(403) {
+        for (pattern, kind, label, meaning, advice) in FUNCTION_URL_ERRORS {
+            if !text.starts_with(pattern) && !text.contains(pattern) {
+                continue;
+            }
+            // A bare "Forbidden" to an unsigned request is what AWS_IAM auth answers.
+            let (meaning, advice) = match (kind, signing) {
+                (VerdictKind::Forbidden, Signing::Unsigned) => (
+                    "the request was not signed",
+                    "IAM auth is enforced: unsigned requests are refused, as they should be",
+                ),
+                (VerdictKind::Forbidden, Signing::Signed) => (
+                    "refused although signed",
+                    "the signed request was refused without a reason: check that the URL is the function's and the signing region is its region",
+                ),
+                _ => (*meaning, *advice),
+            };
+            return Verdict {
+                kind: *kind,
+                status,
+                summary: format!("{prefix}{label}: {meaning}"),
+                message,
+                advice: advice.to_string(),
+            };
+        }
+    }
+    let mut verdict = judge(status, body, error_type, signing);
+    verdict.advice = verdict.advice.replace("execute-api", "lambda");
+    if verdict.kind == VerdictKind::Ok {
+        verdict.advice = match signing {
+            Signing::Unsigned => {
+                "the function URL answered an unsigned request: its AuthType is NONE (IAM authorization is NOT enforced)".into()
+            }
+            _ => "the request reached the function".into(),
+        };
+    }
+    verdict
+}
+
 /// One side of the requestor pattern: what the requestor got back for one of its requests.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -1111,6 +1185,52 @@ mod tests {
             view.without.verdict
         );
         assert_eq!(view.with.verdict.kind, VerdictKind::NotRecorded);
+    }
+
+    #[test]
+    fn function_url_bodies_are_judged_with_their_capital_m() {
+        let denied = json!({"Message": "Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"});
+        let v = judge_function_url(
+            Some(403),
+            &denied,
+            Some("AccessDeniedException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::NotAuthorized);
+        assert!(v.summary.starts_with("403 Not authorized (function URL)"));
+        assert!(
+            v.advice.contains("lambda:InvokeFunctionUrl")
+                && v.advice.contains("lambda:InvokeFunction ")
+        );
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "Forbidden"}),
+            Some("AccessDeniedException"),
+            Signing::Unsigned,
+        );
+        assert_eq!(v.kind, VerdictKind::Forbidden);
+        assert_eq!(v.summary, "403 Forbidden: the request was not signed");
+        assert!(v.advice.contains("IAM auth is enforced"));
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "The request signature we calculated does not match the signature you provided."}),
+            Some("InvalidSignatureException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::SignatureMismatch);
+        assert!(v.advice.contains("(lambda)") && !v.advice.contains("execute-api"));
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "The security token included in the request is invalid."}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::InvalidSecurityToken);
+        let v = judge_function_url(Some(200), &json!({"hello": "url"}), None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::Ok);
+        assert_eq!(v.advice, "the request reached the function");
+        let v = judge_function_url(Some(200), &json!("hi"), None, Signing::Unsigned);
+        assert!(v.advice.contains("AuthType is NONE"));
     }
 
     #[test]

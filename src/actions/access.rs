@@ -208,7 +208,7 @@ impl Cond {
         }
     }
 
-    fn keys(&self) -> &[String] {
+    pub(crate) fn keys(&self) -> &[String] {
         match self {
             Cond::If(k) => k,
             _ => &[],
@@ -374,10 +374,17 @@ pub fn wildcard(pattern: &str, value: &str, ignore_case: bool) -> bool {
     pi == p.len()
 }
 
-/// Whether a statement is about execute-api:Invoke on `resource` (`Action`/`NotAction`,
-/// `Resource`/`NotResource`; in a resource policy `execute-api:/...` is short for this API's
-/// ARN). A statement without any resource element applies to the resource it is attached to.
-fn applies(st: &Value, resource: &str, api_prefix: Option<&str>, resource_policy: bool) -> bool {
+/// Whether a statement is about `action` (execute-api:Invoke, lambda:InvokeFunction, ...) on
+/// `resource` (`Action`/`NotAction`, `Resource`/`NotResource`; in a resource policy
+/// `execute-api:/...` is short for this API's ARN). A statement without any resource element
+/// applies to the resource it is attached to.
+fn applies_to(
+    st: &Value,
+    action: &str,
+    resource: &str,
+    api_prefix: Option<&str>,
+    resource_policy: bool,
+) -> bool {
     let texts = |k: &str| -> Vec<String> {
         strings(st.get(k))
             .into_iter()
@@ -386,9 +393,9 @@ fn applies(st: &Value, resource: &str, api_prefix: Option<&str>, resource_policy
             .collect()
     };
     let action_ok = if st.get("NotAction").is_some() {
-        !texts("NotAction").iter().any(|a| wildcard(a, INVOKE, true))
+        !texts("NotAction").iter().any(|a| wildcard(a, action, true))
     } else {
-        texts("Action").iter().any(|a| wildcard(a, INVOKE, true))
+        texts("Action").iter().any(|a| wildcard(a, action, true))
     };
     let expand = |r: &String| match (api_prefix, r.strip_prefix("execute-api:")) {
         (Some(prefix), Some(rest)) if rest.starts_with('/') => format!("{prefix}{rest}"),
@@ -409,7 +416,7 @@ fn applies(st: &Value, resource: &str, api_prefix: Option<&str>, resource_policy
 }
 
 /// The condition keys of a statement (`{"IpAddress": {"aws:SourceIp": ...}}` -> aws:SourceIp).
-fn condition_keys(st: &Value) -> Vec<String> {
+pub(crate) fn condition_keys(st: &Value) -> Vec<String> {
     let mut keys: Vec<String> = st
         .get("Condition")
         .and_then(Value::as_object)
@@ -424,7 +431,7 @@ fn condition_keys(st: &Value) -> Vec<String> {
     keys
 }
 
-fn effect(st: &Value) -> Option<bool> {
+pub(crate) fn effect(st: &Value) -> Option<bool> {
     match st.get("Effect").and_then(Value::as_str) {
         Some(e) if e.eq_ignore_ascii_case("allow") => Some(true),
         Some(e) if e.eq_ignore_ascii_case("deny") => Some(false),
@@ -450,10 +457,15 @@ fn cond_of(st: &Value) -> Cond {
 
 /// Evaluates identity policy documents for execute-api:Invoke on `resource`.
 pub fn evaluate_identity(docs: &[Value], resource: &str) -> Grant {
+    evaluate_identity_for(docs, INVOKE, resource)
+}
+
+/// Evaluates identity policy documents for `action` on `resource`.
+pub fn evaluate_identity_for(docs: &[Value], action: &str, resource: &str) -> Grant {
     let mut g = Grant::default();
     for doc in docs {
         for st in statements(doc) {
-            if !applies(st, resource, None, false) {
+            if !applies_to(st, action, resource, None, false) {
                 continue;
             }
             match effect(st) {
@@ -468,19 +480,19 @@ pub fn evaluate_identity(docs: &[Value], resource: &str) -> Grant {
 
 /// What the resource policy says about one caller and request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-struct ResourceGrant {
+pub(crate) struct ResourceGrant {
     /// Allow statements naming the caller itself (or `*`).
-    caller: Cond,
+    pub(crate) caller: Cond,
     /// Allow statements naming only its account.
-    account: Cond,
-    deny: Cond,
+    pub(crate) account: Cond,
+    pub(crate) deny: Cond,
     /// Notes on elements cdkx reads in a particular way (NotPrincipal).
-    notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 /// The principals of a statement, rendered (`*` for `"Principal": "*"`; service and federated
 /// principals as `service:NAME`, `federated:NAME`, which never name an IAM caller).
-fn principal_list(p: Option<&Value>, render: &dyn Fn(&Value) -> String) -> Vec<String> {
+pub(crate) fn principal_list(p: Option<&Value>, render: &dyn Fn(&Value) -> String) -> Vec<String> {
     match p {
         Some(Value::String(s)) => vec![s.clone()],
         Some(Value::Object(m)) => {
@@ -509,9 +521,21 @@ fn evaluate_resource_policy(
     api_prefix: &str,
     render: &dyn Fn(&Value) -> String,
 ) -> ResourceGrant {
+    evaluate_resource_policy_for(policy, caller, INVOKE, resource, api_prefix, render)
+}
+
+/// What a resource policy says about `caller` doing `action` on `resource`.
+pub(crate) fn evaluate_resource_policy_for(
+    policy: &Value,
+    caller: &CallerIdentity,
+    action: &str,
+    resource: &str,
+    api_prefix: &str,
+    render: &dyn Fn(&Value) -> String,
+) -> ResourceGrant {
     let mut g = ResourceGrant::default();
     for st in statements(policy) {
-        if !applies(st, resource, Some(api_prefix), true) {
+        if !applies_to(st, action, resource, Some(api_prefix), true) {
             continue;
         }
         let named = if let Some(np) = st.get("NotPrincipal") {
@@ -568,7 +592,11 @@ fn allowed(
 
 /// The outcome: the decision when it is the same whatever cdkx does not know, else `unknown`
 /// (the identity side is not known and matters) or `conditional` (a condition matters).
-fn decide(rp: Option<&ResourceGrant>, identity: Option<&Grant>, same_account: bool) -> Outcome {
+pub(crate) fn decide(
+    rp: Option<&ResourceGrant>,
+    identity: Option<&Grant>,
+    same_account: bool,
+) -> Outcome {
     let sides: Vec<&Grant> = match identity {
         Some(g) => vec![g],
         None => vec![&Grant::ALLOW, &Grant::NONE],
@@ -1222,6 +1250,17 @@ pub async fn identity_evidence(
     caller: &CallerIdentity,
     resource: &str,
 ) -> IdentityEvidence {
+    identity_evidence_for(aws, region, caller, INVOKE, resource).await
+}
+
+/// [`identity_evidence`] for any `action` on `resource`.
+pub async fn identity_evidence_for(
+    aws: &Aws,
+    region: &str,
+    caller: &CallerIdentity,
+    action: &str,
+    resource: &str,
+) -> IdentityEvidence {
     let partition = crate::arn::partition_name(&caller.arn);
     let resource_name = Arn::parse(&caller.arn)
         .map(|a| a.resource)
@@ -1265,14 +1304,14 @@ pub async fn identity_evidence(
         }
     };
     let simulated = match aws
-        .simulate_principal_policy(region, principal.arn(), INVOKE, resource)
+        .simulate_principal_policy(region, principal.arn(), action, resource)
         .await
     {
         // A role with a path: its ARN is not the session's role/NAME.
         Err(e) if e.to_string().contains("NoSuchEntity") => match &principal {
             IamPrincipal::Role { name, .. } => match aws.role_arn(region, name).await {
                 Ok(arn) if arn != principal.arn() => {
-                    aws.simulate_principal_policy(region, &arn, INVOKE, resource)
+                    aws.simulate_principal_policy(region, &arn, action, resource)
                         .await
                 }
                 _ => Err(e),
@@ -1317,7 +1356,7 @@ pub async fn identity_evidence(
     match aws.identity_policies(region, &principal).await {
         Ok(policies) => {
             let docs: Vec<Value> = policies.iter().map(|p| p.document.clone()).collect();
-            let grant = evaluate_identity(&docs, resource);
+            let grant = evaluate_identity_for(&docs, action, resource);
             let names: Vec<&str> = policies.iter().map(|p| p.origin.as_str()).collect();
             IdentityEvidence {
                 source: IdentitySource::Policies,
@@ -1395,7 +1434,7 @@ pub async fn analyze_with_lookup(
     )
 }
 
-fn statements(policy: &Value) -> Vec<&Value> {
+pub(crate) fn statements(policy: &Value) -> Vec<&Value> {
     match policy.get("Statement") {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v @ Value::Object(_)) => vec![v],
@@ -1403,7 +1442,7 @@ fn statements(policy: &Value) -> Vec<&Value> {
     }
 }
 
-fn strings(v: Option<&Value>) -> Vec<&Value> {
+pub(crate) fn strings(v: Option<&Value>) -> Vec<&Value> {
     match v {
         Some(Value::Array(a)) => a.iter().collect(),
         Some(v) => vec![v],
@@ -1411,7 +1450,7 @@ fn strings(v: Option<&Value>) -> Vec<&Value> {
     }
 }
 
-fn actions_of(st: &Value) -> Vec<String> {
+pub(crate) fn actions_of(st: &Value) -> Vec<String> {
     strings(st.get("Action"))
         .into_iter()
         .filter_map(Value::as_str)

@@ -1,6 +1,7 @@
 //! `describe`: what AWS knows of one construct. A Lambda function's configuration and resource
-//! policy, a REST API's stages, methods and resource policy, a stack's status and outputs, and
-//! for anything else CloudFormation's view of the resource next to its template properties.
+//! policy (and who may invoke it), a function URL's address, auth type and who may call it, a
+//! REST API's stages, methods and resource policy, a stack's status and outputs, and for
+//! anything else CloudFormation's view of the resource next to its template properties.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -23,7 +24,7 @@ pub struct DescribeOptions {
 }
 
 /// What `describe` found, by kind of resource. JSON: `{"kind": "lambda" | "restApi" | "httpApi" |
-/// "stack" | "resource", ...}` with camelCase fields.
+/// "stack" | "resource" | "functionUrl", ...}` with camelCase fields.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Description {
@@ -32,6 +33,7 @@ pub enum Description {
     Stack(StackDescription),
     HttpApi(HttpApiDescription),
     Resource(ResourceDescription),
+    FunctionUrl(FunctionUrlDescription),
 }
 
 impl Description {
@@ -42,6 +44,7 @@ impl Description {
             Description::Stack(d) => &d.construct_path,
             Description::Resource(d) => &d.construct_path,
             Description::HttpApi(d) => &d.construct_path,
+            Description::FunctionUrl(d) => &d.construct_path,
         }
     }
 }
@@ -68,6 +71,28 @@ pub struct FunctionDescription {
     pub environment_values_shown: bool,
     /// The resource policy (GetPolicy), parsed; `null` when the function has none.
     pub policy: Option<Value>,
+    /// Who may invoke it directly (lambda:InvokeFunction through its resource policy): the
+    /// principals and the other accounts it lets in.
+    pub access: Option<super::lambda_access::FunctionAccess>,
+}
+
+/// A function URL (`AWS::Lambda::Url`): where it is, how it authenticates, who may call it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionUrlDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub url: String,
+    pub function_arn: String,
+    /// `AWS_IAM` (SigV4 for service lambda) or `NONE`.
+    pub auth_type: String,
+    pub invoke_mode: Option<String>,
+    pub created: Option<String>,
+    /// The function's resource policy (GetPolicy), parsed.
+    pub policy: Option<Value>,
+    /// Who may call it: both lambda:InvokeFunctionUrl and lambda:InvokeFunction, for the
+    /// principals of the resource policy and for the credentials describe ran with.
+    pub access: super::lambda_access::FunctionAccess,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -188,6 +213,7 @@ pub async fn describe(
         Some(ResourceKind::ApiGatewayV2Api) => {
             describe_http_api(app, deployment, aws, subject, region).await
         }
+        Some(ResourceKind::LambdaUrl) => describe_function_url(aws, subject, region).await,
         _ => describe_resource(app, aws, subject, region).await,
     }
 }
@@ -211,6 +237,16 @@ async fn describe_function(
             value: opts.show_env.then_some(value),
         })
         .collect();
+    let policy = policy.as_deref().map(parse_policy);
+    let access = super::lambda_access::analyze(
+        super::lambda_access::LambdaDoor::Invoke,
+        Some(f.arn.as_str()).filter(|a| !a.is_empty()),
+        crate::arn::account(&f.arn).or(subject.account.as_deref()),
+        None,
+        policy.as_ref(),
+        None,
+        &[],
+    );
     Ok(Description::Lambda(FunctionDescription {
         construct_path: subject.construct_path.clone(),
         region,
@@ -228,7 +264,69 @@ async fn describe_function(
         state: f.state,
         environment,
         environment_values_shown: opts.show_env,
-        policy: policy.as_deref().map(parse_policy),
+        access: Some(access),
+        policy,
+    }))
+}
+
+async fn describe_function_url(
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    use super::lambda_access::{self, LambdaDoor};
+    let function = subject.require_physical_id()?;
+    // "You" are whoever would call the URL: the user's own credentials, also when the function's
+    // account is read through its lookup role; their identity policies are asked of their IAM.
+    let me = aws.acting();
+    let (config, caller) = tokio::join!(
+        aws.get_function_url_config(&region, function),
+        me.caller_identity(&region)
+    );
+    let config = config?.ok_or_else(|| ActionError::NotDeployed {
+        construct: subject.construct_path.clone(),
+        state: "no function URL (GetFunctionUrlConfig found none)".into(),
+    })?;
+    let caller = caller.ok();
+    let evidence = async {
+        match &caller {
+            Some(c) => {
+                lambda_access::evidence(
+                    me,
+                    &region,
+                    c,
+                    LambdaDoor::FunctionUrl,
+                    &config.function_arn,
+                )
+                .await
+            }
+            None => Vec::new(),
+        }
+    };
+    let (policy, evidence) = tokio::join!(
+        aws.get_function_policy(&region, &config.function_arn),
+        evidence
+    );
+    let policy = policy?.as_deref().map(parse_policy);
+    let access = lambda_access::analyze(
+        LambdaDoor::FunctionUrl,
+        Some(&config.function_arn),
+        crate::arn::account(&config.function_arn).or(subject.account.as_deref()),
+        Some(&config.auth_type),
+        policy.as_ref(),
+        caller.as_ref(),
+        &evidence,
+    );
+    Ok(Description::FunctionUrl(FunctionUrlDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        url: config.url,
+        function_arn: config.function_arn,
+        auth_type: config.auth_type,
+        invoke_mode: config.invoke_mode,
+        created: config.created,
+        policy,
+        access,
     }))
 }
 

@@ -1,8 +1,8 @@
-//! The probe: cdkx plays the requestor. The same request goes to an IAM-authorized API twice,
-//! concurrently, unsigned and SigV4-signed with the caller's credentials, and each answer gets a
-//! verdict from the same engine that judges the invoke action's requestor view. REST APIs and
-//! HTTP APIs (API Gateway v2) go through the same requests; each door's own refusals are judged
-//! by its rules ([`Door`]).
+//! The probe: cdkx plays the requestor. The same request goes to an IAM-authorized API (or a
+//! Lambda function URL) twice, concurrently, unsigned and SigV4-signed with the caller's
+//! credentials, and each answer gets a verdict from the same engine that judges the invoke
+//! action's requestor view. REST APIs, HTTP APIs (API Gateway v2) and function URLs go through
+//! the same requests; each door's own refusals are judged by its rules ([`Door`]).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -13,7 +13,9 @@ use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedReque
 use crate::deployed::Deployment;
 use crate::kind::ResourceKind;
 use crate::model::App;
-use crate::verdict::{Side, Signing, Verdict, VerdictKind, judge, judge_http_api};
+use crate::verdict::{
+    Side, Signing, Verdict, VerdictKind, judge, judge_function_url, judge_http_api,
+};
 
 /// What to send.
 #[derive(Debug, Clone, Default)]
@@ -47,6 +49,34 @@ pub enum Door {
     RestApi,
     /// An HTTP API (API Gateway v2): `403 {"message":"Forbidden"}` for unsigned and not allowed.
     HttpApi,
+    /// A Lambda function URL (`ID.lambda-url.REGION.on.aws`): signed for service `lambda`, its
+    /// refusals are `403 {"Message": ...}`.
+    FunctionUrl,
+}
+
+impl Door {
+    /// A function URL by its host name; any other URL as a REST API.
+    pub fn of_url(url: &str) -> Door {
+        let host = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .split(['/', '?', '#', ':'])
+            .next()
+            .unwrap_or_default();
+        if function_url_region(host).is_some() {
+            Door::FunctionUrl
+        } else {
+            Door::RestApi
+        }
+    }
+
+    /// The SigV4 service requests through this door are signed for.
+    pub fn service(self) -> &'static str {
+        match self {
+            Door::RestApi | Door::HttpApi => "execute-api",
+            Door::FunctionUrl => "lambda",
+        }
+    }
 }
 
 /// One answer, judged.
@@ -110,6 +140,11 @@ pub struct ProbeResult {
     pub signed_request: Option<SignedRequestView>,
     /// Who may call the API and whether the signer is covered (probes of a construct only).
     pub access: Option<super::access::AccessAnalysis>,
+    /// The SigV4 service the signed request was signed for (`execute-api`, `lambda`).
+    pub signing_service: &'static str,
+    /// Who may call a function URL and whether the signer is covered (probes of an
+    /// `AWS::Lambda::Url` construct).
+    pub function_access: Option<super::lambda_access::FunctionAccess>,
 }
 
 /// The execute-api URL of a RestApi construct: its id, a stage (`--stage`, else the stage the
@@ -321,7 +356,7 @@ pub fn target_from_url(
     if host.is_empty() {
         return Err(bad("no host"));
     }
-    let from_host = execute_api_region(host);
+    let from_host = execute_api_region(host).or_else(|| function_url_region(host));
     let region = from_host
         .or_else(|| region.map(str::to_string))
         .ok_or_else(|| bad("the signing region is not in the host name; pass --region"))?;
@@ -329,7 +364,7 @@ pub fn target_from_url(
         url: url.to_string(),
         region,
         endpoint,
-        door: Door::RestApi,
+        door: Door::of_url(url),
     })
 }
 
@@ -338,6 +373,14 @@ fn execute_api_region(host: &str) -> Option<String> {
     let mut parts = host.split('.');
     let (_id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
     (svc == "execute-api" && parts.next() == Some("amazonaws")).then(|| region.to_string())
+}
+
+/// `ID.lambda-url.REGION.on.aws` -> REGION.
+fn function_url_region(host: &str) -> Option<String> {
+    let mut parts = host.split('.');
+    let (_id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
+    let rest: Vec<&str> = parts.collect();
+    (svc == "lambda-url" && rest == ["on", "aws"]).then(|| region.to_string())
 }
 
 fn is_local(host: &str) -> bool {
@@ -457,11 +500,11 @@ pub async fn probe(
         region: target.region.clone(),
         connect_to: target.endpoint.clone(),
     };
-    let (unsigned, signed) = futures::join!(
-        signer.execute_api(&request, false),
-        signer.execute_api(&request, true)
-    );
     let door = target.door;
+    let (unsigned, signed) = futures::join!(
+        signer.signed_http(&request, false, door.service()),
+        signer.signed_http(&request, true, door.service())
+    );
     let (signed_side, view) = match signed {
         Ok((answer, view)) => (judged(Ok(answer), Signing::Signed, door), view),
         Err(e) => (judged(Err(e.to_string()), Signing::Signed, door), None),
@@ -479,6 +522,8 @@ pub async fn probe(
         signed: signed_side,
         signed_request: view,
         access: None,
+        signing_service: door.service(),
+        function_access: None,
     }
 }
 
@@ -525,6 +570,15 @@ pub async fn probe_construct(
         )
         .await;
     }
+    if ResourceKind::LambdaUrl.is(&subject.cfn_type) {
+        if stage.is_some() {
+            return Err(ActionError::Input(format!(
+                "{} is a function URL, which has no stages; drop --stage",
+                subject.construct_path
+            )));
+        }
+        return probe_function_url(owner, signer, subject, req, endpoint).await;
+    }
     if let Some(stage) = stage {
         check_stage(app, owner, subject, stage).await?;
     }
@@ -570,6 +624,75 @@ pub async fn probe_construct(
     })
 }
 
+/// The probe of an `AWS::Lambda::Url` construct: its URL and auth type read with `owner` (the
+/// function account's credentials), the request signed for service `lambda` by `signer`, and
+/// who may call it (the function's resource policy, and the signer's identity policies for both
+/// lambda:InvokeFunctionUrl and lambda:InvokeFunction) judged for the actual signer.
+pub async fn probe_function_url(
+    owner: &Aws,
+    signer: &Aws,
+    subject: &Subject,
+    req: &ProbeRequest,
+    endpoint: Option<String>,
+) -> Result<ProbeResult, ActionError> {
+    use super::lambda_access::{self, LambdaDoor};
+    let function = subject.require_physical_id()?.to_string();
+    let region = subject.require_region()?.to_string();
+    let config = owner
+        .get_function_url_config(&region, &function)
+        .await?
+        .ok_or_else(|| {
+            ActionError::Input(format!(
+                "{} has no function URL in AWS (GetFunctionUrlConfig found none); deploy it first",
+                subject.construct_path
+            ))
+        })?;
+    let target = ProbeTarget {
+        url: join_path(&config.url, &req.path),
+        region: region.clone(),
+        endpoint,
+        door: Door::FunctionUrl,
+    };
+    let arn = Some(config.function_arn.clone()).filter(|a| !a.is_empty());
+    let door = LambdaDoor::FunctionUrl;
+    let who = async {
+        let caller = signer.caller_identity(&region).await.ok();
+        let evidence = match (&caller, &arn) {
+            (Some(c), Some(a)) => lambda_access::evidence(signer, &region, c, door, a).await,
+            _ => Vec::new(),
+        };
+        (caller, evidence)
+    };
+    let (policy, result, (caller, evidence)) = futures::join!(
+        owner.get_function_policy(&region, &config.function_arn),
+        probe(signer, &target, req, None),
+        who
+    );
+    let policy = policy
+        .ok()
+        .flatten()
+        .map(|p| super::describe::parse_policy(&p));
+    let account = arn
+        .as_deref()
+        .and_then(crate::arn::account)
+        .map(str::to_string)
+        .or_else(|| subject.account.clone());
+    let access = lambda_access::analyze(
+        door,
+        arn.as_deref(),
+        account.as_deref(),
+        Some(&config.auth_type),
+        policy.as_ref(),
+        caller.as_ref(),
+        &evidence,
+    );
+    Ok(ProbeResult {
+        signer: caller,
+        function_access: Some(access),
+        ..result
+    })
+}
+
 /// The stage of an execute-api URL: its path's first segment.
 fn stage_of(url: &str) -> String {
     url.splitn(4, '/')
@@ -597,6 +720,7 @@ fn judged(answer: Result<HttpAnswer, String>, signing: Signing, door: Door) -> P
             let judge = match door {
                 Door::RestApi => judge,
                 Door::HttpApi => judge_http_api,
+                Door::FunctionUrl => judge_function_url,
             };
             let mut verdict = judge(Some(a.status), &body, error_type.as_deref(), signing);
             if verdict.kind == crate::verdict::VerdictKind::Redirected {
@@ -664,6 +788,19 @@ mod tests {
         assert!(target_from_url("http://example.com/x", Some("us-east-1"), None).is_err());
         assert!(target_from_url("ftp://example.com/x", Some("us-east-1"), None).is_err());
         assert!(target_from_url("example.com", Some("us-east-1"), None).is_err());
+        let t =
+            target_from_url("https://abc123.lambda-url.eu-west-2.on.aws/x", None, None).unwrap();
+        assert_eq!(t.region, "eu-west-2", "a function URL names its region");
+        assert_eq!(Door::of_url(&t.url), Door::FunctionUrl);
+        assert_eq!(Door::of_url(&t.url).service(), "lambda");
+        assert_eq!(
+            Door::of_url("https://abc.execute-api.us-east-1.amazonaws.com/prod/"),
+            Door::RestApi
+        );
+        assert_eq!(
+            Door::of_url("https://abc.lambda-url.us-east-1.on.aws.evil.example/"),
+            Door::RestApi
+        );
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Lambda calls: GetFunction, GetPolicy, Invoke.
+//! Lambda calls: GetFunction, GetPolicy, GetFunctionUrlConfig, Invoke.
 
 use aws_sdk_lambda as lambda;
 use aws_smithy_types::Blob;
@@ -41,6 +41,20 @@ pub struct InvokeOutput {
     /// The invocation's request id (`x-amzn-RequestId`), which its log lines carry.
     pub request_id: Option<String>,
     pub payload: Vec<u8>,
+    /// The log tail was asked for and Lambda refused it (a function of another account:
+    /// "Cross-account log access is not allowed"); the function was invoked without it.
+    pub tail_refused: Option<String>,
+}
+
+/// A function URL's configuration, as GetFunctionUrlConfig returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionUrlConfig {
+    pub url: String,
+    pub function_arn: String,
+    /// `AWS_IAM` or `NONE`.
+    pub auth_type: String,
+    pub invoke_mode: Option<String>,
+    pub created: Option<String>,
 }
 
 impl Aws {
@@ -125,7 +139,39 @@ impl Aws {
         }
     }
 
-    /// Invoke with RequestResponse; `tail` asks for the log tail.
+    /// The function URL of `function` (a name or ARN), or `None` when it has none.
+    pub async fn get_function_url_config(
+        &self,
+        region: &str,
+        function: &str,
+    ) -> Result<Option<FunctionUrlConfig>, AwsError> {
+        match self
+            .lambda(region)
+            .get_function_url_config()
+            .function_name(function)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(FunctionUrlConfig {
+                url: out.function_url().to_string(),
+                function_arn: out.function_arn().to_string(),
+                auth_type: out.auth_type().as_str().to_string(),
+                invoke_mode: out.invoke_mode().map(|m| m.as_str().to_string()),
+                created: Some(out.creation_time().to_string()).filter(|c| !c.is_empty()),
+            })),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.call_error("lambda:GetFunctionUrlConfig", region, &e)),
+        }
+    }
+
+    /// Invoke with RequestResponse; `tail` asks for the log tail. When Lambda refuses the tail
+    /// (a function of another account), the function is invoked once more without it (the
+    /// refusal comes before the function runs) and `tail_refused` says why.
     pub async fn invoke(
         &self,
         region: &str,
@@ -134,20 +180,36 @@ impl Aws {
         tail: bool,
     ) -> Result<InvokeOutput, AwsError> {
         // Never with a lookup role: invoking calls things.
-        let mut req = self
-            .acting()
-            .lambda(region)
-            .invoke()
-            .function_name(function)
-            .invocation_type(InvocationType::RequestResponse)
-            .payload(Blob::new(payload));
-        if tail {
-            req = req.log_type(LogType::Tail);
+        let send = |tail: bool, payload: Vec<u8>| {
+            let mut req = self
+                .acting()
+                .lambda(region)
+                .invoke()
+                .function_name(function)
+                .invocation_type(InvocationType::RequestResponse)
+                .payload(Blob::new(payload));
+            if tail {
+                req = req.log_type(LogType::Tail);
+            }
+            req.send()
+        };
+        let mut tail_refused = None;
+        let out = match send(tail, payload.clone()).await {
+            Err(e)
+                if tail
+                    && e.as_service_error()
+                        .and_then(|s| s.message())
+                        .is_some_and(|m| m.contains("Cross-account log access")) =>
+            {
+                tail_refused = e
+                    .as_service_error()
+                    .and_then(|s| s.message())
+                    .map(str::to_string);
+                send(false, payload).await
+            }
+            other => other,
         }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| self.with_acting_advice(self.call_error("lambda:Invoke", region, &e)))?;
+        .map_err(|e| self.with_acting_advice(self.call_error("lambda:Invoke", region, &e)))?;
         let log_tail = out
             .log_result()
             .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())
@@ -162,6 +224,7 @@ impl Aws {
                 .payload()
                 .map(|b| b.as_ref().to_vec())
                 .unwrap_or_default(),
+            tail_refused,
         })
     }
 }

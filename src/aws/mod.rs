@@ -40,7 +40,7 @@ pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};
 pub use cloudwatch::{MetricQuery, MetricSeriesData};
 pub use iam::{IamPrincipal, IdentityPolicy, Simulation, decode_document};
-pub use lambda::{FunctionConfig, InvokeOutput};
+pub use lambda::{FunctionConfig, FunctionUrlConfig, InvokeOutput};
 pub use logs::{LogEvent, LogPage, LogQuery};
 pub use s3::S3Object;
 

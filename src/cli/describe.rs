@@ -9,8 +9,8 @@ use super::OutputFormat;
 use super::construct::Ctx;
 use super::table::Table;
 use crate::actions::describe::{
-    DescribeOptions, Description, FunctionDescription, HttpApiDescription, PolicySource,
-    ResourceDescription, RestApiDescription, StackDescription, describe,
+    DescribeOptions, Description, FunctionDescription, FunctionUrlDescription, HttpApiDescription,
+    PolicySource, ResourceDescription, RestApiDescription, StackDescription, describe,
 };
 use crate::sanitize;
 
@@ -53,6 +53,7 @@ pub fn render_for(d: &Description, show_env_hint: Option<&str>) -> String {
         Description::Stack(s) => render_stack(&mut out, s),
         Description::Resource(r) => render_resource(&mut out, r),
         Description::HttpApi(a) => render_http_api(&mut out, a),
+        Description::FunctionUrl(u) => render_function_url(&mut out, u),
     }
     out
 }
@@ -168,6 +169,37 @@ fn render_function(out: &mut String, f: &FunctionDescription, show_env_hint: Opt
         }
         None => out.push_str("Resource policy: none\n"),
     }
+    if let Some(a) = &f.access {
+        out.push('\n');
+        out.push_str(&a.text());
+    }
+}
+
+fn render_function_url(out: &mut String, u: &FunctionUrlDescription) {
+    title(out, &u.construct_path, "Lambda function URL");
+    let mut fields = Fields::default();
+    fields.add("url", &u.url);
+    let auth = match u.auth_type.as_str() {
+        "AWS_IAM" => "AWS_IAM (requests must be SigV4-signed for service lambda)".to_string(),
+        "NONE" => "NONE (no authentication: anyone the resource policy allows)".to_string(),
+        other => other.to_string(),
+    };
+    fields.add("auth type", auth);
+    fields.add("function", &u.function_arn);
+    fields.opt("invoke mode", u.invoke_mode.as_deref());
+    fields.opt("created", u.created.as_deref());
+    fields.add("region", &u.region);
+    fields.render(out);
+    out.push('\n');
+    match &u.policy {
+        Some(p) => {
+            out.push_str("Resource policy (the function's):\n");
+            json_block(out, p);
+        }
+        None => out.push_str("Resource policy: none\n"),
+    }
+    out.push('\n');
+    out.push_str(&u.access.text());
 }
 
 fn render_rest_api(out: &mut String, a: &RestApiDescription) {
@@ -366,6 +398,7 @@ mod tests {
             }],
             environment_values_shown: show,
             policy: Some(json!({"Statement": [{"Sid": "x\u{202e}y"}]})),
+            access: None,
         }
     }
 

@@ -14,9 +14,13 @@ use crate::sanitize;
 pub const SIGNED_ERROR_EXIT: i32 = 4;
 
 const AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \
-SigV4-signed (service execute-api) with your credentials, or with --as-role's. Each answer gets \
-a verdict that names the problem: not signed, bad signature, expired, no identity policy, the \
-API's resource policy does not allow your account.\n\n\
+SigV4-signed (service execute-api; lambda for a function URL, ID.lambda-url.REGION.on.aws) with \
+your credentials, or with --as-role's. Each answer gets a verdict that names the problem: not \
+signed, bad signature, expired, no identity policy, the API's resource policy does not allow \
+your account.\n\n\
+A function URL (AWS::Lambda::Url, AuthType AWS_IAM) needs both lambda:InvokeFunctionUrl and \
+lambda:InvokeFunction: the analysis reads the function's resource policy (GetPolicy) and your \
+identity policies for each and names the one you lack.\n\n\
 Before the answers: who may call the API, and whether you may (allow, deny, unknown, \
 conditional) by IAM's rules, your identity policies asked of iam:SimulatePrincipalPolicy, else \
 read from IAM, else (for the app's own roles) from the template. A resource policy that names \
@@ -57,7 +61,7 @@ pub struct ProbeOptions {
 }
 
 #[derive(Debug, Parser)]
-#[command(about = "Call the REST API unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
+#[command(about = "Call the REST API or function URL unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
 struct ConstructProbeArgs {
     /// The stage to call [default: the stage the app deploys]
     #[arg(long, value_name = "STAGE")]
@@ -217,6 +221,10 @@ fn render(
         out.push('\n');
         out.push_str(&a.text());
     }
+    if let Some(a) = &r.function_access {
+        out.push('\n');
+        out.push_str(&a.text());
+    }
     out.push('\n');
     let (unsigned, signed) = (r.unsigned.as_side(), r.signed.as_side());
     let (u_extra, s_extra) = (r.unsigned.details(), r.signed.details());
@@ -272,7 +280,10 @@ fn show_signed(r: &ProbeResult, opts: &ProbeOptions, req: &ProbeRequest) -> Stri
         "curl -X {} {} --aws-sigv4 {} --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
         sh_quote(&view.method),
         sh_quote(&url),
-        sh_quote(&format!("aws:amz:{}:execute-api", r.target.region))
+        sh_quote(&format!(
+            "aws:amz:{}:{}",
+            r.target.region, r.signing_service
+        ))
     );
     if view
         .headers

@@ -226,6 +226,7 @@ pub fn function_description(path: &str, name: &str) -> Description {
             "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
             "Resource": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")}]}),
         ),
+        access: None,
     })
 }
 
@@ -310,6 +311,8 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
                 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=<redacted>".into(),
             )],
         }),
+        signing_service: "execute-api",
+        function_access: None,
     }
 }
 

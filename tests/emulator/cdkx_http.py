@@ -28,6 +28,7 @@ import cdkx_cfn
 import cdkx_httpapi
 import cdkx_cloudtrail
 import cdkx_cloudwatch
+import cdkx_furl
 import cdkx_iam
 import cdkx_lake
 import cdkx_lambda
@@ -372,6 +373,7 @@ def reset_all() -> None:
     cdkx_lake.reset()
     cdkx_apigw.reset()
     cdkx_httpapi.reset()
+    cdkx_furl.reset()
     cdkx_iam.reset()
     cdkx_logs.reset()
     cdkx_cloudwatch.reset()
@@ -425,6 +427,10 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
     "apigw/requests": {
         "GET": lambda b: _ok(cdkx_apigw.list_requests()),
         "DELETE": lambda b: (cdkx_apigw.clear_requests(), _ok())[1],
+    },
+    "furl/requests": {
+        "GET": lambda b: _ok(cdkx_furl.list_requests()),
+        "DELETE": lambda b: (cdkx_furl.clear_requests(), _ok())[1],
     },
     "iam/enforce": {
         "POST": lambda b: (200, cdkx_iam.set_enforce(b)),
@@ -492,6 +498,10 @@ class CdkxMiddleware:
             if http_api is not None:
                 return cdkx_httpapi.handle(http_api, target, environ, start_response)
             return cdkx_apigw.handle(target, environ, start_response)
+        # Function URLs (by Host header), likewise: see cdkx_furl.
+        furl = cdkx_furl.match(environ)
+        if furl is not None:
+            return cdkx_furl.handle(furl, environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             status, value = _control(environ)
             body = json.dumps(value).encode("utf-8")

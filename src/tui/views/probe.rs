@@ -255,6 +255,18 @@ impl ProbeView {
                 head.extend(wrapped(&format!("access: {l}"), w, style));
             }
         }
+        if let Some(a) = &r.function_access {
+            let allowed = a.caller.as_ref().map(|c| c.outcome)
+                == Some(crate::actions::access::Outcome::Allow);
+            for l in a.lines() {
+                let style = match (l.starts_with("you ("), allowed) {
+                    (true, true) => theme.ok(),
+                    (true, false) => theme.warn(),
+                    _ => theme.dim(),
+                };
+                head.extend(wrapped(&format!("access: {l}"), w, style));
+            }
+        }
         if self.show_signed {
             head.push(Line::default());
             match &r.signed_request {
