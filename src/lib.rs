@@ -20,6 +20,7 @@ pub mod console;
 pub mod deployed;
 pub mod kind;
 pub mod model;
+pub mod present;
 pub mod sanitize;
 pub mod time;
 pub mod tui;

@@ -6,7 +6,7 @@ use clap::Args;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{GlobalArgs, OutputFormat, table::Table};
+use super::{GlobalArgs, OutputFormat};
 use crate::actions::Subject;
 use crate::actions::command::{self, ExecEnv};
 use crate::aws::Aws;
@@ -15,6 +15,7 @@ use crate::deployed;
 use crate::deployed::Deployment;
 use crate::model::App;
 use crate::model::Target;
+use crate::present::table::Table;
 use crate::sanitize;
 
 /// `cdkx run CONSTRUCT [COMMAND] [ARGS...]`: the words as typed, read exactly as

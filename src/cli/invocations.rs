@@ -8,12 +8,12 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use super::table::{Col, Table};
-use super::words;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
 };
 use crate::aws::AthenaTarget;
+use crate::present::table::{Col, Table};
+use crate::present::words;
 use crate::sanitize;
 use crate::time::parse_when;
 
@@ -117,10 +117,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     match ctx.g.output {
         OutputFormat::Json => println!("{}", crate::sanitize::json(&report)?),
         OutputFormat::Text => print!("{}", render_text(&report, args.rows)),
-        OutputFormat::Table => print!(
-            "{}",
-            render(&report, args.rows, super::table::output_width(ctx.g))
-        ),
+        OutputFormat::Table => print!("{}", render(&report, args.rows, super::output_width(ctx.g))),
     }
     let nothing_read = report.sources.iter().all(|s| s.status != "used");
     Ok(i32::from(nothing_read))

@@ -4,10 +4,10 @@ use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
-use super::table::{Col, Table};
 use super::{GlobalArgs, OutputFormat};
 use crate::deployed::{self, Deployment, Physical, StackState};
 use crate::model::{self, App};
+use crate::present::table::{Col, Table};
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
@@ -167,7 +167,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
                     eprintln!("cdkx: no resources match");
                 }
             } else {
-                print!("{}", t.render_as(g.output, super::table::output_width(g)));
+                print!("{}", super::render_table(&t, g));
             }
         }
     }

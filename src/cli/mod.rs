@@ -5,17 +5,14 @@ mod audit;
 pub mod complete;
 mod console;
 mod construct;
-pub(crate) mod describe;
+mod describe;
 mod invocations;
 mod invoke;
 mod list;
 mod logs;
 mod metrics;
 mod probe;
-mod sides;
-pub mod table;
 mod whoami;
-pub mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -438,5 +435,22 @@ pub(crate) fn report(app: &App, d: &crate::deployed::Deployment) {
                 crate::sanitize::line(why)
             );
         }
+    }
+}
+
+/// The width tables are fitted to: the terminal's, unless `--wide` asks for everything.
+pub(crate) fn output_width(g: &GlobalArgs) -> Option<usize> {
+    if g.wide {
+        None
+    } else {
+        crate::present::table::terminal_width()
+    }
+}
+
+/// `t` as `--output` asks: `text` as tab-separated records, else the table fitted to the width.
+pub(crate) fn render_table(t: &crate::present::table::Table, g: &GlobalArgs) -> String {
+    match g.output {
+        OutputFormat::Text => t.render_text(),
+        _ => t.render_fit(output_width(g)),
     }
 }

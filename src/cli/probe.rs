@@ -5,9 +5,10 @@ use anyhow::Result;
 use clap::{Args, Parser};
 
 use super::construct::Ctx;
-use super::{GlobalArgs, OutputFormat, sides};
+use super::{GlobalArgs, OutputFormat};
 use crate::actions::probe::{self, ProbeRequest, ProbeResult};
 use crate::aws::Aws;
+use crate::present::sides;
 use crate::sanitize;
 
 /// Exit code when the signed request got an error answer.
@@ -215,7 +216,7 @@ fn render(
     }
     if let Some(a) = &r.access {
         out.push('\n');
-        out.push_str(&a.text());
+        out.push_str(&crate::present::access::text(a));
     }
     out.push('\n');
     let (unsigned, signed) = (r.unsigned.as_side(), r.signed.as_side());

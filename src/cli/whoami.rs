@@ -5,10 +5,10 @@ use anyhow::Result;
 use futures::future::join_all;
 use serde::Serialize;
 
-use super::table::{Col, Table};
 use super::{GlobalArgs, OutputFormat};
 use crate::assembly::LookupRole;
 use crate::aws::CallerIdentity;
+use crate::present::table::{Col, Table};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -118,7 +118,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                     r.source.clone(),
                 ]);
             }
-            print!("{}", t.render_as(g.output, super::table::output_width(g)));
+            print!("{}", super::render_table(&t, g));
             let unreachable = rows.iter().any(|r| r.unreachable);
             if unreachable {
                 eprintln!(

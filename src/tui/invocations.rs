@@ -18,7 +18,7 @@ use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
-use crate::cli::words;
+use crate::present::words;
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [

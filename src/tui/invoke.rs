@@ -7,14 +7,14 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Widget};
-use serde_json::Value;
 
 use super::app::{App, Load, RequestId};
 use super::pager::{Scroll, draw_lines, wrapped};
-use super::text::{self, fit, wrap};
+use super::text::{self, fit, pretty, wrap};
 use super::ui::{construct_pane, state_lines};
 use crate::actions::Subject;
-use crate::actions::invoke::{InvokeResult, Payload};
+use crate::actions::invoke::InvokeResult;
+use crate::present::sides::payload_text;
 use crate::sanitize;
 use crate::verdict::{Side, VerdictKind};
 
@@ -190,7 +190,7 @@ impl InvokeView {
                 }
             }
             None => {
-                let text = payload_text(&result.payload, result.payload_bytes);
+                let text = payload_text(&result.payload, result.payload_bytes, None);
                 let style = if result.failed() {
                     theme.error()
                 } else {
@@ -235,21 +235,4 @@ pub fn side_lines(
     lines.push(Line::default());
     lines.extend(wrapped(&pretty(&side.body), width, Style::new()));
     lines
-}
-
-fn pretty(v: &Value) -> String {
-    match v {
-        Value::String(s) => sanitize::block(s).into_owned(),
-        other => {
-            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
-        }
-    }
-}
-
-fn payload_text(p: &Payload, bytes: usize) -> String {
-    match p {
-        Payload::Json(v) => pretty(v),
-        Payload::Text(t) => sanitize::block(t).into_owned(),
-        Payload::Binary(_) => format!("(binary payload, {bytes} bytes)"),
-    }
 }

@@ -14,10 +14,10 @@ use super::app::App;
 use super::input::LineInput;
 use super::keymap::Action;
 use super::text::{self, fit, pad};
-use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::kind::ResourceKind;
 use crate::model::{self, StackIdx, Target};
+use crate::present::table::{self, Col, Cut};
 
 /// One row: a stack or a resource, with its columns ready to draw (sanitized).
 #[derive(Debug, Clone)]

@@ -26,7 +26,6 @@ pub mod payload;
 pub mod probe;
 pub mod tasks;
 pub mod terminal;
-pub mod text;
 pub mod theme;
 pub mod ui;
 
@@ -49,6 +48,8 @@ use crate::actions::command::{self, ExecEnv};
 use crate::catalogue::Command;
 use crate::cli::GlobalArgs;
 use crate::deployed::{self, Deployment};
+/// The one text toolkit (fit, wrap, pretty), below both front ends; the views name it `text`.
+pub use crate::present::text;
 use crate::sanitize;
 
 use app::{App, Effect, Header};
