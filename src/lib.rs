@@ -22,6 +22,7 @@ pub mod kind;
 pub mod model;
 pub mod present;
 pub mod sanitize;
+pub mod session;
 pub mod time;
 pub mod tui;
 pub mod verdict;

@@ -18,7 +18,7 @@ use crate::aws::{AthenaTarget, Aws, EventDataStore, FieldCondition, Trail};
 use crate::kind::ResourceKind;
 use crate::time::{iso, parse_iso};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// Every source that applies and is configured
@@ -33,7 +33,7 @@ pub enum SourceKind {
     AccessLogs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     Account,

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Parser;
 
 use super::OutputFormat;
+use super::args::{GroupArg, SourceArg};
 use super::construct::Ctx;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
@@ -34,11 +35,11 @@ struct InvocationsArgs {
     #[arg(long, default_value = "now", value_name = "WHEN")]
     until: String,
     /// Where to read the calls from
-    #[arg(long, value_enum, default_value_t = SourceKind::Auto)]
-    source: SourceKind,
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    source: SourceArg,
     /// Group the summary by caller account, principal or day
-    #[arg(long, value_enum, default_value_t = GroupBy::Account)]
-    by: GroupBy,
+    #[arg(long, value_enum, default_value_t = GroupArg::Account)]
+    by: GroupArg,
     /// Also list every call
     #[arg(long)]
     rows: bool,
@@ -70,7 +71,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let query = InvocationQuery {
         since,
         until,
-        source: args.source,
+        source: args.source.into(),
         trail_logs: args.trail_logs.clone(),
         athena_table: args.athena_table.clone(),
         athena: AthenaTarget {
@@ -78,7 +79,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             database: args.database.clone(),
             output_location: args.output_location.clone(),
         },
-        by: args.by,
+        by: args.by.into(),
         keep_rows: args.rows || ctx.g.output == OutputFormat::Json,
     };
     let show = std::io::stderr().is_terminal();

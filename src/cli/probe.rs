@@ -97,7 +97,7 @@ pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
 }
 
 pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
-    let aws = super::connect(g).await?;
+    let aws = g.session().connect().await?;
     let request = request(&args.opts)?;
     let endpoint = endpoint(&args.opts, &aws);
     let region = aws.default_region();

@@ -27,12 +27,13 @@ struct AccountJson {
 }
 
 pub async fn run(g: &GlobalArgs) -> Result<i32> {
-    let loaded = match super::load_app(g) {
+    let session = g.session();
+    let loaded = match session.load_app() {
         Ok(l) => Some(l),
         Err(e) if e.is::<super::UsageError>() => return Err(e),
         Err(_) => None,
     };
-    let aws = super::connect_any(g).await?;
+    let aws = session.connect_any().await?;
     // The accounts of the app's stacks, plus the default credentials.
     let mut accounts: Vec<(Option<String>, Vec<String>, Option<LookupRole>)> =
         vec![(None, Vec::new(), None)];

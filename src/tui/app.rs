@@ -19,7 +19,7 @@ use crate::actions::probe::{ProbeRequest, ProbeResult};
 use crate::actions::{ActionError, Subject, command};
 use crate::aws::Aws;
 use crate::catalogue::{Command, CommandCatalogue, CommandKind};
-use crate::deployed::{Deployment, StackState};
+use crate::deployed::Deployment;
 use crate::model::{self, Resolved};
 
 use super::audit::AuditView;
@@ -1077,18 +1077,8 @@ impl App {
                         )
                     })
                     .collect();
-                // A failed refresh keeps the physical ids known before (from the cache or an
-                // earlier lookup) rather than forgetting them.
-                let mut kept = false;
-                for (new, old) in deployment.stacks.iter_mut().zip(&self.deployment.stacks) {
-                    if let (StackState::Failed(_), StackState::Deployed(_)) = (&*new, old) {
-                        *new = old.clone();
-                        kept = true;
-                    }
-                }
-                if deployment.identity.is_none() {
-                    deployment.identity = self.deployment.identity.clone();
-                }
+                // A failed refresh keeps the physical ids known before.
+                let kept = crate::session::keep_known(&mut deployment, &self.deployment);
                 if kept && let Some(f) = failures.first_mut() {
                     f.push_str(" (showing the physical ids known before)");
                 }
