@@ -29,6 +29,9 @@ pub mod terminal;
 pub mod theme;
 pub mod ui;
 
+/// Synthetic fixtures and the timing harness of `benches/tui.rs`: in tests and with the `bench`
+/// feature only, never in a release binary.
+#[cfg(any(test, feature = "bench"))]
 #[doc(hidden)]
 pub mod bench;
 #[cfg(test)]
