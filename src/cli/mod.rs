@@ -1,5 +1,6 @@
-//! The command-line front end: argument parsing, and for each subcommand a function that loads
-//! what it needs, calls the actions and prints their results. It never calls the SDK itself.
+//! The command-line front end and the launcher above the TUI: the arguments ([`args`]), and for
+//! each subcommand a function that opens a [`crate::session::Session`], calls the actions and
+//! prints their results (as [`crate::present`] words them). It never calls the SDK itself.
 
 pub mod args;
 mod audit;
