@@ -1,5 +1,5 @@
-//! TUI performance (`cargo bench --bench tui`; `scripts/bench-tui` runs it and says where the
-//! numbers go). Two kinds of figures:
+//! TUI performance (`cargo bench --features bench --bench tui`; `scripts/bench-tui` runs it and
+//! says where the numbers go). Two kinds of figures:
 //!
 //! - in process: from a key press to a finished frame, through the real crossterm backend
 //!   (writing to a sink), with 10,000 resources and 10,000 audit rows loaded;

@@ -628,90 +628,6 @@ pub(crate) fn decide(
     }
 }
 
-impl AccessAnalysis {
-    /// The analysis as lines for people, control characters stripped (describe and probe show
-    /// them, in the CLI and the TUI). The line about the caller starts with `you (`.
-    pub fn lines(&self) -> Vec<String> {
-        use crate::sanitize::line;
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.iter()
-                    .map(|p| line(p).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
-        let mut out = Vec::new();
-        if self.has_resource_policy {
-            out.push(format!(
-                "resource policy allows: {}",
-                list(&self.allowed_principals)
-            ));
-            if !self.denied_principals.is_empty() {
-                out.push(format!(
-                    "resource policy denies: {}",
-                    list(&self.denied_principals)
-                ));
-            }
-        } else if !self.resource_policy_supported {
-            out.push(format!(
-                "HTTP APIs have no resource policy: only callers of the API's own account{} whose identity policy allows it; another account's caller must assume a role in it",
-                self.api_account
-                    .as_deref()
-                    .map(|a| format!(" ({})", line(a)))
-                    .unwrap_or_default()
-            ));
-        } else {
-            out.push("no resource policy: only callers of the API's own account whose identity policy allows it".into());
-        }
-        let roles: Vec<String> = self
-            .app_roles
-            .iter()
-            .map(|r| format!("{} (via {})", r.construct_path, r.granted_by))
-            .collect();
-        out.push(format!(
-            "roles of this app allowed to invoke it: {}",
-            list(&roles)
-        ));
-        if let Some(c) = &self.caller {
-            out.push(format!(
-                "you ({}, account {}): {}",
-                line(&c.arn),
-                line(&c.account),
-                line(&c.conclusion)
-            ));
-            out.push(format!("why: {}", line(&c.reason)));
-            out.push(format!(
-                "your identity policies: {} ({})",
-                source_words(c.identity_source),
-                line(&c.identity_detail)
-            ));
-        }
-        out
-    }
-
-    /// The lines under a heading, as `describe` and `probe` print them.
-    pub fn text(&self) -> String {
-        let mut out = String::from("Access (execute-api:Invoke):\n");
-        for l in self.lines() {
-            out.push_str(&format!("  {l}\n"));
-        }
-        out
-    }
-}
-
-fn source_words(s: IdentitySource) -> &'static str {
-    match s {
-        IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
-        IdentitySource::Policies => "from your policy documents",
-        IdentitySource::Template => "from the app's template",
-        IdentitySource::Root => "the root user has every identity permission",
-        IdentitySource::None => "not known",
-    }
-}
-
 /// Analyzes the REST API `subject` with its resource `policy` (live, else the template's) for
 /// `caller` making `request`, with what is known of the caller's identity policies.
 ///
@@ -931,7 +847,7 @@ mod http_api_tests {
             "{}",
             c.reason
         );
-        assert!(a.lines()[0].starts_with("HTTP APIs have no resource policy"));
+        assert!(!a.resource_policy_supported && !a.has_resource_policy);
         let v = serde_json::to_value(&a).unwrap();
         assert_eq!(v["resourcePolicySupported"], false);
     }
@@ -2039,11 +1955,6 @@ mod tests {
         assert_eq!(
             cov.resource.as_deref(),
             Some("arn:aws:execute-api:us-east-1:123456789012:abc123/prod/GET/")
-        );
-        let text = a.text();
-        assert!(
-            text.contains("you (arn:aws:iam::123456789012:user/bob, account 123456789012): deny:"),
-            "{text}"
         );
         // The requestor's role, nothing read from AWS: the template says its policy allows.
         let c = caller(&format!(

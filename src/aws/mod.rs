@@ -155,6 +155,33 @@ pub struct StackResourceRow {
     pub status: Option<String>,
 }
 
+/// Where the user's own credentials come from, in the SDK's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialOrigin {
+    /// `--profile NAME`: the only source then.
+    Flag(String),
+    /// `AWS_ACCESS_KEY_ID` and friends, which win over `AWS_PROFILE`.
+    EnvironmentKeys,
+    /// `AWS_PROFILE`.
+    EnvProfile(String),
+    /// The default chain (the default profile, SSO, instance metadata, ...).
+    DefaultChain,
+}
+
+impl CredentialOrigin {
+    /// The origin for the profile flag `profile` and the process environment.
+    pub fn of(profile: Option<&str>) -> CredentialOrigin {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match profile {
+            Some(p) => CredentialOrigin::Flag(p.to_string()),
+            None if env("AWS_ACCESS_KEY_ID").is_some() => CredentialOrigin::EnvironmentKeys,
+            None => env("AWS_PROFILE").map_or(CredentialOrigin::DefaultChain, |p| {
+                CredentialOrigin::EnvProfile(p)
+            }),
+        }
+    }
+}
+
 /// How long one call may take by default, retries included; a hanging endpoint must not hang
 /// cdkx.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -166,15 +193,11 @@ impl Aws {
     /// Loads configuration the way the AWS CLI does (env, profiles, SSO, credential_process),
     /// with cdkx's flags on top. Nothing is called yet, so this does not fail.
     pub async fn load(opts: AwsOptions) -> Aws {
-        let source = match &opts.profile {
-            Some(p) => format!("profile {p} (--profile)"),
-            None if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() => {
-                "environment (AWS_ACCESS_KEY_ID)".to_string()
-            }
-            None => match std::env::var("AWS_PROFILE") {
-                Ok(p) if !p.is_empty() => format!("profile {p} (AWS_PROFILE)"),
-                _ => "default credential chain".to_string(),
-            },
+        let source = match CredentialOrigin::of(opts.profile.as_deref()) {
+            CredentialOrigin::Flag(p) => format!("profile {p} (--profile)"),
+            CredentialOrigin::EnvironmentKeys => "environment (AWS_ACCESS_KEY_ID)".to_string(),
+            CredentialOrigin::EnvProfile(p) => format!("profile {p} (AWS_PROFILE)"),
+            CredentialOrigin::DefaultChain => "default credential chain".to_string(),
         };
         let config = Self::load_config(&opts, opts.profile.as_deref()).await;
         Aws {

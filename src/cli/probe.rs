@@ -5,9 +5,10 @@ use anyhow::Result;
 use clap::{Args, Parser};
 
 use super::construct::Ctx;
-use super::{GlobalArgs, OutputFormat, sides};
+use super::{GlobalArgs, OutputFormat};
 use crate::actions::probe::{self, ProbeRequest, ProbeResult};
 use crate::aws::Aws;
+use crate::present::sides;
 use crate::sanitize;
 
 /// Exit code when the signed request got an error answer.
@@ -100,7 +101,7 @@ pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
 }
 
 pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
-    let aws = super::connect(g).await?;
+    let aws = g.session().connect().await?;
     let request = request(&args.opts)?;
     let endpoint = endpoint(&args.opts, &aws);
     let region = aws.default_region();
@@ -219,7 +220,7 @@ fn render(
     }
     if let Some(a) = &r.access {
         out.push('\n');
-        out.push_str(&a.text());
+        out.push_str(&crate::present::access::text(a));
     }
     if let Some(a) = &r.function_access {
         out.push('\n');

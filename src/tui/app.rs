@@ -20,7 +20,7 @@ use super::views::list::ListView;
 use super::views::{Run, Step, View};
 use crate::actions::Subject;
 use crate::catalogue::CommandCatalogue;
-use crate::deployed::{Deployment, StackState};
+use crate::deployed::Deployment;
 use crate::model;
 
 pub struct App {
@@ -185,16 +185,8 @@ impl App {
                 )
             })
             .collect();
-        let mut kept = false;
-        for (new, old) in deployment.stacks.iter_mut().zip(&cx.deployment.stacks) {
-            if let (StackState::Failed(_), StackState::Deployed(_)) = (&*new, old) {
-                *new = old.clone();
-                kept = true;
-            }
-        }
-        if deployment.identity.is_none() {
-            deployment.identity = cx.deployment.identity.clone();
-        }
+        // A failed refresh keeps the physical ids known before.
+        let kept = crate::session::keep_known(&mut deployment, &cx.deployment);
         if kept && let Some(f) = failures.first_mut() {
             f.push_str(" (showing the physical ids known before)");
         }

@@ -26,9 +26,9 @@ use crate::actions::logs::{self, LogsRequest};
 use crate::actions::probe;
 use crate::aws::{AthenaTarget, Aws};
 use crate::cache::Cache;
-use crate::cli::GlobalArgs;
 use crate::deployed;
 use crate::model;
+use crate::session::Session;
 use crate::time::now;
 
 /// How far back the TUI's audit looks: all LookupEvents keeps.
@@ -36,7 +36,7 @@ const AUDIT_DAYS: f64 = 90.0;
 
 pub struct Tasks {
     tx: UnboundedSender<Event>,
-    global: GlobalArgs,
+    session: Session,
     aws: Arc<OnceCell<Aws>>,
     model: Arc<model::App>,
     cache: Cache,
@@ -46,13 +46,13 @@ pub struct Tasks {
 impl Tasks {
     pub fn new(
         tx: UnboundedSender<Event>,
-        global: GlobalArgs,
+        session: Session,
         model: Arc<model::App>,
         cache: Cache,
     ) -> Tasks {
         Tasks {
             tx,
-            global,
+            session,
             aws: Arc::new(OnceCell::new()),
             model,
             cache,
@@ -64,13 +64,11 @@ impl Tasks {
     /// needs it first.
     fn aws(&self) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
         let cell = self.aws.clone();
-        let g = self.global.clone();
+        let session = self.session.clone();
         async move {
-            cell.get_or_try_init(|| async {
-                crate::cli::connect(&g).await.map_err(|e| format!("{e:#}"))
-            })
-            .await
-            .cloned()
+            cell.get_or_try_init(|| async { session.connect().await.map_err(|e| format!("{e:#}")) })
+                .await
+                .cloned()
         }
     }
 

@@ -30,7 +30,7 @@ use athena::from_athena;
 use lake::from_lake;
 use trail::{from_directory, from_trail_bucket};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// Every source that applies and is configured
@@ -45,7 +45,7 @@ pub enum SourceKind {
     AccessLogs,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum GroupBy {
     Account,

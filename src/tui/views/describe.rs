@@ -96,7 +96,7 @@ impl DescribeView {
             Ok(d) => {
                 let json = serde_json::to_string_pretty(&d).unwrap_or_default();
                 Load::Loaded(Described {
-                    sections: crate::cli::describe::render_for(&d, None),
+                    sections: crate::present::describe::render_for(&d, None),
                     json: sanitize::block(&json).into_owned(),
                 })
             }

@@ -13,7 +13,7 @@ use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
 };
-use crate::cli::words;
+use crate::present::words;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Verb};
 use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};

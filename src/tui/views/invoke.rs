@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Widget};
 use super::confirm::ConfirmView;
 use super::{Run, Step, View};
 use crate::actions::Subject;
-use crate::actions::invoke::{InvokeResult, Payload};
+use crate::actions::invoke::InvokeResult;
 use crate::sanitize;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Verb};
@@ -19,7 +19,7 @@ use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
 use crate::tui::text::{self, fit, wrap};
 use crate::tui::widgets::pane::{construct_pane, state_lines};
 use crate::tui::widgets::scroll::{Scroll, draw_lines, wrapped};
-use crate::tui::widgets::sides::{pretty, side_lines};
+use crate::tui::widgets::sides::side_lines;
 
 #[derive(Debug)]
 pub struct InvokeView {
@@ -247,7 +247,11 @@ impl InvokeView {
                 }
             }
             None => {
-                let text = payload_text(&result.payload, result.payload_bytes);
+                let text = crate::present::sides::payload_text(
+                    &result.payload,
+                    result.payload_bytes,
+                    None,
+                );
                 let style = if result.failed() {
                     theme.error()
                 } else {
@@ -257,13 +261,5 @@ impl InvokeView {
                 draw_lines(&lines, &self.scroll, body, buf, theme.dim());
             }
         }
-    }
-}
-
-fn payload_text(p: &Payload, bytes: usize) -> String {
-    match p {
-        Payload::Json(v) => pretty(v),
-        Payload::Text(t) => sanitize::block(t).into_owned(),
-        Payload::Binary(_) => format!("(binary payload, {bytes} bytes)"),
     }
 }

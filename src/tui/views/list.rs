@@ -12,10 +12,10 @@ use ratatui::widgets::{Block, Widget};
 
 use super::menu::MenuView;
 use super::{Run, Step, View};
-use crate::cli::table::{self, Col, Cut};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::kind::ResourceKind;
 use crate::model::{self, Resolved, StackIdx, Target};
+use crate::present::table::{self, Col, Cut};
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{Effect, Slot};

@@ -237,7 +237,7 @@ impl ProbeView {
         head.extend(wrapped(&text::safe(&signer), w, theme.dim()));
         if let Some(a) = &r.access {
             // All of it when there is room; on a small screen, the line about the signer.
-            let lines = a.lines();
+            let lines = crate::present::access::lines(a);
             let roomy = inner.height >= 30;
             for l in &lines {
                 let about_you = l.starts_with("you (");

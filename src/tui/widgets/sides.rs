@@ -3,10 +3,9 @@
 
 use ratatui::style::Style;
 use ratatui::text::Line;
-use serde_json::Value;
 
 use super::scroll::wrapped;
-use crate::sanitize;
+pub use crate::present::text::pretty;
 use crate::tui::cx::Cx;
 use crate::tui::text;
 use crate::verdict::{Side, VerdictKind};
@@ -43,14 +42,4 @@ pub fn side_lines(
     lines.push(Line::default());
     lines.extend(wrapped(&pretty(&side.body), width, Style::new()));
     lines
-}
-
-/// A JSON value as people read it: a string as itself, anything else pretty-printed; made safe.
-pub fn pretty(v: &Value) -> String {
-    match v {
-        Value::String(s) => sanitize::block(s).into_owned(),
-        other => {
-            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
-        }
-    }
 }

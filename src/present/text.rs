@@ -1,8 +1,10 @@
-//! Text for drawing: untrusted text made safe (control characters visible), cut to a width with
-//! an ellipsis, or wrapped, so a long value never breaks the layout.
+//! Text for a terminal, the one implementation both front ends use: untrusted text made safe
+//! (control characters visible), cut to a width with an ellipsis (at its end, its start or its
+//! middle), wrapped at spaces, and JSON made readable, so a long value never breaks a layout.
 
 use std::borrow::Cow;
 
+use serde_json::Value;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::sanitize;
@@ -62,6 +64,43 @@ pub fn fit_start(s: &str, max: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `s` in at most `max` columns, keeping its start and its end: `IamApigat…8813B` (ids keep
+/// both their readable start and their unique hash).
+pub fn fit_middle(s: &str, max: usize) -> Cow<'_, str> {
+    if s.width() <= max {
+        return Cow::Borrowed(s);
+    }
+    if max < 5 {
+        return fit(s, max);
+    }
+    let room = max - 1;
+    let tail_room = room / 3 + 1;
+    let head_room = room - tail_room;
+    let mut head = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w > head_room {
+            break;
+        }
+        head.push(c);
+        used += w;
+    }
+    let mut tail: Vec<char> = Vec::new();
+    let mut used = 0;
+    for c in s.chars().rev() {
+        let w = c.width().unwrap_or(0);
+        if used + w > tail_room {
+            break;
+        }
+        tail.push(c);
+        used += w;
+    }
+    head.push('…');
+    head.extend(tail.into_iter().rev());
+    Cow::Owned(head)
+}
+
 /// `s` cut or padded with spaces to exactly `cols` columns.
 pub fn pad(s: &str, cols: usize) -> String {
     let cut = fit(s, cols);
@@ -77,12 +116,19 @@ pub fn wrap(text: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     for line in text.lines() {
-        wrap_line(line, max, &mut out);
+        wrap_into(line, max, &mut out);
     }
     out
 }
 
-fn wrap_line(line: &str, max: usize, out: &mut Vec<String>) {
+/// One line wrapped as [`wrap`] wraps each: an empty line stays one empty line.
+pub fn wrap_line(line: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    wrap_into(line, max.max(1), &mut out);
+    out
+}
+
+fn wrap_into(line: &str, max: usize, out: &mut Vec<String>) {
     if line.width() <= max {
         out.push(line.to_string());
         return;
@@ -118,6 +164,16 @@ fn wrap_line(line: &str, max: usize, out: &mut Vec<String>) {
     }
 }
 
+/// A JSON value for reading: a string as itself, anything else pretty-printed; sanitized.
+pub fn pretty(v: &Value) -> String {
+    match v {
+        Value::String(s) => sanitize::block(s).into_owned(),
+        other => {
+            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +206,18 @@ mod tests {
         for line in wrap(&"x".repeat(500), 7) {
             assert!(line.width() <= 7);
         }
+        assert_eq!(wrap_line("", 5), [""]);
+        assert_eq!(wrap_line("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
+        assert_eq!(
+            wrap_line("  \"key\": \"a long value\"", 12),
+            ["  \"key\": \"a", "  long", "  value\""]
+        );
+    }
+
+    #[test]
+    fn pretty_shows_strings_as_themselves_and_json_indented() {
+        assert_eq!(pretty(&serde_json::json!("a\u{1b}b")), "a\\x1bb");
+        assert_eq!(pretty(&serde_json::json!({"k": 1})), "{\n  \"k\": 1\n}");
     }
 
     #[test]

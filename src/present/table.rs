@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 use std::io::IsTerminal;
 
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_width::UnicodeWidthStr;
 
+use super::text::{fit, fit_middle};
 use crate::sanitize;
 
 /// Spaces between two columns.
@@ -137,14 +138,6 @@ impl Table {
         }
         out
     }
-
-    /// As `--output` asks: `text` as tab-separated records, else the table fitted to `width`.
-    pub fn render_as(&self, output: super::OutputFormat, width: Option<usize>) -> String {
-        match output {
-            super::OutputFormat::Text => self.render_text(),
-            _ => self.render_fit(width),
-        }
-    }
 }
 
 fn line(cells: &[(&Col, &str, usize)]) -> String {
@@ -171,11 +164,6 @@ pub fn terminal_width() -> Option<usize> {
         .filter(|&c| c > 0)
         .or_else(|| crossterm::terminal::size().ok().map(|(c, _)| c as usize))
         .or(Some(80))
-}
-
-/// The width tables are fitted to: the terminal's, unless `--wide` asks for everything.
-pub fn output_width(g: &super::GlobalArgs) -> Option<usize> {
-    if g.wide { None } else { terminal_width() }
 }
 
 fn natural_widths(cols: &[Col], rows: &[Vec<String>]) -> Vec<usize> {
@@ -390,67 +378,9 @@ fn distinct_width(values: &[&str], w: usize, natural: usize, cut: Cut) -> usize 
 /// `s` in at most `max` columns: whole when it fits, else cut as `cut` says with `…`.
 pub fn shorten(s: &str, max: usize, cut: Cut) -> std::borrow::Cow<'_, str> {
     match cut {
-        Cut::Middle => shorten_middle(s, max),
-        Cut::End => shorten_end(s, max),
+        Cut::Middle => fit_middle(s, max),
+        Cut::End => fit(s, max),
     }
-}
-
-/// `s` in at most `max` columns, keeping its start and its end: `IamApigat…8813B`.
-pub fn shorten_middle(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.width() <= max {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    if max < 5 {
-        return shorten_end(s, max);
-    }
-    let room = max - 1;
-    let tail_room = room / 3 + 1;
-    let head_room = room - tail_room;
-    let mut head = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w > head_room {
-            break;
-        }
-        head.push(c);
-        used += w;
-    }
-    let mut tail: Vec<char> = Vec::new();
-    let mut used = 0;
-    for c in s.chars().rev() {
-        let w = c.width().unwrap_or(0);
-        if used + w > tail_room {
-            break;
-        }
-        tail.push(c);
-        used += w;
-    }
-    head.push('…');
-    head.extend(tail.into_iter().rev());
-    std::borrow::Cow::Owned(head)
-}
-
-/// `s` in at most `max` columns, keeping its start: `cannot obtain cred…`.
-pub fn shorten_end(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    if s.width() <= max {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    if max == 0 {
-        return std::borrow::Cow::Borrowed("");
-    }
-    let mut out = String::new();
-    let mut used = 0;
-    for c in s.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > max {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -468,13 +398,13 @@ mod tests {
     #[test]
     fn shortening_keeps_start_and_end() {
         assert_eq!(
-            shorten_middle("IamApigatewayLambdaStack-requestorFn15B8813B", 15),
+            fit_middle("IamApigatewayLambdaStack-requestorFn15B8813B", 15),
             "IamApigat…8813B"
         );
-        assert_eq!(shorten_middle("short", 15), "short");
-        assert_eq!(shorten_end("cannot obtain credentials", 10), "cannot ob…");
+        assert_eq!(fit_middle("short", 15), "short");
+        assert_eq!(fit("cannot obtain credentials", 10), "cannot ob…");
         for w in 0..30 {
-            assert!(shorten_middle("IamApigatewayLambdaStack-x", w).width() <= w);
+            assert!(fit_middle("IamApigatewayLambdaStack-x", w).width() <= w);
         }
     }
 

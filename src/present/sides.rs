@@ -1,23 +1,26 @@
-//! Two answers side by side (or as two labelled blocks): the requestor view of `invoke` and the
-//! unsigned | signed view of `probe` share this one renderer.
+//! Answers as text: a payload, and two answers side by side (or as two labelled blocks): the
+//! requestor view of `invoke` and the unsigned | signed view of `probe` share this one renderer.
 
-use std::ops::Not;
+use unicode_width::UnicodeWidthStr;
 
-use serde_json::Value;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
-
+use super::text::{pretty, wrap_line};
+use crate::actions::invoke::Payload;
 use crate::sanitize;
 use crate::verdict::Side;
 
 /// A column: its title, the answer, and extra lines shown under the verdict.
 pub type Column<'a> = (&'a str, &'a Side, &'a [String]);
 
-pub fn pretty(v: &Value) -> String {
-    match v {
-        Value::String(s) => sanitize::block(s).into_owned(),
-        other => {
-            sanitize::block(&serde_json::to_string_pretty(other).unwrap_or_default()).into_owned()
-        }
+/// A payload for reading: JSON pretty-printed, text as itself (sanitized), binary as its size
+/// followed by `binary_hint` (how to see it, where the front end has a way).
+pub fn payload_text(p: &Payload, bytes: usize, binary_hint: Option<&str>) -> String {
+    match p {
+        Payload::Json(v) => pretty(v),
+        Payload::Text(t) => sanitize::block(t).into_owned(),
+        Payload::Binary(_) => match binary_hint {
+            Some(hint) => format!("(binary payload, {bytes} bytes; {hint})"),
+            None => format!("(binary payload, {bytes} bytes)"),
+        },
     }
 }
 
@@ -95,8 +98,9 @@ pub fn side_by_side_in(
         return out;
     }
     let width = (columns.saturating_sub(3) / 2).clamp(24, 80);
-    let wrapped =
-        |lines: Vec<String>| -> Vec<String> { lines.iter().flat_map(|l| wrap(l, width)).collect() };
+    let wrapped = |lines: Vec<String>| -> Vec<String> {
+        lines.iter().flat_map(|l| wrap_line(l, width)).collect()
+    };
     let mut l = wrapped(side_lines(left, left_extra));
     let mut r = wrapped(side_lines(right, right_extra));
     let total = l.len().max(r.len());
@@ -116,36 +120,6 @@ pub fn side_by_side_in(
             "… {} more lines (--full or --output json shows all)\n",
             total - shown
         ));
-    }
-    out
-}
-
-/// Greedy word wrap to `width` columns; a word longer than a line is split. Leading spaces
-/// (JSON indentation) are kept.
-fn wrap(line: &str, width: usize) -> Vec<String> {
-    if line.width() <= width {
-        return vec![line.to_string()];
-    }
-    let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-    let mut out = Vec::new();
-    let mut cur = indent.clone();
-    for word in line.split(' ').filter(|w| !w.is_empty()) {
-        let sep = usize::from(cur.trim_start().is_empty().not());
-        if cur.width() + sep + word.width() > width && !cur.trim().is_empty() {
-            out.push(std::mem::replace(&mut cur, indent.clone()));
-        }
-        if !cur.trim().is_empty() {
-            cur.push(' ');
-        }
-        for c in word.chars() {
-            if cur.width() + c.width().unwrap_or(0) > width {
-                out.push(std::mem::replace(&mut cur, indent.clone()));
-            }
-            cur.push(c);
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur);
     }
     out
 }
@@ -194,20 +168,6 @@ mod tests {
         assert!(
             narrow.starts_with("UNSIGNED: 403") && narrow.contains("\nSIGNED: 200 OK"),
             "{narrow}"
-        );
-    }
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_splits_long_words() {
-        assert_eq!(wrap("short", 10), ["short"]);
-        assert_eq!(
-            wrap("the request was not signed", 12),
-            ["the request", "was not", "signed"]
-        );
-        assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
-        assert_eq!(
-            wrap("  \"key\": \"a long value\"", 12),
-            ["  \"key\": \"a", "  long", "  value\""]
         );
     }
 }
