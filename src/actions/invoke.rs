@@ -14,6 +14,27 @@ use crate::verdict::RequestorView;
 /// Lambda's limit for a synchronous request or response payload.
 pub const MAX_PAYLOAD: usize = 6 * 1024 * 1024;
 
+/// The one check of a payload before it is sent, for both front ends and the action: at most
+/// [`MAX_PAYLOAD`] bytes and valid JSON (Lambda takes a JSON event). `what` names where the
+/// payload came from (`--payload`, a file, "the payload"); the message is safe to print.
+pub fn check_payload(what: &str, bytes: &[u8]) -> Result<(), String> {
+    let what = crate::sanitize::excerpt(what, 200);
+    if bytes.len() > MAX_PAYLOAD {
+        return Err(format!(
+            "{what} is {} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes (6 MiB) for a synchronous invoke",
+            bytes.len()
+        ));
+    }
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
+        .map(|_| ())
+        .map_err(|e| {
+            format!(
+                "{what} is not valid JSON ({}); Lambda takes a JSON event",
+                crate::sanitize::excerpt(&e.to_string(), 200)
+            )
+        })
+}
+
 #[derive(Debug, Clone)]
 pub struct InvokeRequest {
     pub payload: Vec<u8>,
@@ -86,10 +107,11 @@ pub async fn invoke(
         });
     }
     if req.payload.len() > MAX_PAYLOAD {
-        return Err(ActionError::Input(format!(
-            "the payload is {} bytes; Lambda accepts at most {MAX_PAYLOAD} bytes for a synchronous invoke",
-            req.payload.len()
-        )));
+        return Err(ActionError::Input(
+            check_payload("the payload", &req.payload)
+                .err()
+                .unwrap_or_default(),
+        ));
     }
     let function = subject.require_physical_id()?.to_string();
     let region = subject.require_region()?.to_string();

@@ -86,18 +86,7 @@ fn read_payload(args: &InvokeArgs) -> Result<Vec<u8>> {
         ),
         (None, None) => return Ok(b"{}".to_vec()),
     };
-    if bytes.len() > MAX_PAYLOAD {
-        return Err(super::usage(format!(
-            "{what} is larger than Lambda's {MAX_PAYLOAD}-byte limit for a synchronous invoke"
-        )));
-    }
-    if let Err(e) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
-        return Err(super::usage(format!(
-            "{} is not valid JSON ({}); Lambda takes a JSON event",
-            sanitize::excerpt(&what, 200),
-            sanitize::excerpt(&e.to_string(), 200)
-        )));
-    }
+    invoke::check_payload(&what, &bytes).map_err(super::usage)?;
     Ok(bytes)
 }
 

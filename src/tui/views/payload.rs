@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Clear, Widget};
 use super::confirm::ConfirmView;
 use super::{Step, View};
 use crate::actions::Subject;
-use crate::actions::invoke::MAX_PAYLOAD;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::Action;
 use crate::tui::text::{self, fit};
@@ -114,13 +113,5 @@ impl PayloadView {
 
 /// Checks an invoke payload as the CLI does: JSON, within Lambda's size limit.
 pub fn check_payload(text: &str) -> Result<(), String> {
-    if text.len() > MAX_PAYLOAD {
-        return Err(format!(
-            "the payload is {} bytes; Lambda takes at most {MAX_PAYLOAD}",
-            text.len()
-        ));
-    }
-    serde_json::from_str::<serde::de::IgnoredAny>(text)
-        .map(|_| ())
-        .map_err(|e| format!("not valid JSON: {e}"))
+    crate::actions::invoke::check_payload("the payload", text.as_bytes())
 }
