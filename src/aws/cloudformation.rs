@@ -3,7 +3,7 @@
 use aws_sdk_cloudformation as cfn;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
-use super::{Aws, AwsError, StackDescription, StackResourceRow, every_page};
+use super::{Aws, AwsError, StackResourceRow, StackVersion, every_page};
 use crate::time::iso_of;
 
 impl Aws {
@@ -16,7 +16,7 @@ impl Aws {
         &self,
         region: &str,
         stack: &str,
-    ) -> Result<Option<StackDescription>, AwsError> {
+    ) -> Result<Option<StackVersion>, AwsError> {
         let Some(s) = self.first_stack(region, stack).await? else {
             return Ok(None);
         };
@@ -27,7 +27,7 @@ impl Aws {
             return Ok(None);
         }
         let when = s.last_updated_time().or(s.creation_time());
-        Ok(Some(StackDescription {
+        Ok(Some(StackVersion {
             stack_id: s.stack_id().unwrap_or(stack).to_string(),
             status: s
                 .stack_status()
@@ -147,7 +147,7 @@ fn is_stack_missing<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
     })
 }
 
-/// What DescribeStacks says of one stack, in more detail than [`StackDescription`].
+/// What DescribeStacks says of one stack, for describe (the cache needs only [`StackVersion`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StackDetail {
     pub stack_id: String,

@@ -137,9 +137,10 @@ pub struct CallerIdentity {
     pub arn: String,
 }
 
-/// What DescribeStacks says of a deployed stack.
+/// What DescribeStacks says of a deployed stack that tells whether a cached listing of its
+/// resources is still current (describe shows more: [`StackDetail`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StackDescription {
+pub struct StackVersion {
     pub stack_id: String,
     pub status: String,
     /// LastUpdatedTime, else CreationTime: what changes when the stack's resources may have.
