@@ -181,6 +181,16 @@ fn bash_completes_subcommands_flags_and_construct_names() {
     iam.sort();
     assert_eq!(iam, ["iam-backed-api", "iamApiFn"]);
     assert_eq!(complete(&["cdkx", "run", "requ"]), ["requestorFn"]);
+    // After the construct come its commands, not construct names again.
+    let commands = complete(&["cdkx", "run", "requestorFn", ""]);
+    assert!(
+        commands.iter().any(|c| c == "invoke") && !commands.iter().any(|c| c == "iamApiFn"),
+        "{commands:?}"
+    );
+    assert_eq!(
+        complete(&["cdkx", "run", "requestorFn", "inv"]),
+        ["invoke", "invocations"]
+    );
     assert!(complete(&["cdkx", "--end"]).contains(&"--endpoint-url".to_string()));
     // The other shells get their scripts too.
     for shell in ["zsh", "fish", "powershell"] {

@@ -14,6 +14,7 @@ use clap_complete::env::{CompleteEnv, Shells};
 
 use super::Cli;
 use super::args::CompletionsArgs;
+use crate::catalogue::CommandCatalogue;
 use crate::model::{self, Target};
 
 /// The environment variable that turns a run of `cdkx` into a completion request.
@@ -25,9 +26,60 @@ pub fn command() -> clap::Command {
     Cli::command().add(SubcommandCandidates::new(constructs))
 }
 
-/// Completes a construct argument (`cdkx run <Tab>`) with the app's construct names.
+/// Completes `cdkx run`'s words: the app's construct names first (`cdkx run <Tab>`), then that
+/// construct's commands (`cdkx run requestorFn <Tab>`), nothing for the command's own arguments.
 pub fn construct_candidates() -> ArgValueCandidates {
-    ArgValueCandidates::new(constructs)
+    ArgValueCandidates::new(run_words)
+}
+
+fn run_words() -> Vec<CompletionCandidate> {
+    // A completion request is `cdkx -- cdkx [FLAGS] run WORD... CURRENT`; the shell says which
+    // word is being completed in _CLAP_COMPLETE_INDEX (else it is the last).
+    let args: Vec<String> = std::env::args().collect();
+    let Some(dashes) = args.iter().position(|a| a == "--") else {
+        return constructs();
+    };
+    let words = &args[dashes + 1..];
+    let index = std::env::var("_CLAP_COMPLETE_INDEX")
+        .ok()
+        .and_then(|i| i.parse::<usize>().ok())
+        .unwrap_or(words.len().saturating_sub(1))
+        .min(words.len());
+    let Some(run) = words[..index].iter().position(|w| w == "run") else {
+        return constructs();
+    };
+    match index - run - 1 {
+        0 => constructs(),
+        1 => commands_of(&words[run + 1]),
+        _ => Vec::new(),
+    }
+}
+
+/// The commands of one construct (built-in and the project's), described as `cdkx CONSTRUCT`
+/// lists them. None when the app or the construct cannot be found.
+fn commands_of(construct: &str) -> Vec<CompletionCandidate> {
+    let Some((app, app_dir)) = app_here() else {
+        return Vec::new();
+    };
+    let Ok(found) = app.resolve(construct) else {
+        return Vec::new();
+    };
+    let mut catalogue = CommandCatalogue::builtin();
+    if let Ok(Some(project)) = CommandCatalogue::load_project(&app_dir) {
+        catalogue.merge(project);
+    }
+    let cfn_type = match found.target {
+        Target::Resource(r) => app.resources[r].cfn_type.as_str(),
+        Target::Stack(_) => crate::kind::ResourceKind::CloudFormationStack.as_str(),
+    };
+    catalogue
+        .commands_for(
+            app.constructs[found.construct].fqn.as_deref(),
+            Some(cfn_type),
+        )
+        .into_iter()
+        .map(|(name, cmd)| CompletionCandidate::new(name).help(cmd.description.map(Into::into)))
+        .collect()
 }
 
 /// Answers a completion request (the shell calls `cdkx` with `COMPLETE` set) and exits; a
@@ -64,18 +116,19 @@ pub fn print_man() -> Result<i32> {
 /// The constructs of the app in the current directory (or `CDK_APP_DIR`): each by its id when
 /// that names it alone, else by its path; described by its type. None when there is no app.
 fn constructs() -> Vec<CompletionCandidate> {
-    let Ok(cwd) = std::env::current_dir() else {
-        return Vec::new();
-    };
+    match app_here() {
+        Some((app, _)) => candidates(&app),
+        None => Vec::new(),
+    }
+}
+
+/// The app in the current directory (or `CDK_APP_DIR`) and its app directory, if there is one.
+fn app_here() -> Option<(model::App, PathBuf)> {
+    let cwd = std::env::current_dir().ok()?;
     let explicit = std::env::var_os("CDK_APP_DIR").map(PathBuf::from);
-    let Ok(location) = crate::assembly::locate(explicit.as_deref(), &cwd) else {
-        return Vec::new();
-    };
-    let Ok(asm) = crate::assembly::read(&location.assembly_dir) else {
-        return Vec::new();
-    };
-    let app = model::App::from_assembly(asm);
-    candidates(&app)
+    let location = crate::assembly::locate(explicit.as_deref(), &cwd).ok()?;
+    let asm = crate::assembly::read(&location.assembly_dir).ok()?;
+    Some((model::App::from_assembly(asm), location.app_dir))
 }
 
 fn candidates(app: &model::App) -> Vec<CompletionCandidate> {
