@@ -22,7 +22,10 @@ pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail
 pub use cloudwatch::{MetricQuery, MetricSeriesData};
 pub use iam::{IamPrincipal, IdentityPolicy, Simulation, decode_document};
 pub use lambda::{FunctionConfig, InvokeOutput};
-pub use logs::{LogEvent, LogPage, LogQuery};
+pub use logs::{
+    LIVE_TAIL_MAX_GROUPS, LiveTail, LiveTailEnd, LiveTailUpdate, LogEvent, LogPage, LogQuery,
+    log_group_arn,
+};
 pub use s3::S3Object;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,6 +1,6 @@
-//! `cdkx FUNCTION logs`: the function's log lines (history of a window, or following), one line
-//! per event: time, request id (else stream), message; START/END/REPORT summarized; JSON Lines
-//! with `-o json`.
+//! `cdkx FUNCTION|API logs`: the log lines of a function or a REST API stage (history of a
+//! window, or following), one line per event: time, request id (else stream), message;
+//! START/END/REPORT summarized; JSON Lines with `-o json`.
 
 use std::io::Write;
 
@@ -9,17 +9,21 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::logs::{self, LineKind, LogLine, LogsRequest, POLL_INTERVAL};
+use crate::actions::logs::{self, FollowEvent, LogLine, LogsRequest};
 use crate::sanitize;
 use crate::time::parse_when;
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "The function's log lines from CloudWatch Logs (history, or --follow)",
-    after_help = "The log group is the function's LoggingConfig.LogGroup, else /aws/lambda/NAME. \
-Lines of all streams are interleaved, oldest first. --follow polls FilterLogEvents every second \
-(CloudWatch Logs Live Tail is not used yet) and runs until interrupted.\n\nExit status: 0, or 1 when \
-the log group does not exist or cannot be read."
+    about = "Log lines from CloudWatch Logs: a function's, or a REST API stage's (history, or --follow)",
+    after_help = "A function's log group is its LoggingConfig.LogGroup, else /aws/lambda/NAME. A REST \
+API's are, for its stage (--stage) or every stage, the execution log group \
+(API-Gateway-Execution-Logs_{restApiId}/{stage}) when the stage logs executions, and the access log \
+group of its AccessLogSettings; stderr says which were read. Lines of all streams and groups are \
+interleaved, oldest first. --follow uses CloudWatch Logs Live Tail (StartLiveTail; sessions are \
+renewed when AWS ends them after 3 hours) and, where Live Tail cannot be used, polls \
+FilterLogEvents every second; stderr says which. It runs until interrupted.\n\nExit status: 0, or 1 \
+when no log group exists or one cannot be read."
 )]
 struct LogsArgs {
     /// Start of the window: a duration back (30m, 1h, 2d) or a time (2025-01-01T00:00Z)
@@ -31,12 +35,15 @@ struct LogsArgs {
     /// A CloudWatch Logs filter pattern (e.g. ERROR, "exact phrase", { $.level = "ERROR" })
     #[arg(long, value_name = "PATTERN")]
     filter: Option<String>,
-    /// Only the lines of this invocation
+    /// Only the lines of this invocation (or API request)
     #[arg(long, value_name = "ID", conflicts_with = "filter")]
     request_id: Option<String>,
     /// Keep printing new lines as they arrive
     #[arg(long, short = 'f')]
     follow: bool,
+    /// A REST API's stage (default: every stage)
+    #[arg(long, value_name = "STAGE")]
+    stage: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
@@ -56,99 +63,64 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         filter: args.filter.clone(),
         request_id: args.request_id.clone(),
     };
-    let target = logs::log_target(ctx.aws, ctx.subject).await?;
+    let target = match &args.stage {
+        Some(stage) if crate::kind::ResourceKind::ApiGatewayRestApi.is(&ctx.subject.cfn_type) => {
+            logs::api_log_target(ctx.aws, ctx.subject, Some(stage)).await?
+        }
+        Some(_) => return Err(super::usage("--stage is for a REST API's logs")),
+        None => logs::log_target(ctx.aws, ctx.subject).await?,
+    };
     if let Some(note) = &target.note {
         eprintln!("{}", sanitize::line(note));
     }
     let json = ctx.g.output == OutputFormat::Json;
     let stdout = std::io::stdout();
-    let mut print = |line: &LogLine| -> std::io::Result<()> {
+    let print = |line: &LogLine| -> std::io::Result<()> {
         let mut out = stdout.lock();
         if json {
             serde_json::to_writer(&mut out, line)?;
             out.write_all(b"\n")?;
         } else {
-            writeln!(out, "{}", render(line))?;
+            writeln!(out, "{}", logs::render(line))?;
         }
         // Following: each line as it comes, not when a buffer fills.
         out.flush()
     };
     if args.follow {
-        eprintln!(
-            "following {} in {} by polling FilterLogEvents every {}s (Live Tail is not used); Ctrl-C to stop",
-            sanitize::line(&target.group),
-            target.region,
-            POLL_INTERVAL.as_secs()
-        );
-        // Ends when interrupted (or, `| head`, by SIGPIPE) unless a call fails.
-        logs::follow(ctx.aws, &target, &req, &mut print).await?;
+        let groups = target.groups_text();
+        let region = target.region.clone();
+        let mut follow = logs::follow(ctx.aws.clone(), target, req);
+        // Ends when interrupted (or, `| head`, when stdout closes) unless a call fails;
+        // dropping `follow` closes the Live Tail session.
+        while let Some(ev) = follow.recv().await {
+            match ev {
+                FollowEvent::Mode { note, .. } => {
+                    eprintln!("following {groups} in {region}: {note}; Ctrl-C to stop")
+                }
+                FollowEvent::Line(line) => {
+                    if print(&line).is_err() {
+                        return Ok(0);
+                    }
+                }
+                FollowEvent::Note(note) => eprintln!("{note}"),
+                FollowEvent::Failed(e) => return Err(e.into()),
+            }
+        }
         Ok(0)
     } else {
-        let n = logs::history(ctx.aws, &target, &req, &mut print).await?;
+        let read = logs::history(ctx.aws, &target, &req, print).await?;
+        for g in &read.missing {
+            eprintln!("log group {} does not exist", sanitize::line(g));
+        }
+        let n = read.lines;
         eprintln!(
             "{n} line{} from {} since {}",
             if n == 1 { "" } else { "s" },
-            sanitize::line(&target.group),
+            target.groups_text(),
             crate::time::iso_ms(req.since_ms)
         );
         Ok(0)
     }
-}
-
-/// `TIME  WHO  MESSAGE`, WHO being the request id's first 8 characters, else the stream.
-pub fn render(l: &LogLine) -> String {
-    let who = match (&l.request_id, &l.stream) {
-        (Some(id), _) => id.chars().take(8).collect::<String>(),
-        (None, Some(s)) => s.clone(),
-        (None, None) => "-".to_string(),
-    };
-    let what = match (l.kind, &l.report) {
-        (LineKind::Start, _) => "START".to_string(),
-        (LineKind::End, _) => "END".to_string(),
-        (LineKind::Report, Some(r)) => {
-            let mut parts = vec!["REPORT".to_string()];
-            let ms = |v: f64| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0} ms")
-                } else {
-                    format!("{v:.2} ms")
-                }
-            };
-            if let Some(v) = r.duration_ms {
-                parts.push(format!("duration {}", ms(v)));
-            }
-            if let Some(v) = r.billed_ms {
-                parts.push(format!("billed {}", ms(v)));
-            }
-            match (r.max_memory_mb, r.memory_mb) {
-                (Some(used), Some(size)) => parts.push(format!("memory {used:.0}/{size:.0} MB")),
-                (None, Some(size)) => parts.push(format!("memory {size:.0} MB")),
-                (Some(used), None) => parts.push(format!("memory {used:.0} MB used")),
-                (None, None) => {}
-            }
-            if let Some(v) = r.init_ms {
-                parts.push(format!("init {}", ms(v)));
-            }
-            parts.join("  ")
-        }
-        _ => message_text(l),
-    };
-    format!(
-        "{}  {}  {}",
-        l.time,
-        sanitize::line(&who),
-        sanitize::line(&what)
-    )
-}
-
-/// The message without what the line already shows: a runtime's `TIME\tREQUEST_ID\t` prefix
-/// goes, other tabs become two spaces.
-fn message_text(l: &LogLine) -> String {
-    let mut fields: Vec<&str> = l.message.split('\t').collect();
-    if fields.len() >= 3 && l.request_id.as_deref() == Some(fields[1]) {
-        fields.drain(..2);
-    }
-    fields.join("  ")
 }
 
 /// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
@@ -158,7 +130,7 @@ pub(super) fn args_command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::actions::logs::{self, LogLine, render};
     use crate::aws::LogEvent;
 
     fn line(msg: &str) -> LogLine {
