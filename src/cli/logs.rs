@@ -78,8 +78,9 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let print = |line: &LogLine| -> std::io::Result<()> {
         let mut out = stdout.lock();
         if json {
-            serde_json::to_writer(&mut out, line)?;
-            out.write_all(b"\n")?;
+            // C1 and bidi controls escaped too, as in every JSON cdkx writes.
+            let text = sanitize::json_line(line).map_err(std::io::Error::other)?;
+            writeln!(out, "{text}")?;
         } else {
             writeln!(out, "{}", logs::render(line))?;
         }

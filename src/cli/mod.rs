@@ -9,6 +9,7 @@ pub(crate) mod describe;
 mod invocations;
 mod invoke;
 mod list;
+mod listing;
 mod logs;
 mod metrics;
 mod probe;
