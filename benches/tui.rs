@@ -1,5 +1,5 @@
-//! TUI performance (`cargo bench --bench tui`; `scripts/bench-tui` runs it and says where the
-//! numbers go). Two kinds of figures:
+//! TUI performance (`cargo bench --features bench --bench tui`; `scripts/bench-tui` runs it and
+//! says where the numbers go). Two kinds of figures:
 //!
 //! - in process: from a key press to a finished frame, through the real crossterm backend
 //!   (writing to a sink), with 10,000 resources and 10,000 audit rows loaded;
@@ -96,7 +96,8 @@ fn main() {
 
 /// The steps between reading the assembly and the first frame, timed one by one.
 fn phases(assembly: &Path, cache: &Path) -> Vec<(&'static str, Vec<Duration>)> {
-    use cdkx::tui::app::{App, Header};
+    use cdkx::tui::app::App;
+    use cdkx::tui::cx::Header;
     use std::sync::Arc;
     let names = [
         "read cdk.out (manifest, templates, tree.json)",

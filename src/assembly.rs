@@ -135,81 +135,28 @@ pub const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
 /// otherwise multiply without end.
 pub const MAX_STACKS: usize = 10_000;
 
-/// Reads a whole file the assembly names, refusing anything but a regular file (a FIFO, socket or
-/// device would block or never end) and anything larger than [`MAX_FILE_BYTES`]. The file is
-/// opened without blocking and checked again once open, so a name swapped for a FIFO between the
-/// check and the open is refused too.
+/// Reads a whole file the assembly names through [`crate::bounds::read_file`] (regular files
+/// only, opened without blocking, at most [`MAX_FILE_BYTES`]), in the assembly's words.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, AssemblyError> {
-    use std::io::Read;
-    let io = |source| AssemblyError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = fs::metadata(path).map_err(io)?;
-    check_regular(path, &meta)?;
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file = options.open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
-    check_regular(path, &meta)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_big(path));
-    }
-    Ok(bytes)
-}
-
-fn check_regular(path: &Path, meta: &fs::Metadata) -> Result<(), AssemblyError> {
-    if !meta.is_file() {
-        let kind = file_kind(&meta.file_type());
-        return Err(AssemblyError::invalid(
-            path,
-            format!("not a regular file ({kind}); cdkx reads only regular files from an assembly"),
-        ));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(too_big(path));
-    }
-    Ok(())
-}
-
-fn too_big(path: &Path) -> AssemblyError {
-    AssemblyError::invalid(
-        path,
-        format!(
-            "the file is larger than {} MiB, the most cdkx reads from an assembly",
-            MAX_FILE_BYTES >> 20
-        ),
+    use crate::bounds::FileError;
+    crate::bounds::read_file(path, MAX_FILE_BYTES, "a file of a cloud assembly").map_err(
+        |e| match e {
+            FileError::Io { path, source } => AssemblyError::Io { path, source },
+            FileError::NotRegular { path, kind } => AssemblyError::Invalid {
+                path,
+                message: format!(
+                    "not a regular file (a {kind}); cdkx reads only regular files from an assembly"
+                ),
+            },
+            FileError::TooLarge { path, .. } => AssemblyError::Invalid {
+                path,
+                message: format!(
+                    "the file is larger than {} MiB, the most cdkx reads from an assembly",
+                    MAX_FILE_BYTES >> 20
+                ),
+            },
+        },
     )
-}
-
-fn file_kind(t: &fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_block_device() || t.is_char_device() {
-            return "a device";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else {
-        "not a file"
-    }
 }
 
 /// Reads and deserializes a JSON file; a type error names the field path (e.g. `artifacts.X.type`).

@@ -71,6 +71,15 @@ pub fn read_file(path: &Path, max: u64, what: &'static str) -> Result<Vec<u8>, F
         path: path.to_path_buf(),
         source,
     };
+    // Looked at before the open too: opening a socket fails ("No such device or address"),
+    // which would hide what the file is. Checked again once open, for a name swapped between.
+    let before = std::fs::metadata(path).map_err(io)?;
+    if !before.is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            kind: kind(&before),
+        });
+    }
     let file = open_nonblocking(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     if !meta.is_file() {
@@ -111,7 +120,8 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting for one.
     std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(libc::O_NONBLOCK)
+        // O_NOCTTY: a terminal device named as a file never becomes our controlling terminal.
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
 }
 

@@ -8,9 +8,14 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ResourceKind {
     LambdaFunction,
+    /// A function URL (`addFunctionUrl`).
+    LambdaUrl,
     ApiGatewayRestApi,
     ApiGatewayStage,
     ApiGatewayDeployment,
+    /// An HTTP API (API Gateway v2).
+    ApiGatewayV2Api,
+    ApiGatewayV2Stage,
     CloudFormationStack,
     IamRole,
     IamPolicy,
@@ -24,11 +29,14 @@ pub enum ResourceKind {
 }
 
 impl ResourceKind {
-    pub const ALL: [ResourceKind; 13] = [
+    pub const ALL: [ResourceKind; 16] = [
         ResourceKind::LambdaFunction,
+        ResourceKind::LambdaUrl,
         ResourceKind::ApiGatewayRestApi,
         ResourceKind::ApiGatewayStage,
         ResourceKind::ApiGatewayDeployment,
+        ResourceKind::ApiGatewayV2Api,
+        ResourceKind::ApiGatewayV2Stage,
         ResourceKind::CloudFormationStack,
         ResourceKind::IamRole,
         ResourceKind::IamPolicy,
@@ -44,9 +52,12 @@ impl ResourceKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             ResourceKind::LambdaFunction => "AWS::Lambda::Function",
+            ResourceKind::LambdaUrl => "AWS::Lambda::Url",
             ResourceKind::ApiGatewayRestApi => "AWS::ApiGateway::RestApi",
             ResourceKind::ApiGatewayStage => "AWS::ApiGateway::Stage",
             ResourceKind::ApiGatewayDeployment => "AWS::ApiGateway::Deployment",
+            ResourceKind::ApiGatewayV2Api => "AWS::ApiGatewayV2::Api",
+            ResourceKind::ApiGatewayV2Stage => "AWS::ApiGatewayV2::Stage",
             ResourceKind::CloudFormationStack => "AWS::CloudFormation::Stack",
             ResourceKind::IamRole => "AWS::IAM::Role",
             ResourceKind::IamPolicy => "AWS::IAM::Policy",

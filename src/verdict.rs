@@ -1,6 +1,9 @@
-//! What an answer from an IAM-authorized API Gateway endpoint means. The one list of API
-//! Gateway's IAM error bodies lives here, with a sentence per error on what to do; the invoke
-//! action's requestor view and the probe both judge answers with it.
+//! What an answer from an IAM-authorized API Gateway endpoint or Lambda function URL means. The
+//! one list of API Gateway's IAM error bodies lives here, with a sentence per error on what to
+//! do; the invoke action's requestor view and the probe both judge answers with it; an HTTP
+//! API's own refusals (one `Forbidden` for unsigned and not allowed) go through
+//! [`judge_http_api`] first, a function URL's (`{"Message": ...}`) through
+//! [`judge_function_url`].
 
 use serde::Serialize;
 use serde_json::Value;
@@ -219,6 +222,95 @@ fn ok_advice(signing: Signing) -> &'static str {
             "the API answered an unsigned request: IAM authorization is NOT enforced on this method"
         }
         _ => "the request reached the integration",
+    }
+}
+
+/// Judges an answer of an HTTP API (API Gateway v2). Its IAM-authorized routes refuse an
+/// unsigned request and a signed one the caller's identity policies do not allow with the same
+/// `403 {"message":"Forbidden"}` (no "Missing Authentication Token", no "User: ... is not
+/// authorized"), and a path no route matches with `404 {"message":"Not Found"}`; whether the
+/// request was signed tells the two 403s apart. Signature and token errors keep API Gateway's
+/// IAM messages, so everything else is [`judge`]'s.
+pub fn judge_http_api(
+    status: Option<u16>,
+    body: &Value,
+    error_type: Option<&str>,
+    signing: Signing,
+) -> Verdict {
+    let message = message_of(body);
+    let text = message.as_deref().unwrap_or_default();
+    let verdict = |kind, summary: &str, advice: &str| Verdict {
+        kind,
+        status,
+        message: message.clone(),
+        summary: summary.to_string(),
+        advice: advice.to_string(),
+    };
+    match (status, text, signing) {
+        (Some(403), "Forbidden", Signing::Unsigned) => verdict(
+            VerdictKind::MissingAuthenticationToken,
+            "403 Forbidden: the request was not signed",
+            "IAM auth is enforced: unsigned requests are refused, as they should be (an HTTP API says Forbidden where a REST API says Missing Authentication Token)",
+        ),
+        (Some(403), "Forbidden", Signing::Signed) => verdict(
+            VerdictKind::NotAuthorized,
+            "403 Forbidden: the signer may not invoke this route",
+            "the signer's identity policies must allow execute-api:Invoke on the route's ARN (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE/METHOD/PATH); HTTP APIs have no resource policy, so a caller from another account must assume a role in the API's account",
+        ),
+        (Some(404), "Not Found", _) => verdict(
+            VerdictKind::ClientError,
+            "404 Not Found: no route matches",
+            "the HTTP API has no route for this method and path (or no such stage): check the path, the method and --stage",
+        ),
+        _ => judge(status, body, error_type, signing),
+    }
+}
+
+#[cfg(test)]
+mod http_api_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn forbidden_means_unsigned_or_not_allowed_by_the_signing_side() {
+        let forbidden = json!({"message": "Forbidden"});
+        let v = judge_http_api(Some(403), &forbidden, None, Signing::Unsigned);
+        assert_eq!(v.kind, VerdictKind::MissingAuthenticationToken);
+        assert!(v.summary.contains("not signed"), "{v:?}");
+        let v = judge_http_api(Some(403), &forbidden, None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::NotAuthorized);
+        assert!(v.advice.contains("execute-api:Invoke"), "{v:?}");
+        assert!(v.advice.contains("assume a role"), "{v:?}");
+        let v = judge_http_api(
+            Some(404),
+            &json!({"message": "Not Found"}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::ClientError);
+        assert!(v.summary.contains("no route"), "{v:?}");
+    }
+
+    #[test]
+    fn signature_errors_and_answers_are_judged_as_for_rest_apis() {
+        let bad = json!({"message": "The request signature we calculated does not match the signature you provided."});
+        let v = judge_http_api(
+            Some(403),
+            &bad,
+            Some("InvalidSignatureException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::SignatureMismatch);
+        let v = judge_http_api(Some(200), &json!({"hello": "http"}), None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::Ok);
+        // A REST API's Forbidden (a WAF, a private API) is not an HTTP API's IAM refusal.
+        let v = judge(
+            Some(403),
+            &json!({"message": "Forbidden"}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::Forbidden);
     }
 }
 
@@ -509,6 +601,78 @@ fn short<'a>(text: &'a str, fallback: &'a str) -> &'a str {
         None if t.len() > 120 => &t[..t.floor_char_boundary(120)],
         None => t,
     }
+}
+
+/// A Lambda function URL's own IAM error bodies (403, `{"Message": ...}`, `x-amzn-ErrorType`
+/// `AccessDeniedException`), matched by a distinctive part of the message: (pattern, kind,
+/// short label, what it means, what to do). The signature and token errors are API Gateway's
+/// rows above, with the service `lambda` in their advice.
+const FUNCTION_URL_ERRORS: &[(&str, VerdictKind, &str, &str, &str)] = &[
+    (
+        "For troubleshooting Function URL authorization issues",
+        VerdictKind::NotAuthorized,
+        "Not authorized (function URL)",
+        "the signer may not invoke this function through its URL",
+        "a caller needs both lambda:InvokeFunctionUrl and lambda:InvokeFunction on the function (required since October 2025, for every URL since 1 November 2026): in one account the function's resource policy naming the caller or the caller's identity policy suffices, across accounts both must allow; the access analysis names the missing one",
+    ),
+    (
+        "Forbidden",
+        VerdictKind::Forbidden,
+        "Forbidden",
+        "the function URL refused the request",
+        "AuthType AWS_IAM refuses unsigned requests: sign with SigV4 for service lambda in the function's region",
+    ),
+];
+
+/// Judges one answer from a Lambda function URL: its own 403 bodies first (`Forbidden` to an
+/// unsigned request is IAM auth at work), then the signature and token errors it shares with
+/// API Gateway, then the generic statuses.
+pub fn judge_function_url(
+    status: Option<u16>,
+    body: &Value,
+    error_type: Option<&str>,
+    signing: Signing,
+) -> Verdict {
+    let message = message_of(body);
+    let text = message.as_deref().unwrap_or_default();
+    let prefix = status.map(|s| format!("{s} ")).unwrap_or_default();
+    if status == Some(403) {
+        for (pattern, kind, label, meaning, advice) in FUNCTION_URL_ERRORS {
+            if !text.starts_with(pattern) && !text.contains(pattern) {
+                continue;
+            }
+            // A bare "Forbidden" to an unsigned request is what AWS_IAM auth answers.
+            let (meaning, advice) = match (kind, signing) {
+                (VerdictKind::Forbidden, Signing::Unsigned) => (
+                    "the request was not signed",
+                    "IAM auth is enforced: unsigned requests are refused, as they should be",
+                ),
+                (VerdictKind::Forbidden, Signing::Signed) => (
+                    "refused although signed",
+                    "the signed request was refused without a reason: check that the URL is the function's and the signing region is its region",
+                ),
+                _ => (*meaning, *advice),
+            };
+            return Verdict {
+                kind: *kind,
+                status,
+                summary: format!("{prefix}{label}: {meaning}"),
+                message,
+                advice: advice.to_string(),
+            };
+        }
+    }
+    let mut verdict = judge(status, body, error_type, signing);
+    verdict.advice = verdict.advice.replace("execute-api", "lambda");
+    if verdict.kind == VerdictKind::Ok {
+        verdict.advice = match signing {
+            Signing::Unsigned => {
+                "the function URL answered an unsigned request: its AuthType is NONE (IAM authorization is NOT enforced)".into()
+            }
+            _ => "the request reached the function".into(),
+        };
+    }
+    verdict
 }
 
 /// One side of the requestor pattern: what the requestor got back for one of its requests.
@@ -1021,6 +1185,52 @@ mod tests {
             view.without.verdict
         );
         assert_eq!(view.with.verdict.kind, VerdictKind::NotRecorded);
+    }
+
+    #[test]
+    fn function_url_bodies_are_judged_with_their_capital_m() {
+        let denied = json!({"Message": "Forbidden. For troubleshooting Function URL authorization issues, see: https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html"});
+        let v = judge_function_url(
+            Some(403),
+            &denied,
+            Some("AccessDeniedException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::NotAuthorized);
+        assert!(v.summary.starts_with("403 Not authorized (function URL)"));
+        assert!(
+            v.advice.contains("lambda:InvokeFunctionUrl")
+                && v.advice.contains("lambda:InvokeFunction ")
+        );
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "Forbidden"}),
+            Some("AccessDeniedException"),
+            Signing::Unsigned,
+        );
+        assert_eq!(v.kind, VerdictKind::Forbidden);
+        assert_eq!(v.summary, "403 Forbidden: the request was not signed");
+        assert!(v.advice.contains("IAM auth is enforced"));
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "The request signature we calculated does not match the signature you provided."}),
+            Some("InvalidSignatureException"),
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::SignatureMismatch);
+        assert!(v.advice.contains("(lambda)") && !v.advice.contains("execute-api"));
+        let v = judge_function_url(
+            Some(403),
+            &json!({"Message": "The security token included in the request is invalid."}),
+            None,
+            Signing::Signed,
+        );
+        assert_eq!(v.kind, VerdictKind::InvalidSecurityToken);
+        let v = judge_function_url(Some(200), &json!({"hello": "url"}), None, Signing::Signed);
+        assert_eq!(v.kind, VerdictKind::Ok);
+        assert_eq!(v.advice, "the request reached the function");
+        let v = judge_function_url(Some(200), &json!("hi"), None, Signing::Unsigned);
+        assert!(v.advice.contains("AuthType is NONE"));
     }
 
     #[test]

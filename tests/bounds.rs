@@ -27,6 +27,26 @@ fn cdkx(cache: &Path, endpoint: &str) -> assert_cmd::Command {
     c
 }
 
+/// `c` on the `iam-api` app: how most cases here start.
+fn app(mut c: assert_cmd::Command) -> assert_cmd::Command {
+    c.arg("--app").arg(fixture("iam-api"));
+    c
+}
+
+/// Runs `c` to its end: whatever the case, cdkx neither panics nor shows a secret.
+fn run(c: &mut assert_cmd::Command) -> std::process::Output {
+    let out = c.output().unwrap();
+    no_panic(&out);
+    out
+}
+
+/// `out` ended with exit status `code` and a stderr that says `want`.
+fn fails_with(out: &std::process::Output, code: i32, want: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(err.contains(want), "{err}");
+}
+
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
@@ -195,17 +215,14 @@ fn files_that_are_not_regular_files_are_refused_without_waiting() {
         ),
     ];
     for (args, env, code) in cases {
-        let mut c = cdkx(dir.path(), &nowhere);
-        c.arg("--app")
-            .arg(fixture("iam-api"))
-            .args(["--region", "us-east-1"])
+        let mut c = app(cdkx(dir.path(), &nowhere));
+        c.args(["--region", "us-east-1"])
             .args(&args)
             .timeout(Duration::from_secs(30));
         for (k, v) in env {
             c.env(k, v);
         }
-        let out = c.output().unwrap();
-        no_panic(&out);
+        let out = run(&mut c);
         assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(
@@ -225,38 +242,24 @@ fn oversized_payloads_and_bodies_are_refused_before_they_are_read() {
         .unwrap()
         .set_len(7 * 1024 * 1024)
         .unwrap();
-    let out = cdkx(dir.path(), &nowhere)
-        .arg("--app")
-        .arg(fixture("iam-api"))
+    let out = run(app(cdkx(dir.path(), &nowhere))
         .args(["requestorFn", "invoke", "--payload-file"])
-        .arg(&big)
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("larger than 6 MiB (the limit for a Lambda invoke payload)"),
-        "{}",
-        stderr(&out)
+        .arg(&big));
+    fails_with(
+        &out,
+        2,
+        "larger than 6 MiB (the limit for a Lambda invoke payload)",
     );
     std::fs::File::create(&big)
         .unwrap()
         .set_len(11 * 1024 * 1024)
         .unwrap();
-    let out = cdkx(dir.path(), &nowhere)
+    let out = run(cdkx(dir.path(), &nowhere)
         .args(["--region", "us-east-1", "probe"])
         .arg(format!("{nowhere}/x"))
         .arg("-d")
-        .arg(format!("@{}", big.display()))
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("larger than 10 MiB"),
-        "{}",
-        stderr(&out)
-    );
+        .arg(format!("@{}", big.display())));
+    fails_with(&out, 2, "larger than 10 MiB");
 }
 
 #[test]
@@ -283,16 +286,12 @@ fn probe_answers_are_capped_redirects_are_shown_and_split_urls_refused() {
     let dir = tempfile::tempdir().unwrap();
     let nowhere = closed_port();
     let probe = |path: &str| {
-        let out = cdkx(dir.path(), &nowhere)
+        run(cdkx(dir.path(), &nowhere)
             .args(["--region", "us-east-1", "--timeout", "10", "probe"])
             .arg(format!(
                 "https://abc.execute-api.us-east-1.amazonaws.com/prod{path}"
             ))
-            .args(["--execute-api-endpoint", &server.url, "-o", "json"])
-            .output()
-            .unwrap();
-        no_panic(&out);
-        out
+            .args(["--execute-api-endpoint", &server.url, "-o", "json"]))
     };
     for path in ["/huge", "/endless"] {
         let out = probe(path);
@@ -319,13 +318,10 @@ fn probe_answers_are_capped_redirects_are_shown_and_split_urls_refused() {
     assert_eq!(server.hits() - before, 2, "the redirect is never followed");
 
     let before = server.hits();
-    let out = cdkx(dir.path(), &nowhere)
+    let out = run(cdkx(dir.path(), &nowhere)
         .args(["--region", "us-east-1", "probe"])
         .arg("https://abc.execute-api.us-east-1.amazonaws.com/prod/a\r\nX-Injected: 1")
-        .args(["--execute-api-endpoint", &server.url, "-o", "json"])
-        .output()
-        .unwrap();
-    no_panic(&out);
+        .args(["--execute-api-endpoint", &server.url, "-o", "json"]));
     assert_ne!(out.status.code(), Some(0));
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(text.contains("control character"), "{text}");
@@ -338,10 +334,8 @@ fn timeout_bounds_the_whole_call_and_no_answer_is_not_bad_credentials() {
     let server = Server::start(|_, _, _| std::thread::sleep(Duration::from_secs(120)));
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    let out = cdkx(dir.path(), &server.url)
+    let out = app(cdkx(dir.path(), &server.url))
         .env("AWS_MAX_ATTEMPTS", "3")
-        .arg("--app")
-        .arg(fixture("iam-api"))
         .args(["--timeout", "3", "whoami"])
         .output()
         .unwrap();
@@ -369,19 +363,8 @@ fn timeout_bounds_the_whole_call_and_no_answer_is_not_bad_credentials() {
     );
 
     let nowhere = closed_port();
-    let out = cdkx(dir.path(), &nowhere)
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .arg("list")
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!("could not reach the endpoint {nowhere}")),
-        "{}",
-        stderr(&out)
-    );
+    let out = run(app(cdkx(dir.path(), &nowhere)).arg("list"));
+    fails_with(&out, 1, &format!("could not reach the endpoint {nowhere}"));
 }
 
 #[test]
@@ -395,13 +378,7 @@ fn an_answer_that_is_not_aws_reports_its_status_and_endpoint() {
         )
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = cdkx(dir.path(), &server.url)
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .arg("list")
-        .output()
-        .unwrap();
-    no_panic(&out);
+    let out = run(app(cdkx(dir.path(), &server.url)).arg("list"));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -442,34 +419,21 @@ fn listings_stop_when_the_next_token_repeats_or_never_ends() {
     let dir = tempfile::tempdir().unwrap();
     // A token that comes back: A, B, A, ... (the SDK's own paginator only sees A, A).
     let cycling = cloudformation(|n| if n % 2 == 0 { "A".into() } else { "B".into() });
-    let out = cdkx(dir.path(), &cycling.url)
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .args(["list", "--refresh"])
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("ListStackResources in us-east-1: stopped after 3 pages: the service sent a NextToken it had already sent"),
-        "{}",
-        stderr(&out)
+    let out = run(app(cdkx(dir.path(), &cycling.url)).args(["list", "--refresh"]));
+    fails_with(
+        &out,
+        1,
+        "ListStackResources in us-east-1: stopped after 3 pages: the service sent a NextToken it had already sent",
     );
 
     let endless = cloudformation(|n| format!("page-{n}"));
-    let out = cdkx(dir.path(), &endless.url)
+    let out = run(app(cdkx(dir.path(), &endless.url))
         .env("CDKX_MAX_PAGES", "40")
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .args(["list", "--refresh"])
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("stopped after 40 pages: the listing did not end within 40 pages (the page limit; CDKX_MAX_PAGES changes it)"),
-        "{}",
-        stderr(&out)
+        .args(["list", "--refresh"]));
+    fails_with(
+        &out,
+        1,
+        "stopped after 40 pages: the listing did not end within 40 pages (the page limit; CDKX_MAX_PAGES changes it)",
     );
     // DescribeStacks, GetCallerIdentity and 40 pages: nothing after the cut.
     assert!(endless.hits() <= 43, "{}", endless.hits());
@@ -482,16 +446,11 @@ fn deep_nesting_in_a_commands_file_is_refused_at_once() {
     for name in ["deep.json", "deep.yaml"] {
         let file = dir.path().join(name);
         std::fs::write(&file, "[".repeat(200_000)).unwrap();
-        let out = cdkx(dir.path(), &nowhere)
+        let out = run(app(cdkx(dir.path(), &nowhere))
             .timeout(Duration::from_secs(20))
-            .arg("--app")
-            .arg(fixture("iam-api"))
             .arg("--commands")
             .arg(&file)
-            .arg("requestorFn")
-            .output()
-            .unwrap();
-        no_panic(&out);
+            .arg("requestorFn"));
         assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
         assert!(
             stderr(&out).contains("nested more than 64 levels deep (line 1)"),
@@ -508,15 +467,10 @@ fn json_output_escapes_c1_and_bidi_controls_and_stays_valid() {
     let hostile = "a\u{9b}31mred\u{202e}evil\u{2066}\u{200f}\u{61c}\u{7f}";
     let doc = serde_json::json!({"*": {"show": {"exec": "true", "description": hostile}}});
     std::fs::write(&file, doc.to_string()).unwrap();
-    let out = cdkx(dir.path(), &closed_port())
-        .arg("--app")
-        .arg(fixture("iam-api"))
+    let out = run(app(cdkx(dir.path(), &closed_port()))
         .arg("--commands")
         .arg(&file)
-        .args(["requestorFn", "-o", "json"])
-        .output()
-        .unwrap();
-    no_panic(&out);
+        .args(["requestorFn", "-o", "json"]));
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
     for raw in [
@@ -596,10 +550,7 @@ fn usage_errors_exit_2_with_one_line() {
         ),
     ];
     for (args, env, want) in cases {
-        let mut c = cdkx(dir.path(), env.unwrap_or(&emu.url));
-        c.arg("--app").arg(fixture("iam-api")).args(*args);
-        let out = c.output().unwrap();
-        no_panic(&out);
+        let out = run(app(cdkx(dir.path(), env.unwrap_or(&emu.url))).args(*args));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
         assert!(err.contains(want), "{args:?}: {err}");
@@ -617,14 +568,9 @@ fn usage_errors_exit_2_with_one_line() {
         ),
     )
     .unwrap();
-    let out = cdkx(dir.path(), &nowhere)
+    let out = run(app(cdkx(dir.path(), &nowhere))
         .env("CDKX_CONFIG", &config)
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .arg("whoami")
-        .output()
-        .unwrap();
-    no_panic(&out);
+        .arg("whoami"));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -663,27 +609,18 @@ fn gzip_bomb(mib: usize) -> Vec<u8> {
 
 fn invocations(cache: &Path, dir: &Path) -> (std::process::Output, Value) {
     let emu = common::shared();
-    let out = emu
-        .cdkx(cache)
+    let out = run(app(emu.cdkx(cache))
         .timeout(Duration::from_secs(90))
-        .arg("--app")
-        .arg(fixture("iam-api"))
         .args(["requestorFn", "invocations", "--since", "1d", "-o", "json"])
         .arg("--trail-logs")
-        .arg(dir)
-        .output()
-        .unwrap();
-    no_panic(&out);
+        .arg(dir));
     let v: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     (out, v)
 }
 
 fn physical_id(cache: &Path) -> String {
-    let out = common::shared()
-        .cdkx(cache)
-        .arg("--app")
-        .arg(fixture("iam-api"))
+    let out = app(common::shared().cdkx(cache))
         .args(["requestorFn", "-o", "json"])
         .output()
         .unwrap();
@@ -736,14 +673,7 @@ fn the_cache_skips_places_others_can_write_and_what_it_should_not_read() {
     use std::os::unix::fs::PermissionsExt;
     let emu = common::shared();
     let list = |cache: &Path| {
-        let out = emu
-            .cdkx(cache)
-            .arg("--app")
-            .arg(fixture("iam-api"))
-            .args(["list", "-o", "json"])
-            .output()
-            .unwrap();
-        no_panic(&out);
+        let out = run(app(emu.cdkx(cache)).args(["list", "-o", "json"]));
         assert!(out.status.success(), "{}", stderr(&out));
         out
     };
@@ -825,12 +755,9 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
 "#
         ))
     };
-    let run = || {
-        let out = emu
-            .cdkx(cache.path())
+    let source_detail = || {
+        let out = run(app(emu.cdkx(cache.path()))
             .timeout(Duration::from_secs(90))
-            .arg("--app")
-            .arg(fixture("iam-api"))
             .args([
                 "requestorFn",
                 "invocations",
@@ -838,10 +765,7 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
                 "trail",
                 "-o",
                 "json",
-            ])
-            .output()
-            .unwrap();
-        no_panic(&out);
+            ]));
         let v: Value =
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
         v["sources"][0]["detail"]
@@ -851,7 +775,7 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
     };
     // 65 MiB: one more than an object may be (no length trick: the object is that large).
     put("b' ' * (65 << 20)");
-    let detail = run();
+    let detail = source_detail();
     assert!(
         detail.contains("x.json.gz: s3:GetObject in us-east-1: the answer from")
             && detail.contains("is 68157440 bytes, larger than 64 MiB"),
@@ -859,7 +783,7 @@ s3.put_object(Bucket='trail-bucket', Key=key, Body={body})
     );
     // 65 KB that gunzip to 65 MiB.
     put("gzip.compress(bytes(1 << 20)) * 65");
-    let detail = run();
+    let detail = source_detail();
     assert!(
         detail.contains("the decompressed file is larger than 64 MiB"),
         "{detail}"
@@ -876,21 +800,13 @@ fn an_aws_answer_larger_than_the_cap_is_refused_unread() {
         std::thread::sleep(Duration::from_secs(60));
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = cdkx(dir.path(), &server.url)
+    let out = run(app(cdkx(dir.path(), &server.url))
         .timeout(Duration::from_secs(15))
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .arg("list")
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(
-            "is 10737418240 bytes, larger than 64 MiB (the most cdkx reads of an AWS answer); not read"
-        ),
-        "{}",
-        stderr(&out)
+        .arg("list"));
+    fails_with(
+        &out,
+        1,
+        "is 10737418240 bytes, larger than 64 MiB (the most cdkx reads of an AWS answer); not read",
     );
 }
 
@@ -916,20 +832,12 @@ fn an_aws_answer_without_a_length_is_read_only_up_to_the_cap() {
         let _ = s.write_all(b"0\r\n\r\n");
     });
     let dir = tempfile::tempdir().unwrap();
-    let out = cdkx(dir.path(), &server.url)
+    let out = run(app(cdkx(dir.path(), &server.url))
         .timeout(Duration::from_secs(60))
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .arg("list")
-        .output()
-        .unwrap();
-    no_panic(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains(
-            "is larger than 64 MiB (the most cdkx reads of an AWS answer); reading stopped there"
-        ),
-        "{}",
-        stderr(&out)
+        .arg("list"));
+    fails_with(
+        &out,
+        1,
+        "is larger than 64 MiB (the most cdkx reads of an AWS answer); reading stopped there",
     );
 }

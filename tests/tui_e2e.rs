@@ -168,8 +168,8 @@ fn filter_invoke_confirm_audit_and_quit_like_a_person() {
         calls["invocations"].as_array().unwrap().last().unwrap()["payload"],
         json!({})
     );
-    t.key("l");
-    t.wait_text(&["log tail, 2 lines (l hides)", "END RequestId: e2e"]);
+    t.key("t");
+    t.wait_text(&["log tail, 2 lines (t hides)", "END RequestId: e2e"]);
 
     // Back to the menu, then the audit: rows stream in, a batch at a time.
     t.key(ESC);
@@ -450,6 +450,101 @@ fn probe_and_invocations_views_against_the_emulator() {
     t.key(ESC);
     t.key("q");
     assert!(t.wait_exit(Duration::from_secs(30)).success());
+    let raw = String::from_utf8_lossy(&t.raw_output()).into_owned();
+    assert!(!raw.contains(FAKE_SECRET_KEY));
+}
+
+/// Writes lines to `function`'s log group (created if needed), stamped now, with boto3.
+fn put_log_lines(emu: &Emulator, function: &str, lines: &[&str]) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let events: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, m)| json!({"timestamp": now + i as i64, "message": m}))
+        .collect();
+    emu.python(&format!(
+        r#"
+logs = client("logs")
+group, stream, events = {group:?}, "2026/01/01/[$LATEST]e2e", json.loads({events:?})
+if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+    logs.create_log_group(logGroupName=group)
+if not logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)["logStreams"]:
+    logs.create_log_stream(logGroupName=group, logStreamName=stream)
+logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events)
+"#,
+        group = format!("/aws/lambda/{function}"),
+        events = serde_json::to_string(&events).unwrap(),
+    ));
+}
+
+#[test]
+fn the_log_view_follows_a_function_pauses_and_goes_to_an_invoke() {
+    let emu = Emulator::start();
+    emu.deploy(&fixture("iam-api"));
+    let cache = tempfile::tempdir().unwrap();
+    let function = requestor_function(&emu, cache.path());
+    put_log_lines(&emu, &function, &["before the session"]);
+    emu.post(
+        "/moto-api/cdkx/lambda/results",
+        &json!({"function": function, "results": [
+            {"payload": {"ok": true}, "log_lines": ["the invoke's own line"]}
+        ]}),
+    );
+    let mut t = tui(&emu, cache.path(), &[], 140, 30);
+    t.wait_text(&["account: 123456789012", &function[function.len() - 6..]]);
+    t.key("/");
+    t.send("requestorFn");
+    t.wait_text(&["4 of 13"]);
+    t.key(ENTER);
+
+    // l: the last hour, then following.
+    t.key("l");
+    t.wait_text(&[
+        "before the session",
+        "following · polling every 1s · 1 lines",
+        &format!("/aws/lambda/{function}"),
+    ]);
+    // A line written now appears (polling asks every second; the bound only ends a hang).
+    put_log_lines(&emu, &function, &["written during the session \u{1b}[2J"]);
+    let screen = t.wait_for("the new line", Duration::from_secs(15), |s| {
+        s.contains("written during the session")
+    });
+    assert!(
+        screen.contains("written during the session \\x1b[2J"),
+        "drawn sanitized: {screen}"
+    );
+
+    // Space pauses: a new line is counted, not shown, until Space again.
+    t.key(" ");
+    t.wait_text(&["paused · 0 new"]);
+    put_log_lines(&emu, &function, &["while paused"]);
+    let screen = t.wait_text(&["paused · 1 new"]);
+    assert!(!screen.contains("while paused"), "{screen}");
+    t.key(" ");
+    t.wait_text(&["while paused", "following · polling every 1s · 3 lines"]);
+
+    // After an invoke, l in its result opens the log view at that invoke's lines.
+    t.key(ESC);
+    t.wait_text(&["q quit"]);
+    t.key("i");
+    t.wait_text(&["Payload (JSON):"]);
+    t.key(ENTER);
+    t.key("y");
+    t.wait_text(&["status 200", "l logs"]);
+    t.key("l");
+    t.wait_text(&["the invoke's own line", "scrolled (G follows)"]);
+
+    t.key(ESC);
+    t.wait_text(&["l logs"]);
+    t.key(ESC);
+    t.wait_text(&["q quit"]);
+    t.key("q");
+    let status = t.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "{status:?}");
+    assert!(!t.alternate_screen() && !t.cursor_hidden() && t.cooked());
     let raw = String::from_utf8_lossy(&t.raw_output()).into_owned();
     assert!(!raw.contains(FAKE_SECRET_KEY));
 }

@@ -1,6 +1,7 @@
 //! `describe`: what AWS knows of one construct. A Lambda function's configuration and resource
-//! policy, a REST API's stages, methods and resource policy, a stack's status and outputs, and
-//! for anything else CloudFormation's view of the resource next to its template properties.
+//! policy (and who may invoke it), a function URL's address, auth type and who may call it, a
+//! REST API's stages, methods and resource policy, a stack's status and outputs, and for
+//! anything else CloudFormation's view of the resource next to its template properties.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -8,7 +9,8 @@ use serde_json::Value;
 use super::{ActionError, Subject};
 use crate::arn::Partition;
 use crate::aws::{
-    Aws, RestApiConfig, RestApiMethod, RestApiStage, StackDetail, StackResourceDetail,
+    Aws, HttpApiConfig, HttpApiRoute, HttpApiStage, RestApiConfig, RestApiMethod, RestApiStage,
+    StackDetail, StackResourceDetail,
 };
 use crate::console::url_encode_component;
 use crate::deployed::{Deployment, Physical};
@@ -21,15 +23,17 @@ pub struct DescribeOptions {
     pub show_env: bool,
 }
 
-/// What `describe` found, by kind of resource. JSON: `{"kind": "lambda" | "restApi" | "stack" |
-/// "resource", ...}` with camelCase fields.
+/// What `describe` found, by kind of resource. JSON: `{"kind": "lambda" | "restApi" | "httpApi" |
+/// "stack" | "resource" | "functionUrl", ...}` with camelCase fields.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Description {
     Lambda(FunctionDescription),
     RestApi(RestApiDescription),
     Stack(StackDescription),
+    HttpApi(HttpApiDescription),
     Resource(ResourceDescription),
+    FunctionUrl(FunctionUrlDescription),
 }
 
 impl Description {
@@ -39,6 +43,8 @@ impl Description {
             Description::RestApi(d) => &d.construct_path,
             Description::Stack(d) => &d.construct_path,
             Description::Resource(d) => &d.construct_path,
+            Description::HttpApi(d) => &d.construct_path,
+            Description::FunctionUrl(d) => &d.construct_path,
         }
     }
 }
@@ -65,6 +71,28 @@ pub struct FunctionDescription {
     pub environment_values_shown: bool,
     /// The resource policy (GetPolicy), parsed; `null` when the function has none.
     pub policy: Option<Value>,
+    /// Who may invoke it directly (lambda:InvokeFunction through its resource policy): the
+    /// principals and the other accounts it lets in.
+    pub access: Option<super::lambda_access::FunctionAccess>,
+}
+
+/// A function URL (`AWS::Lambda::Url`): where it is, how it authenticates, who may call it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FunctionUrlDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub url: String,
+    pub function_arn: String,
+    /// `AWS_IAM` (SigV4 for service lambda) or `NONE`.
+    pub auth_type: String,
+    pub invoke_mode: Option<String>,
+    pub created: Option<String>,
+    /// The function's resource policy (GetPolicy), parsed.
+    pub policy: Option<Value>,
+    /// Who may call it: both lambda:InvokeFunctionUrl and lambda:InvokeFunction, for the
+    /// principals of the resource policy and for the credentials describe ran with.
+    pub access: super::lambda_access::FunctionAccess,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -182,6 +210,10 @@ pub async fn describe(
             describe_rest_api(app, deployment, aws, subject, region).await
         }
         Some(ResourceKind::CloudFormationStack) => describe_stack(aws, subject, region).await,
+        Some(ResourceKind::ApiGatewayV2Api) => {
+            describe_http_api(app, deployment, aws, subject, region).await
+        }
+        Some(ResourceKind::LambdaUrl) => describe_function_url(aws, subject, region).await,
         _ => describe_resource(app, aws, subject, region).await,
     }
 }
@@ -205,6 +237,16 @@ async fn describe_function(
             value: opts.show_env.then_some(value),
         })
         .collect();
+    let policy = policy.as_deref().map(parse_policy);
+    let access = super::lambda_access::analyze(
+        super::lambda_access::LambdaDoor::Invoke,
+        Some(f.arn.as_str()).filter(|a| !a.is_empty()),
+        crate::arn::account(&f.arn).or(subject.account.as_deref()),
+        None,
+        policy.as_ref(),
+        None,
+        &[],
+    );
     Ok(Description::Lambda(FunctionDescription {
         construct_path: subject.construct_path.clone(),
         region,
@@ -222,7 +264,69 @@ async fn describe_function(
         state: f.state,
         environment,
         environment_values_shown: opts.show_env,
-        policy: policy.as_deref().map(parse_policy),
+        access: Some(access),
+        policy,
+    }))
+}
+
+async fn describe_function_url(
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    use super::lambda_access::{self, LambdaDoor};
+    let function = subject.require_physical_id()?;
+    // "You" are whoever would call the URL: the user's own credentials, also when the function's
+    // account is read through its lookup role; their identity policies are asked of their IAM.
+    let me = aws.acting();
+    let (config, caller) = tokio::join!(
+        aws.get_function_url_config(&region, function),
+        me.caller_identity(&region)
+    );
+    let config = config?.ok_or_else(|| ActionError::NotDeployed {
+        construct: subject.construct_path.clone(),
+        state: "no function URL (GetFunctionUrlConfig found none)".into(),
+    })?;
+    let caller = caller.ok();
+    let evidence = async {
+        match &caller {
+            Some(c) => {
+                lambda_access::evidence(
+                    me,
+                    &region,
+                    c,
+                    LambdaDoor::FunctionUrl,
+                    &config.function_arn,
+                )
+                .await
+            }
+            None => Vec::new(),
+        }
+    };
+    let (policy, evidence) = tokio::join!(
+        aws.get_function_policy(&region, &config.function_arn),
+        evidence
+    );
+    let policy = policy?.as_deref().map(parse_policy);
+    let access = lambda_access::analyze(
+        LambdaDoor::FunctionUrl,
+        Some(&config.function_arn),
+        crate::arn::account(&config.function_arn).or(subject.account.as_deref()),
+        Some(&config.auth_type),
+        policy.as_ref(),
+        caller.as_ref(),
+        &evidence,
+    );
+    Ok(Description::FunctionUrl(FunctionUrlDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        url: config.url,
+        function_arn: config.function_arn,
+        auth_type: config.auth_type,
+        invoke_mode: config.invoke_mode,
+        created: config.created,
+        policy,
+        access,
     }))
 }
 
@@ -363,6 +467,7 @@ fn rest_api_description(
             has_resource_policy: policy.is_some(),
             app_roles: Vec::new(),
             caller: None,
+            resource_policy_supported: true,
         },
         policy,
         policy_source,
@@ -379,6 +484,184 @@ pub fn invoke_url(api_id: &str, region: &str, partition: Partition, stage: &str)
         partition.dns_suffix(),
         url_encode_component(stage)
     )
+}
+
+/// An HTTP API (API Gateway v2): its routes and their authorization, its stages with their
+/// invoke URLs and access logs, and who may call it (no resource policy exists for HTTP APIs).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpApiDescription {
+    pub construct_path: String,
+    pub region: String,
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created_date: Option<String>,
+    /// `HTTP` (or `WEBSOCKET`).
+    pub protocol_type: Option<String>,
+    /// The API's own endpoint, as the service reports it.
+    pub api_endpoint: Option<String>,
+    /// When true, the invoke URLs below answer nothing (a custom domain is the way in).
+    pub execute_api_endpoint_disabled: bool,
+    pub stages: Vec<HttpApiStageDescription>,
+    /// Sorted by route key.
+    pub routes: Vec<RouteDescription>,
+    /// Who may call it: the app's roles allowed to invoke it, and the caller's own case.
+    pub access: super::access::AccessAnalysis,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HttpApiStageDescription {
+    pub name: String,
+    /// `https://{id}.execute-api.{region}.amazonaws.com/{stage}/`; the `$default` stage has no
+    /// path segment.
+    pub invoke_url: String,
+    pub auto_deploy: bool,
+    pub description: Option<String>,
+    /// The log group ARN that receives the stage's access logs, when it has them.
+    pub access_log_destination: Option<String>,
+    pub access_log_format: Option<String>,
+    pub created_date: Option<String>,
+    pub last_updated_date: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RouteDescription {
+    /// `GET /items`, `ANY /{proxy+}`, `$default`.
+    pub route_key: String,
+    /// `NONE`, `AWS_IAM`, `JWT`, `CUSTOM`.
+    pub authorization_type: Option<String>,
+}
+
+async fn describe_http_api(
+    app: &App,
+    deployment: Option<&Deployment>,
+    aws: &Aws,
+    subject: &Subject,
+    region: String,
+) -> Result<Description, ActionError> {
+    let id = subject.require_physical_id()?;
+    let (api, stages, routes, caller) = tokio::join!(
+        aws.get_http_api(&region, id),
+        aws.get_http_api_stages(&region, id),
+        aws.get_http_api_routes(&region, id),
+        aws.caller_identity(&region)
+    );
+    let (api, stages, routes) = (api?, stages?, routes?);
+    // Who may call it is judged for the credentials describe runs with, on the first
+    // IAM-authorized route of the first stage.
+    let request = http_api_request(&stages, &routes);
+    let partition = Partition::from_name(&subject.partition);
+    let mut d = http_api_description(subject, region, partition, api, stages, routes);
+    d.access = super::access::analyze_http_api_with_lookup(
+        app,
+        deployment,
+        aws,
+        subject,
+        caller.ok().as_ref(),
+        &request,
+    )
+    .await;
+    Ok(Description::HttpApi(d))
+}
+
+/// The request an HTTP API's access is judged on: its first IAM route (`GET /` when none) on its
+/// first stage (`$default` when none).
+fn http_api_request(
+    stages: &[HttpApiStage],
+    routes: &[HttpApiRoute],
+) -> super::access::AccessRequest {
+    let iam = routes
+        .iter()
+        .find(|r| r.authorization_type.as_deref() == Some("AWS_IAM"))
+        .and_then(|r| r.route_key.split_once(' '));
+    let (method, path) = match iam {
+        // `ANY` covers every method; the ARN names one.
+        Some(("ANY", path)) => ("GET", path),
+        Some((method, path)) => (method, path),
+        None => ("GET", "/"),
+    };
+    super::access::AccessRequest {
+        stage: stages
+            .first()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| "$default".into()),
+        method: method.to_string(),
+        path: path.to_string(),
+    }
+}
+
+fn http_api_description(
+    subject: &Subject,
+    region: String,
+    partition: Partition,
+    api: HttpApiConfig,
+    stages: Vec<HttpApiStage>,
+    routes: Vec<HttpApiRoute>,
+) -> HttpApiDescription {
+    let stages = stages
+        .into_iter()
+        .map(|s| HttpApiStageDescription {
+            invoke_url: http_api_invoke_url(&api.id, &region, partition, &s.name),
+            name: s.name,
+            auto_deploy: s.auto_deploy,
+            description: s.description,
+            access_log_destination: s.access_log_destination,
+            access_log_format: s.access_log_format,
+            created_date: s.created,
+            last_updated_date: s.last_updated,
+        })
+        .collect();
+    HttpApiDescription {
+        construct_path: subject.construct_path.clone(),
+        region,
+        id: api.id,
+        name: api.name,
+        description: api.description,
+        created_date: api.created,
+        protocol_type: api.protocol_type,
+        api_endpoint: api.api_endpoint,
+        execute_api_endpoint_disabled: api.disable_execute_api_endpoint,
+        stages,
+        routes: routes
+            .into_iter()
+            .map(|r| RouteDescription {
+                route_key: r.route_key,
+                authorization_type: r.authorization_type,
+            })
+            .collect(),
+        access: super::access::AccessAnalysis {
+            api_account: subject.account.clone(),
+            allowed_principals: Vec::new(),
+            denied_principals: Vec::new(),
+            has_resource_policy: false,
+            app_roles: Vec::new(),
+            caller: None,
+            resource_policy_supported: false,
+        },
+    }
+}
+
+/// An HTTP API stage's invoke URL: `https://{id}.execute-api.{region}.amazonaws.com/{stage}/`,
+/// and for the `$default` stage, which has no path segment, `.../`.
+pub fn http_api_invoke_url(
+    api_id: &str,
+    region: &str,
+    partition: Partition,
+    stage: &str,
+) -> String {
+    if stage == "$default" {
+        format!(
+            "https://{}.execute-api.{}.{}/",
+            url_encode_component(api_id),
+            url_encode_component(region),
+            partition.dns_suffix()
+        )
+    } else {
+        invoke_url(api_id, region, partition, stage)
+    }
 }
 
 async fn describe_stack(
@@ -587,6 +870,60 @@ mod tests {
         assert_eq!(v["kind"], "restApi");
         assert_eq!(v["policySource"], "none");
         assert_eq!(v["methods"][0]["authorizationType"], "AWS_IAM");
+    }
+
+    #[test]
+    fn http_api_urls_routes_and_the_judged_request() {
+        assert_eq!(
+            http_api_invoke_url("abc123", "us-east-1", Partition::Aws, "$default"),
+            "https://abc123.execute-api.us-east-1.amazonaws.com/"
+        );
+        assert_eq!(
+            http_api_invoke_url("abc123", "cn-north-1", Partition::China, "dev"),
+            "https://abc123.execute-api.cn-north-1.amazonaws.com.cn/dev/"
+        );
+        let stages = vec![HttpApiStage {
+            name: "$default".into(),
+            access_log_destination: Some("arn:aws:logs:us-east-1:1:log-group:g".into()),
+            ..Default::default()
+        }];
+        let routes = vec![
+            HttpApiRoute {
+                route_key: "GET /health".into(),
+                authorization_type: Some("NONE".into()),
+                ..Default::default()
+            },
+            HttpApiRoute {
+                route_key: "GET /items".into(),
+                authorization_type: Some("AWS_IAM".into()),
+                ..Default::default()
+            },
+        ];
+        let r = http_api_request(&stages, &routes);
+        assert_eq!(
+            (r.stage.as_str(), r.method.as_str(), r.path.as_str()),
+            ("$default", "GET", "/items")
+        );
+        let api = HttpApiConfig {
+            id: "abc123".into(),
+            ..Default::default()
+        };
+        let d = http_api_description(
+            &subject(),
+            "us-east-1".into(),
+            Partition::Aws,
+            api,
+            stages,
+            routes,
+        );
+        let v = serde_json::to_value(Description::HttpApi(d)).unwrap();
+        assert_eq!(v["kind"], "httpApi");
+        assert_eq!(
+            v["stages"][0]["invokeUrl"],
+            "https://abc123.execute-api.us-east-1.amazonaws.com/"
+        );
+        assert_eq!(v["routes"][1]["authorizationType"], "AWS_IAM");
+        assert_eq!(v["access"]["resourcePolicySupported"], false);
     }
 
     #[test]

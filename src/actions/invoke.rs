@@ -94,7 +94,17 @@ pub async fn invoke(
     let function = subject.require_physical_id()?.to_string();
     let region = subject.require_region()?.to_string();
     let started_ms = crate::time::now_ms();
-    let out = aws.invoke(&region, &function, req.payload, req.log).await?;
+    // By ARN: the credentials that invoke may be of another account than the function's (a
+    // direct cross-account call through its resource policy), where the name alone would
+    // name a function of their own account.
+    let target = super::lambda_access::function_arn(
+        &function,
+        &subject.partition,
+        &region,
+        subject.account.as_deref(),
+    )
+    .unwrap_or_else(|| function.clone());
+    let out = aws.invoke(&region, &target, req.payload, req.log).await?;
     let payload = Payload::from_bytes(&out.payload);
     let (error_type, error_message) = match (&out.function_error, &payload) {
         (Some(_), Payload::Json(v)) => (
@@ -112,9 +122,24 @@ pub async fn invoke(
         _ => None,
     };
     let (log_lines, log_note) = match (&out.request_id, req.log) {
-        (Some(id), true) => match run_lines(aws, subject, id, started_ms).await {
-            Ok(lines) => (Some(lines), None),
-            Err(note) => (None, Some(note)),
+        (Some(id), true) => match (
+            run_lines(aws, subject, id, started_ms).await,
+            &out.tail_refused,
+        ) {
+            (Ok(lines), None) => (Some(lines), None),
+            (Err(note), None) => (None, Some(note)),
+            (Ok(lines), Some(refused)) => (
+                Some(lines),
+                Some(format!(
+                    "Lambda gives no log tail across accounts ({refused:?}: the invoking credentials are not of the function's account {}); the run's lines were read from its log group instead (`cdkx {} logs --request-id {id}` reads them again)",
+                    subject.account.as_deref().unwrap_or("?"),
+                    subject.construct_id
+                )),
+            ),
+            (Err(why), Some(refused)) => (
+                None,
+                Some(cross_account_log_advice(subject, refused, id, &why)),
+            ),
         },
         (None, true) => (
             None,
@@ -138,6 +163,18 @@ pub async fn invoke(
         payload,
         requestor,
     })
+}
+
+/// What to do when Lambda refused the log tail across accounts and the log group could not be
+/// read either: the logs live in the function's account, so credentials of that account must
+/// read them.
+fn cross_account_log_advice(subject: &Subject, refused: &str, id: &str, why: &str) -> String {
+    let account = subject.account.as_deref().unwrap_or("of the function");
+    format!(
+        "Lambda gives no log tail across accounts ({refused:?}): the function ran, but its log is in account {account} and {why}. Read it with credentials of that account: `cdkx {} logs --request-id {id}` through the stack's CDK lookup role (cdk bootstrap aws://{account}/{} --trust-for-lookup YOUR_ACCOUNT) or a role of account {account} named in cdkx.toml ([accounts.{account}] role_arn = \"...\") or --role-arn",
+        subject.construct_id,
+        subject.region.as_deref().unwrap_or("REGION"),
+    )
 }
 
 /// How long `--log` waits for the run's REPORT line to reach CloudWatch Logs.

@@ -254,6 +254,77 @@ pub struct LogLine {
     pub event_id: Option<String>,
 }
 
+impl LogLine {
+    /// The line as people read it, sanitized: `TIME  WHO  MESSAGE`, WHO being the request id's
+    /// first 8 characters, else the stream; START/END/REPORT summarized.
+    pub fn text(&self) -> String {
+        let l = self;
+        let who = match (&l.request_id, &l.stream) {
+            (Some(id), _) => id.chars().take(8).collect::<String>(),
+            (None, Some(s)) => s.clone(),
+            (None, None) => "-".to_string(),
+        };
+        let what = match (l.kind, &l.report) {
+            (LineKind::Start, _) => "START".to_string(),
+            (LineKind::End, _) => "END".to_string(),
+            (LineKind::Report, Some(r)) => {
+                let mut parts = vec!["REPORT".to_string()];
+                let ms = |v: f64| {
+                    if v.fract() == 0.0 {
+                        format!("{v:.0} ms")
+                    } else {
+                        format!("{v:.2} ms")
+                    }
+                };
+                if let Some(v) = r.duration_ms {
+                    parts.push(format!("duration {}", ms(v)));
+                }
+                if let Some(v) = r.billed_ms {
+                    parts.push(format!("billed {}", ms(v)));
+                }
+                match (r.max_memory_mb, r.memory_mb) {
+                    (Some(used), Some(size)) => {
+                        parts.push(format!("memory {used:.0}/{size:.0} MB"))
+                    }
+                    (None, Some(size)) => parts.push(format!("memory {size:.0} MB")),
+                    (Some(used), None) => parts.push(format!("memory {used:.0} MB used")),
+                    (None, None) => {}
+                }
+                if let Some(v) = r.init_ms {
+                    parts.push(format!("init {}", ms(v)));
+                }
+                parts.join("  ")
+            }
+            _ => message_text(l),
+        };
+        format!(
+            "{}  {}  {}",
+            l.time,
+            sanitize::line(&who),
+            sanitize::line(&what)
+        )
+    }
+}
+
+/// The message without what the line already shows: a runtime's `TIME\tREQUEST_ID\t` prefix
+/// or API Gateway's `(REQUEST_ID) ` goes, other tabs become two spaces.
+fn message_text(l: &LogLine) -> String {
+    if let Some(id) = &l.request_id
+        && let Some(rest) = l
+            .message
+            .strip_prefix('(')
+            .and_then(|m| m.strip_prefix(id.as_str()))
+            .and_then(|m| m.strip_prefix(") "))
+    {
+        return rest.replace('\t', "  ");
+    }
+    let mut fields: Vec<&str> = l.message.split('\t').collect();
+    if fields.len() >= 3 && l.request_id.as_deref() == Some(fields[1]) {
+        fields.drain(..2);
+    }
+    fields.join("  ")
+}
+
 /// Reads the request id and START/END/REPORT out of a Lambda log line (text or JSON format).
 pub fn parse_line(ev: LogEvent) -> LogLine {
     let text = ev.message.trim_end_matches(['\n', '\r']);
@@ -899,71 +970,6 @@ async fn poll(
     }
 }
 
-/// A line as one sanitized text line, as both front ends show it: `TIME  WHO  MESSAGE`, WHO being the request id's first 8 characters, else the stream.
-pub fn render(l: &LogLine) -> String {
-    let who = match (&l.request_id, &l.stream) {
-        (Some(id), _) => id.chars().take(8).collect::<String>(),
-        (None, Some(s)) => s.clone(),
-        (None, None) => "-".to_string(),
-    };
-    let what = match (l.kind, &l.report) {
-        (LineKind::Start, _) => "START".to_string(),
-        (LineKind::End, _) => "END".to_string(),
-        (LineKind::Report, Some(r)) => {
-            let mut parts = vec!["REPORT".to_string()];
-            let ms = |v: f64| {
-                if v.fract() == 0.0 {
-                    format!("{v:.0} ms")
-                } else {
-                    format!("{v:.2} ms")
-                }
-            };
-            if let Some(v) = r.duration_ms {
-                parts.push(format!("duration {}", ms(v)));
-            }
-            if let Some(v) = r.billed_ms {
-                parts.push(format!("billed {}", ms(v)));
-            }
-            match (r.max_memory_mb, r.memory_mb) {
-                (Some(used), Some(size)) => parts.push(format!("memory {used:.0}/{size:.0} MB")),
-                (None, Some(size)) => parts.push(format!("memory {size:.0} MB")),
-                (Some(used), None) => parts.push(format!("memory {used:.0} MB used")),
-                (None, None) => {}
-            }
-            if let Some(v) = r.init_ms {
-                parts.push(format!("init {}", ms(v)));
-            }
-            parts.join("  ")
-        }
-        _ => message_text(l),
-    };
-    format!(
-        "{}  {}  {}",
-        l.time,
-        sanitize::line(&who),
-        sanitize::line(&what)
-    )
-}
-
-/// The message without what the line already shows: a runtime's `TIME\tREQUEST_ID\t` prefix
-/// or API Gateway's `(REQUEST_ID) ` goes, other tabs become two spaces.
-fn message_text(l: &LogLine) -> String {
-    if let Some(id) = &l.request_id
-        && let Some(rest) = l
-            .message
-            .strip_prefix('(')
-            .and_then(|m| m.strip_prefix(id.as_str()))
-            .and_then(|m| m.strip_prefix(") "))
-    {
-        return rest.replace('\t', "  ");
-    }
-    let mut fields: Vec<&str> = l.message.split('\t').collect();
-    if fields.len() >= 3 && l.request_id.as_deref() == Some(fields[1]) {
-        fields.drain(..2);
-    }
-    fields.join("  ")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1070,7 +1076,10 @@ mod tests {
         let id = "8f5c2d4e-1111-2222-3333-444455556666";
         let l = parse_line(ev(0, &format!("({id}) Method completed with status: 200")));
         assert_eq!(l.request_id.as_deref(), Some(id));
-        assert!(render(&l).ends_with("8f5c2d4e  Method completed with status: 200"));
+        assert!(
+            l.text()
+                .ends_with("8f5c2d4e  Method completed with status: 200")
+        );
         assert_eq!(
             log_group_of("arn:aws:logs:us-east-1:1:log-group:access/prod:*"),
             "access/prod"

@@ -8,6 +8,7 @@ pub mod console;
 pub mod describe;
 pub mod invocations;
 pub mod invoke;
+pub mod lambda_access;
 pub mod listing;
 pub mod logs;
 pub mod metrics;

@@ -1,6 +1,8 @@
-//! The probe: cdkx plays the requestor. The same request goes to an IAM-authorized API twice,
-//! concurrently, unsigned and SigV4-signed with the caller's credentials, and each answer gets a
-//! verdict from the same engine that judges the invoke action's requestor view.
+//! The probe: cdkx plays the requestor. The same request goes to an IAM-authorized API (or a
+//! Lambda function URL) twice, concurrently, unsigned and SigV4-signed with the caller's
+//! credentials, and each answer gets a verdict from the same engine that judges the invoke
+//! action's requestor view. REST APIs, HTTP APIs (API Gateway v2) and function URLs go through
+//! the same requests; each door's own refusals are judged by its rules ([`Door`]).
 
 use serde::Serialize;
 use serde_json::Value;
@@ -11,7 +13,9 @@ use crate::aws::{Aws, CallerIdentity, ExecuteApiRequest, HttpAnswer, SignedReque
 use crate::deployed::Deployment;
 use crate::kind::ResourceKind;
 use crate::model::App;
-use crate::verdict::{Side, Signing, Verdict, VerdictKind, judge};
+use crate::verdict::{
+    Side, Signing, Verdict, VerdictKind, judge, judge_function_url, judge_http_api,
+};
 
 /// What to send.
 #[derive(Debug, Clone, Default)]
@@ -32,6 +36,47 @@ pub struct ProbeTarget {
     pub region: String,
     /// Where the bytes actually go, when not to the URL's host (a local emulator, a proxy).
     pub endpoint: Option<String>,
+    /// Whose rules judge the answers.
+    #[serde(skip)]
+    pub door: Door,
+}
+
+/// The kind of IAM-authorized endpoint a probe calls: it decides how a refusal reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Door {
+    /// A REST API, or any URL (API Gateway's REST answers are the ones known).
+    #[default]
+    RestApi,
+    /// An HTTP API (API Gateway v2): `403 {"message":"Forbidden"}` for unsigned and not allowed.
+    HttpApi,
+    /// A Lambda function URL (`ID.lambda-url.REGION.on.aws`): signed for service `lambda`, its
+    /// refusals are `403 {"Message": ...}`.
+    FunctionUrl,
+}
+
+impl Door {
+    /// A function URL by its host name; any other URL as a REST API.
+    pub fn of_url(url: &str) -> Door {
+        let host = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest)
+            .split(['/', '?', '#', ':'])
+            .next()
+            .unwrap_or_default();
+        if function_url_region(host).is_some() {
+            Door::FunctionUrl
+        } else {
+            Door::RestApi
+        }
+    }
+
+    /// The SigV4 service requests through this door are signed for.
+    pub fn service(self) -> &'static str {
+        match self {
+            Door::RestApi | Door::HttpApi => "execute-api",
+            Door::FunctionUrl => "lambda",
+        }
+    }
 }
 
 /// One answer, judged.
@@ -95,6 +140,11 @@ pub struct ProbeResult {
     pub signed_request: Option<SignedRequestView>,
     /// Who may call the API and whether the signer is covered (probes of a construct only).
     pub access: Option<super::access::AccessAnalysis>,
+    /// The SigV4 service the signed request was signed for (`execute-api`, `lambda`).
+    pub signing_service: &'static str,
+    /// Who may call a function URL and whether the signer is covered (probes of an
+    /// `AWS::Lambda::Url` construct).
+    pub function_access: Option<super::lambda_access::FunctionAccess>,
 }
 
 /// The execute-api URL of a RestApi construct: its id, a stage (`--stage`, else the stage the
@@ -106,12 +156,15 @@ pub fn target_for(
     path: &str,
     endpoint: Option<String>,
 ) -> Result<ProbeTarget, ActionError> {
+    if ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type) {
+        return http_api_target(app, subject, stage, path, endpoint);
+    }
     if !ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
         return Err(ActionError::WrongType {
             action: "probe",
             construct: subject.construct_path.clone(),
             cfn_type: subject.cfn_type.clone(),
-            expected: "a REST API (AWS::ApiGateway::RestApi); `cdkx probe URL` probes any URL",
+            expected: "a REST API (AWS::ApiGateway::RestApi) or an HTTP API (AWS::ApiGatewayV2::Api); `cdkx probe URL` probes any URL",
         });
     }
     let api_id = subject.require_physical_id()?;
@@ -131,6 +184,143 @@ pub fn target_for(
         url: join_path(&base, path),
         region,
         endpoint,
+        door: Door::RestApi,
+    })
+}
+
+/// The invoke URL of an HTTP API construct: its id, a stage (`--stage`, else the stage the
+/// template deploys, else `$default`, which has no path segment), the region and partition.
+fn http_api_target(
+    app: &App,
+    subject: &Subject,
+    stage: Option<&str>,
+    path: &str,
+    endpoint: Option<String>,
+) -> Result<ProbeTarget, ActionError> {
+    let api_id = subject.require_physical_id()?;
+    let region = subject.require_region()?.to_string();
+    let stage = http_api_stage(app, subject, stage);
+    let partition = Partition::from_name(&subject.partition);
+    let base = super::describe::http_api_invoke_url(api_id, &region, partition, &stage);
+    Ok(ProbeTarget {
+        url: join_path(&base, path),
+        region,
+        endpoint,
+        door: Door::HttpApi,
+    })
+}
+
+/// The stage an HTTP API probe calls: the one named, else the first the template deploys for
+/// the API, else `$default`.
+fn http_api_stage(app: &App, subject: &Subject, stage: Option<&str>) -> String {
+    stage
+        .map(str::to_string)
+        .or_else(|| http_api_template_stages(app, subject).into_iter().next())
+        .unwrap_or_else(|| "$default".to_string())
+}
+
+/// Every stage name the template gives this HTTP API (`AWS::ApiGatewayV2::Stage` whose ApiId
+/// refers to it), `$default` first.
+fn http_api_template_stages(app: &App, subject: &Subject) -> Vec<String> {
+    let Some(logical) = subject.logical_id.as_deref() else {
+        return Vec::new();
+    };
+    let refers = |v: &Value| v.get("Ref").and_then(Value::as_str) == Some(logical);
+    let mut names: Vec<String> = app
+        .resources
+        .iter()
+        .filter(|r| r.stack == subject.stack && ResourceKind::ApiGatewayV2Stage.is(&r.cfn_type))
+        .filter_map(|r| r.properties.as_ref())
+        .filter(|p| p.get("ApiId").is_some_and(refers))
+        .filter_map(|p| {
+            p.get("StageName")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect();
+    names.sort_by_key(|n| n != "$default");
+    names.dedup();
+    names
+}
+
+/// [`check_stage`] for an HTTP API: a stage the template deploys passes at once; any other is
+/// looked up among the API's live stages (GetStages).
+async fn check_http_api_stage(
+    app: &App,
+    owner: &Aws,
+    subject: &Subject,
+    stage: &str,
+) -> Result<(), ActionError> {
+    let template = http_api_template_stages(app, subject);
+    if template.iter().any(|s| s == stage) {
+        return Ok(());
+    }
+    let (Some(api_id), Some(region)) = (subject.physical_id.as_deref(), subject.region.as_deref())
+    else {
+        return Ok(());
+    };
+    let known = match owner.get_http_api_stages(region, api_id).await {
+        Ok(stages) => stages.into_iter().map(|s| s.name).collect(),
+        Err(_) => template,
+    };
+    if known.is_empty() || known.iter().any(|s| s == stage) {
+        return Ok(());
+    }
+    Err(ActionError::Input(format!(
+        "{} has no stage {stage:?}; its stages: {}",
+        subject.construct_path,
+        known.join(", ")
+    )))
+}
+
+/// The probe of an HTTP API construct: [`probe_construct`]'s steps, with the stage chosen as
+/// HTTP APIs do and access judged without a resource policy (HTTP APIs have none).
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the same arguments as probe_construct, which it serves"
+)]
+async fn probe_http_api_construct(
+    app: &App,
+    deployment: Option<&Deployment>,
+    owner: &Aws,
+    signer: &Aws,
+    subject: &Subject,
+    stage: Option<&str>,
+    req: &ProbeRequest,
+    endpoint: Option<String>,
+) -> Result<ProbeResult, ActionError> {
+    if let Some(stage) = stage {
+        check_http_api_stage(app, owner, subject, stage).await?;
+    }
+    let target = http_api_target(app, subject, stage, &req.path, endpoint)?;
+    let request = super::access::AccessRequest {
+        stage: http_api_stage(app, subject, stage),
+        method: req.method.clone(),
+        path: req.path.clone(),
+    };
+    let who = async {
+        let caller = signer.caller_identity(&target.region).await.ok();
+        let evidence = match (&caller, request.method_arn(subject)) {
+            (Some(c), Some(arn)) => {
+                Some(super::access::identity_evidence(signer, &target.region, c, &arn).await)
+            }
+            _ => None,
+        };
+        (caller, evidence)
+    };
+    let (result, (caller, evidence)) = futures::join!(probe(signer, &target, req, None), who);
+    let access = super::access::analyze_http_api(
+        app,
+        deployment,
+        subject,
+        caller.as_ref(),
+        evidence.as_ref(),
+        &request,
+    );
+    Ok(ProbeResult {
+        signer: caller,
+        access: Some(access),
+        ..result
     })
 }
 
@@ -166,7 +356,7 @@ pub fn target_from_url(
     if host.is_empty() {
         return Err(bad("no host"));
     }
-    let from_host = execute_api_region(host);
+    let from_host = execute_api_region(host).or_else(|| function_url_region(host));
     let region = from_host
         .or_else(|| region.map(str::to_string))
         .ok_or_else(|| bad("the signing region is not in the host name; pass --region"))?;
@@ -174,6 +364,7 @@ pub fn target_from_url(
         url: url.to_string(),
         region,
         endpoint,
+        door: Door::of_url(url),
     })
 }
 
@@ -182,6 +373,14 @@ fn execute_api_region(host: &str) -> Option<String> {
     let mut parts = host.split('.');
     let (_id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
     (svc == "execute-api" && parts.next() == Some("amazonaws")).then(|| region.to_string())
+}
+
+/// `ID.lambda-url.REGION.on.aws` -> REGION.
+fn function_url_region(host: &str) -> Option<String> {
+    let mut parts = host.split('.');
+    let (_id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
+    let rest: Vec<&str> = parts.collect();
+    (svc == "lambda-url" && rest == ["on", "aws"]).then(|| region.to_string())
 }
 
 fn is_local(host: &str) -> bool {
@@ -301,13 +500,14 @@ pub async fn probe(
         region: target.region.clone(),
         connect_to: target.endpoint.clone(),
     };
+    let door = target.door;
     let (unsigned, signed) = futures::join!(
-        signer.execute_api(&request, false),
-        signer.execute_api(&request, true)
+        signer.signed_http(&request, false, door.service()),
+        signer.signed_http(&request, true, door.service())
     );
     let (signed_side, view) = match signed {
-        Ok((answer, view)) => (judged(Ok(answer), Signing::Signed), view),
-        Err(e) => (judged(Err(e.to_string()), Signing::Signed), None),
+        Ok((answer, view)) => (judged(Ok(answer), Signing::Signed, door), view),
+        Err(e) => (judged(Err(e.to_string()), Signing::Signed, door), None),
     };
     ProbeResult {
         method: req.method.clone(),
@@ -317,10 +517,13 @@ pub async fn probe(
         unsigned: judged(
             unsigned.map(|(a, _)| a).map_err(|e| e.to_string()),
             Signing::Unsigned,
+            door,
         ),
         signed: signed_side,
         signed_request: view,
         access: None,
+        signing_service: door.service(),
+        function_access: None,
     }
 }
 
@@ -361,6 +564,21 @@ pub async fn probe_construct(
     req: &ProbeRequest,
     endpoint: Option<String>,
 ) -> Result<ProbeResult, ActionError> {
+    if ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type) {
+        return probe_http_api_construct(
+            app, deployment, owner, signer, subject, stage, req, endpoint,
+        )
+        .await;
+    }
+    if ResourceKind::LambdaUrl.is(&subject.cfn_type) {
+        if stage.is_some() {
+            return Err(ActionError::Input(format!(
+                "{} is a function URL, which has no stages; drop --stage",
+                subject.construct_path
+            )));
+        }
+        return probe_function_url(owner, signer, subject, req, endpoint).await;
+    }
     if let Some(stage) = stage {
         check_stage(app, owner, subject, stage).await?;
     }
@@ -406,6 +624,75 @@ pub async fn probe_construct(
     })
 }
 
+/// The probe of an `AWS::Lambda::Url` construct: its URL and auth type read with `owner` (the
+/// function account's credentials), the request signed for service `lambda` by `signer`, and
+/// who may call it (the function's resource policy, and the signer's identity policies for both
+/// lambda:InvokeFunctionUrl and lambda:InvokeFunction) judged for the actual signer.
+pub async fn probe_function_url(
+    owner: &Aws,
+    signer: &Aws,
+    subject: &Subject,
+    req: &ProbeRequest,
+    endpoint: Option<String>,
+) -> Result<ProbeResult, ActionError> {
+    use super::lambda_access::{self, LambdaDoor};
+    let function = subject.require_physical_id()?.to_string();
+    let region = subject.require_region()?.to_string();
+    let config = owner
+        .get_function_url_config(&region, &function)
+        .await?
+        .ok_or_else(|| {
+            ActionError::Input(format!(
+                "{} has no function URL in AWS (GetFunctionUrlConfig found none); deploy it first",
+                subject.construct_path
+            ))
+        })?;
+    let target = ProbeTarget {
+        url: join_path(&config.url, &req.path),
+        region: region.clone(),
+        endpoint,
+        door: Door::FunctionUrl,
+    };
+    let arn = Some(config.function_arn.clone()).filter(|a| !a.is_empty());
+    let door = LambdaDoor::FunctionUrl;
+    let who = async {
+        let caller = signer.caller_identity(&region).await.ok();
+        let evidence = match (&caller, &arn) {
+            (Some(c), Some(a)) => lambda_access::evidence(signer, &region, c, door, a).await,
+            _ => Vec::new(),
+        };
+        (caller, evidence)
+    };
+    let (policy, result, (caller, evidence)) = futures::join!(
+        owner.get_function_policy(&region, &config.function_arn),
+        probe(signer, &target, req, None),
+        who
+    );
+    let policy = policy
+        .ok()
+        .flatten()
+        .map(|p| super::describe::parse_policy(&p));
+    let account = arn
+        .as_deref()
+        .and_then(crate::arn::account)
+        .map(str::to_string)
+        .or_else(|| subject.account.clone());
+    let access = lambda_access::analyze(
+        door,
+        arn.as_deref(),
+        account.as_deref(),
+        Some(&config.auth_type),
+        policy.as_ref(),
+        caller.as_ref(),
+        &evidence,
+    );
+    Ok(ProbeResult {
+        signer: caller,
+        function_access: Some(access),
+        ..result
+    })
+}
+
 /// The stage of an execute-api URL: its path's first segment.
 fn stage_of(url: &str) -> String {
     url.splitn(4, '/')
@@ -422,7 +709,7 @@ pub fn endpoint_override(flag: Option<&str>, aws: &Aws) -> Option<String> {
         .or_else(|| aws.endpoint_url().map(str::to_string))
 }
 
-fn judged(answer: Result<HttpAnswer, String>, signing: Signing) -> ProbeSide {
+fn judged(answer: Result<HttpAnswer, String>, signing: Signing, door: Door) -> ProbeSide {
     match answer {
         Ok(a) => {
             let body: Value = serde_json::from_slice(&a.body)
@@ -430,6 +717,11 @@ fn judged(answer: Result<HttpAnswer, String>, signing: Signing) -> ProbeSide {
             let error_type = a
                 .header("x-amzn-errortype")
                 .map(|t| t.split(':').next().unwrap_or(t).to_string());
+            let judge = match door {
+                Door::RestApi => judge,
+                Door::HttpApi => judge_http_api,
+                Door::FunctionUrl => judge_function_url,
+            };
             let mut verdict = judge(Some(a.status), &body, error_type.as_deref(), signing);
             if verdict.kind == crate::verdict::VerdictKind::Redirected {
                 // The redirect is shown, never followed: where it points is the finding.
@@ -496,6 +788,19 @@ mod tests {
         assert!(target_from_url("http://example.com/x", Some("us-east-1"), None).is_err());
         assert!(target_from_url("ftp://example.com/x", Some("us-east-1"), None).is_err());
         assert!(target_from_url("example.com", Some("us-east-1"), None).is_err());
+        let t =
+            target_from_url("https://abc123.lambda-url.eu-west-2.on.aws/x", None, None).unwrap();
+        assert_eq!(t.region, "eu-west-2", "a function URL names its region");
+        assert_eq!(Door::of_url(&t.url), Door::FunctionUrl);
+        assert_eq!(Door::of_url(&t.url).service(), "lambda");
+        assert_eq!(
+            Door::of_url("https://abc.execute-api.us-east-1.amazonaws.com/prod/"),
+            Door::RestApi
+        );
+        assert_eq!(
+            Door::of_url("https://abc.lambda-url.us-east-1.on.aws.evil.example/"),
+            Door::RestApi
+        );
     }
 
     #[test]
@@ -512,5 +817,59 @@ mod tests {
         );
         assert_eq!(stage_of("https://h/prod/items?x=1"), "prod");
         assert_eq!(stage_of("https://h/dev"), "dev");
+    }
+}
+
+#[cfg(test)]
+mod http_api_tests {
+    use super::*;
+
+    #[test]
+    fn an_http_api_target_uses_its_template_stage_and_judges_by_its_rules() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/http-api/cdk.out");
+        let app = App::from_assembly(crate::assembly::read(&dir).expect("the http-api fixture"));
+        let r = app
+            .resources
+            .iter()
+            .find(|r| ResourceKind::ApiGatewayV2Api.is(&r.cfn_type))
+            .unwrap();
+        let subject = Subject {
+            construct_path: r.construct_path.clone(),
+            construct_id: "iam-http-api".into(),
+            fqn: None,
+            cfn_type: r.cfn_type.clone(),
+            logical_id: Some(r.logical_id.0.clone()),
+            stack: r.stack,
+            stack_name: "HttpApiStack".into(),
+            physical_id: Some("abc123".into()),
+            physical_state: "deployed".into(),
+            region: Some("us-east-1".into()),
+            account: Some("123456789012".into()),
+            partition: "aws".into(),
+        };
+        assert_eq!(http_api_template_stages(&app, &subject), vec!["$default"]);
+        let t = target_for(&app, &subject, None, "/items?x=1", None).unwrap();
+        assert_eq!(
+            t.url,
+            "https://abc123.execute-api.us-east-1.amazonaws.com/items?x=1"
+        );
+        assert_eq!(t.door, Door::HttpApi);
+        let t = target_for(&app, &subject, Some("dev"), "/items", None).unwrap();
+        assert_eq!(
+            t.url,
+            "https://abc123.execute-api.us-east-1.amazonaws.com/dev/items"
+        );
+
+        let forbidden = HttpAnswer {
+            status: 403,
+            headers: vec![("x-amzn-ErrorType".into(), "ForbiddenException".into())],
+            body: br#"{"message":"Forbidden"}"#.to_vec(),
+            latency_ms: 1.0,
+        };
+        let side = judged(Ok(forbidden.clone()), Signing::Signed, Door::HttpApi);
+        assert_eq!(side.as_side().verdict.kind, VerdictKind::NotAuthorized);
+        let side = judged(Ok(forbidden), Signing::Signed, Door::RestApi);
+        assert_eq!(side.as_side().verdict.kind, VerdictKind::Forbidden);
     }
 }

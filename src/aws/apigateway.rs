@@ -1,9 +1,8 @@
 //! API Gateway (REST API, v1) calls: GetRestApi, GetStages, GetResources with embedded methods.
 
 use aws_sdk_apigateway as apigw;
-use aws_types::region::Region;
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, every_page};
 use crate::time::iso_of;
 
 /// What GetRestApi says of an API.
@@ -50,11 +49,7 @@ pub struct RestApiMethod {
 
 impl Aws {
     fn apigateway(&self, region: &str) -> apigw::Client {
-        let conf = apigw::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        apigw::Client::from_conf(conf)
+        service_client!(apigw, self, region)
     }
 
     pub async fn get_rest_api(
@@ -135,11 +130,8 @@ impl Aws {
         api_id: &str,
     ) -> Result<Vec<RestApiMethod>, AwsError> {
         const CALL: &str = "apigateway:GetResources";
-        let client = self.apigateway(region);
-        let mut pages = crate::bounds::Pages::new(CALL);
-        let mut position = None;
-        let mut methods = Vec::new();
-        loop {
+        let client = &self.apigateway(region);
+        let mut methods = every_page(CALL, region, |position| async move {
             let page = client
                 .get_resources()
                 .rest_api_id(api_id)
@@ -148,6 +140,7 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
+            let mut methods = Vec::new();
             for resource in page.items() {
                 let path = resource.path().unwrap_or_default();
                 for (verb, m) in resource.resource_methods().into_iter().flatten() {
@@ -159,13 +152,9 @@ impl Aws {
                     });
                 }
             }
-            position = pages
-                .next(page.position().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if position.is_none() {
-                break;
-            }
-        }
+            Ok((methods, page.position().map(str::to_string)))
+        })
+        .await?;
         methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
         Ok(methods)
     }

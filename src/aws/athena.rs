@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use aws_sdk_athena as athena;
-use aws_types::region::Region;
 
 use super::{Aws, AwsError};
 
@@ -28,11 +27,7 @@ const QUERY_WAIT: Duration = Duration::from_secs(600);
 
 impl Aws {
     fn athena(&self, region: &str) -> athena::Client {
-        let conf = athena::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        athena::Client::from_conf(conf)
+        service_client!(athena, self, region)
     }
 
     /// Starts `sql` and waits until it has finished; returns the query execution id.

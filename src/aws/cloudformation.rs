@@ -1,19 +1,14 @@
 //! CloudFormation calls: DescribeStacks, ListStackResources, DescribeStackResource.
 
 use aws_sdk_cloudformation as cfn;
-use aws_types::region::Region;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
-use super::{Aws, AwsError, StackDescription, StackResourceRow};
+use super::{Aws, AwsError, StackDescription, StackResourceRow, every_page};
 use crate::time::iso_of;
 
 impl Aws {
     fn cfn(&self, region: &str) -> cfn::Client {
-        let conf = cfn::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        cfn::Client::from_conf(conf)
+        service_client!(cfn, self, region)
     }
 
     /// DescribeStacks for one stack; `None` when it does not exist (not deployed).
@@ -50,11 +45,8 @@ impl Aws {
         stack: &str,
     ) -> Result<Vec<StackResourceRow>, AwsError> {
         const CALL: &str = "cloudformation:ListStackResources";
-        let client = self.cfn(region);
-        let mut pages = crate::bounds::Pages::new(CALL);
-        let mut token = None;
-        let mut rows = Vec::new();
-        loop {
+        let client = &self.cfn(region);
+        every_page(CALL, region, |token| async move {
             let page = client
                 .list_stack_resources()
                 .stack_name(stack)
@@ -62,28 +54,25 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
-            for r in page.stack_resource_summaries() {
-                let logical = r.logical_resource_id().unwrap_or_default();
-                if logical.is_empty() {
-                    continue;
-                }
-                rows.push(StackResourceRow {
-                    logical_id: logical.to_string(),
-                    physical_id: r
-                        .physical_resource_id()
-                        .filter(|p| !p.is_empty())
-                        .map(str::to_string),
-                    cfn_type: r.resource_type().unwrap_or_default().to_string(),
-                    status: r.resource_status().map(|s| s.as_str().to_string()),
-                });
-            }
-            token = pages
-                .next(page.next_token().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                return Ok(rows);
-            }
-        }
+            let rows = page
+                .stack_resource_summaries()
+                .iter()
+                .filter_map(|r| {
+                    let logical = r.logical_resource_id().filter(|l| !l.is_empty())?;
+                    Some(StackResourceRow {
+                        logical_id: logical.to_string(),
+                        physical_id: r
+                            .physical_resource_id()
+                            .filter(|p| !p.is_empty())
+                            .map(str::to_string),
+                        cfn_type: r.resource_type().unwrap_or_default().to_string(),
+                        status: r.resource_status().map(|s| s.as_str().to_string()),
+                    })
+                })
+                .collect();
+            Ok((rows, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 }
 
@@ -275,5 +264,50 @@ impl Aws {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::replay::{REGION, Replay, xml};
+
+    fn page(members: &str, token: Option<&str>) -> aws_smithy_http_client::test_util::ReplayEvent {
+        let token = token.map_or(String::new(), |t| format!("<NextToken>{t}</NextToken>"));
+        xml(
+            200,
+            &format!(
+                "<ListStackResourcesResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><ListStackResourcesResult><StackResourceSummaries>{members}</StackResourceSummaries>{token}</ListStackResourcesResult></ListStackResourcesResponse>"
+            ),
+        )
+    }
+
+    fn member(logical: &str, physical: &str) -> String {
+        format!(
+            "<member><LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId><ResourceType>AWS::Lambda::Function</ResourceType><ResourceStatus>CREATE_COMPLETE</ResourceStatus><LastUpdatedTimestamp>2025-01-01T00:00:00Z</LastUpdatedTimestamp></member>"
+        )
+    }
+
+    #[tokio::test]
+    async fn stack_resources_are_listed_across_pages_and_rows_without_a_logical_id_dropped() {
+        let r = Replay::new(vec![
+            page(&(member("Fn", "fn-1") + &member("", "orphan")), Some("n1")),
+            page(&member("Table", ""), None),
+        ]);
+        let rows = r.aws.list_stack_resources(REGION, "Stack").await.unwrap();
+        let got: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.logical_id.as_str(), r.physical_id.as_deref()))
+            .collect();
+        assert_eq!(got, [("Fn", Some("fn-1")), ("Table", None)]);
+        assert_eq!(rows[0].cfn_type, "AWS::Lambda::Function");
+        assert_eq!(rows[0].status.as_deref(), Some("CREATE_COMPLETE"));
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        for s in &sent {
+            assert_eq!(s.param("Action").as_deref(), Some("ListStackResources"));
+            assert_eq!(s.param("StackName").as_deref(), Some("Stack"));
+        }
+        assert_eq!(sent[0].param("NextToken"), None);
+        assert_eq!(sent[1].param("NextToken").as_deref(), Some("n1"));
     }
 }

@@ -2,10 +2,9 @@
 
 use aws_sdk_cloudtrail as cloudtrail;
 use aws_smithy_types::DateTime;
-use aws_types::region::Region;
 use cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, every_page};
 
 /// One event as LookupEvents returns it; `record` is the full CloudTrail record (JSON text).
 #[derive(Debug, Clone, Default)]
@@ -31,11 +30,7 @@ pub const MAX_RESULTS: i32 = 50;
 
 impl Aws {
     fn cloudtrail(&self, region: &str) -> cloudtrail::Client {
-        let conf = cloudtrail::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        cloudtrail::Client::from_conf(conf)
+        service_client!(cloudtrail, self, region)
     }
 
     /// One page of management events naming `resource_name`, newest first, in [start, end].
@@ -213,33 +208,29 @@ impl Aws {
         &self,
         region: &str,
     ) -> Result<Vec<EventDataStore>, AwsError> {
-        let client = self.cloudtrail(region);
-        let mut pages = crate::bounds::Pages::new("cloudtrail:ListEventDataStores");
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
+        const CALL: &str = "cloudtrail:ListEventDataStores";
+        let client = &self.cloudtrail(region);
+        every_page(CALL, region, |token| async move {
             let page = client
                 .list_event_data_stores()
                 .set_next_token(token)
                 .send()
                 .await
-                .map_err(|e| self.call_error("cloudtrail:ListEventDataStores", region, &e))?;
+                .map_err(|e| self.call_error(CALL, region, &e))?;
             #[allow(deprecated)]
-            for s in page.event_data_stores() {
-                out.push(EventDataStore {
+            let stores = page
+                .event_data_stores()
+                .iter()
+                .map(|s| EventDataStore {
                     arn: s.event_data_store_arn().unwrap_or_default().to_string(),
                     name: s.name().unwrap_or_default().to_string(),
                     status: s.status().map(|st| st.as_str().to_string()),
                     advanced: field_conditions(s.advanced_event_selectors()),
-                });
-            }
-            token = pages
-                .next(page.next_token().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+                })
+                .collect();
+            Ok((stores, page.next_token().map(str::to_string)))
+        })
+        .await
     }
 
     /// Starts a Lake query; returns its id.
@@ -290,5 +281,105 @@ impl Aws {
                 .unwrap_or_default()
                 .max(0) as u64,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::replay::{REGION, Replay, json};
+
+    #[tokio::test]
+    async fn event_data_stores_are_listed_across_pages_with_their_selectors() {
+        let r = Replay::new(vec![
+            json(
+                200,
+                r#"{"EventDataStores":[{"EventDataStoreArn":"arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/eds-1","Name":"lake","Status":"ENABLED",
+                    "AdvancedEventSelectors":[{"Name":"invokes","FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"resources.ARN","StartsWith":["arn:aws:lambda:"]}]}]}],
+                    "NextToken":"t1"}"#,
+            ),
+            json(
+                200,
+                r#"{"EventDataStores":[{"EventDataStoreArn":"arn:aws:cloudtrail:us-east-1:111111111111:eventdatastore/eds-2","Name":"old","Status":"PENDING_DELETION"}]}"#,
+            ),
+        ]);
+        let stores = r.aws.list_event_data_stores(REGION).await.unwrap();
+        let got: Vec<(&str, &str, Option<&str>)> = stores
+            .iter()
+            .map(|s| (s.id(), s.name.as_str(), s.status.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("eds-1", "lake", Some("ENABLED")),
+                ("eds-2", "old", Some("PENDING_DELETION"))
+            ]
+        );
+        assert_eq!(
+            stores[0].advanced,
+            vec![vec![
+                (
+                    "eventCategory".to_string(),
+                    vec!["Data".to_string()],
+                    vec![]
+                ),
+                (
+                    "resources.ARN".to_string(),
+                    vec![],
+                    vec!["arn:aws:lambda:".to_string()]
+                ),
+            ]]
+        );
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        assert!(
+            sent.iter()
+                .all(|s| s.target() == Some("ListEventDataStores"))
+        );
+        assert!(
+            sent[0]
+                .uri
+                .starts_with("https://cloudtrail.us-east-1.amazonaws.com")
+        );
+        assert_eq!(sent[0].json().get("NextToken"), None);
+        assert_eq!(sent[1].json()["NextToken"], "t1");
+    }
+
+    #[tokio::test]
+    async fn trails_come_with_the_selectors_of_each() {
+        let r = Replay::new(vec![
+            json(
+                200,
+                r#"{"trailList":[{"Name":"main","TrailARN":"arn:aws:cloudtrail:us-east-1:111111111111:trail/main","S3BucketName":"logs","S3KeyPrefix":"","IsMultiRegionTrail":true,"IsOrganizationTrail":false,"HomeRegion":"us-east-1"}]}"#,
+            ),
+            json(
+                200,
+                r#"{"TrailARN":"arn:aws:cloudtrail:us-east-1:111111111111:trail/main","EventSelectors":[{"ReadWriteType":"All","DataResources":[{"Type":"AWS::Lambda::Function","Values":["arn:aws:lambda"]}]}]}"#,
+            ),
+        ]);
+        let trails = r.aws.describe_trails(REGION).await.unwrap();
+        assert_eq!(trails.len(), 1);
+        let t = &trails[0];
+        assert_eq!(
+            (t.name.as_str(), t.bucket.as_deref(), t.prefix.as_deref()),
+            ("main", Some("logs"), None),
+            "an empty prefix is no prefix"
+        );
+        assert!(t.multi_region && !t.organization);
+        assert_eq!(
+            t.data_resources,
+            vec![(
+                "AWS::Lambda::Function".to_string(),
+                vec!["arn:aws:lambda".to_string()]
+            )]
+        );
+        let sent = r.sent();
+        assert_eq!(sent[0].target(), Some("DescribeTrails"));
+        assert_eq!(sent[0].json()["includeShadowTrails"], true);
+        assert_eq!(sent[1].target(), Some("GetEventSelectors"));
+        assert_eq!(
+            sent[1].json()["TrailName"],
+            "arn:aws:cloudtrail:us-east-1:111111111111:trail/main",
+            "asked by ARN: a shadow trail's name alone is not found in this region"
+        );
     }
 }

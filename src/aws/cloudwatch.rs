@@ -2,7 +2,6 @@
 
 use aws_sdk_cloudwatch as cw;
 use aws_smithy_types::DateTime;
-use aws_types::region::Region;
 use cw::types::{Dimension, Metric, MetricDataQuery, MetricStat, ScanBy};
 
 use super::{Aws, AwsError};
@@ -38,11 +37,7 @@ impl Aws {
         end_s: i64,
         period_s: i32,
     ) -> Result<Vec<MetricSeriesData>, AwsError> {
-        let conf = cw::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        let client = cw::Client::from_conf(conf);
+        let client = service_client!(cw, self, region);
         let mut built = Vec::with_capacity(queries.len());
         for q in queries {
             let mut metric = Metric::builder()

@@ -1,7 +1,7 @@
-//! Requests to API Gateway endpoints (execute-api), unsigned or SigV4-signed with the caller's
-//! credentials: the probe's transport. The request can be sent to another address than its URL
-//! names (a local emulator, a proxy, a private endpoint) while keeping the URL's Host header, so
-//! what is signed is exactly what API Gateway would see.
+//! Requests to API Gateway endpoints (execute-api) and Lambda function URLs, unsigned or
+//! SigV4-signed with the caller's credentials: the probe's transport. The request can be sent
+//! to another address than its URL names (a local emulator, a proxy, a private endpoint) while
+//! keeping the URL's Host header, so what is signed is exactly what the service would see.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
@@ -64,8 +64,19 @@ impl Aws {
         req: &ExecuteApiRequest,
         signed: bool,
     ) -> Result<(HttpAnswer, Option<SignedRequestView>), AwsError> {
+        self.signed_http(req, signed, "execute-api").await
+    }
+
+    /// Sends `req` like [`Aws::execute_api`], signing for `service` (`execute-api`, or `lambda`
+    /// for a Lambda function URL).
+    pub async fn signed_http(
+        &self,
+        req: &ExecuteApiRequest,
+        signed: bool,
+        service: &'static str,
+    ) -> Result<(HttpAnswer, Option<SignedRequestView>), AwsError> {
         let err = |message: String| AwsError::Call {
-            call: "execute-api",
+            call: service,
             region: req.region.clone(),
             message,
         };
@@ -113,7 +124,7 @@ impl Aws {
             let params = v4::SigningParams::builder()
                 .identity(&identity)
                 .region(&req.region)
-                .name("execute-api")
+                .name(service)
                 .time(SystemTime::now())
                 .settings(SigningSettings::default())
                 .build()

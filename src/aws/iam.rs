@@ -3,7 +3,6 @@
 //! attached managed and, for users, their groups'), for the access analysis to evaluate.
 
 use aws_sdk_iam as iam;
-use aws_types::region::Region;
 use serde_json::Value;
 
 use super::{Aws, AwsError, every_page};
@@ -41,13 +40,71 @@ pub struct IdentityPolicy {
     pub document: Value,
 }
 
+/// What holds identity policies: each kind has its own three IAM calls (list inline, get
+/// inline, list attached), which [`Aws::policies_of`] makes the same way.
+#[derive(Debug, Clone, Copy)]
+enum Holder {
+    Role,
+    User,
+    Group,
+}
+
+impl Holder {
+    /// The word in a policy's origin (`inline policy P of role R`).
+    fn word(self) -> &'static str {
+        match self {
+            Holder::Role => "role",
+            Holder::User => "user",
+            Holder::Group => "group",
+        }
+    }
+
+    /// The names of its calls: list inline, get inline, list attached.
+    fn calls(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Holder::Role => (
+                "iam:ListRolePolicies",
+                "iam:GetRolePolicy",
+                "iam:ListAttachedRolePolicies",
+            ),
+            Holder::User => (
+                "iam:ListUserPolicies",
+                "iam:GetUserPolicy",
+                "iam:ListAttachedUserPolicies",
+            ),
+            Holder::Group => (
+                "iam:ListGroupPolicies",
+                "iam:GetGroupPolicy",
+                "iam:ListAttachedGroupPolicies",
+            ),
+        }
+    }
+}
+
+/// `$request` sent, its error as [`Aws::call_error`] makes it (returned with `?`).
+macro_rules! sent {
+    ($aws:expr, $call:expr, $region:expr, $request:expr) => {
+        $request
+            .send()
+            .await
+            .map_err(|e| $aws.call_error($call, $region, &e))?
+    };
+}
+
+/// One page of a marker-paged IAM listing, for [`every_page`]: `$request` sent after `$marker`,
+/// the items `$items` takes from the answer `$p`, and the next marker while the answer says it
+/// is truncated. Each IAM listing has its own request and answer types, with the same fields.
+macro_rules! marker_page {
+    ($aws:expr, $call:expr, $region:expr, $request:expr, $marker:expr, |$p:ident| $items:expr) => {{
+        let $p = sent!($aws, $call, $region, $request.set_marker($marker));
+        let next = $p.is_truncated.then_some($p.marker).flatten();
+        Ok(($items, next))
+    }};
+}
+
 impl Aws {
     fn iam(&self, region: &str) -> iam::Client {
-        let conf = iam::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        iam::Client::from_conf(conf)
+        service_client!(iam, self, region)
     }
 
     /// SimulatePrincipalPolicy for one action on one resource: the principal's identity
@@ -108,195 +165,161 @@ impl Aws {
         region: &str,
         principal: &IamPrincipal,
     ) -> Result<Vec<IdentityPolicy>, AwsError> {
-        let client = self.iam(region);
-        let mut out = Vec::new();
+        let client = &self.iam(region);
         match principal {
             IamPrincipal::Role { name, .. } => {
-                let names = every_page("iam:ListRolePolicies", region, |marker| {
-                    let req = client
-                        .list_role_policies()
-                        .role_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req
-                            .send()
-                            .await
-                            .map_err(|e| self.call_error("iam:ListRolePolicies", region, &e))?;
-                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                    }
-                })
-                .await?;
-                for policy in names {
-                    let doc = client
-                        .get_role_policy()
-                        .role_name(name)
-                        .policy_name(&policy)
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:GetRolePolicy", region, &e))?;
-                    out.push(IdentityPolicy {
-                        origin: format!("inline policy {policy} of role {name}"),
-                        document: decode_document(doc.policy_document()),
-                    });
-                }
-                let attached = every_page("iam:ListAttachedRolePolicies", region, |marker| {
-                    let req = client
-                        .list_attached_role_policies()
-                        .role_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req.send().await.map_err(|e| {
-                            self.call_error("iam:ListAttachedRolePolicies", region, &e)
-                        })?;
-                        Ok((
-                            p.attached_policies.unwrap_or_default(),
-                            p.is_truncated.then_some(p.marker).flatten(),
-                        ))
-                    }
-                })
-                .await?;
-                for p in attached {
-                    if let Some(arn) = p.policy_arn() {
-                        out.push(
-                            self.managed_policy(region, arn, &format!("role {name}"))
-                                .await?,
-                        );
-                    }
-                }
+                self.policies_of(client, region, Holder::Role, name).await
             }
             IamPrincipal::User { name, .. } => {
-                let names = every_page("iam:ListUserPolicies", region, |marker| {
-                    let req = client
-                        .list_user_policies()
-                        .user_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req
-                            .send()
-                            .await
-                            .map_err(|e| self.call_error("iam:ListUserPolicies", region, &e))?;
-                        Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                    }
+                let mut out = self.policies_of(client, region, Holder::User, name).await?;
+                let groups = every_page("iam:ListGroupsForUser", region, |marker| async move {
+                    marker_page!(
+                        self,
+                        "iam:ListGroupsForUser",
+                        region,
+                        client.list_groups_for_user().user_name(name),
+                        marker,
+                        |p| p.groups
+                    )
                 })
                 .await?;
-                for policy in names {
-                    let doc = client
-                        .get_user_policy()
-                        .user_name(name)
-                        .policy_name(&policy)
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:GetUserPolicy", region, &e))?;
-                    out.push(IdentityPolicy {
-                        origin: format!("inline policy {policy} of user {name}"),
-                        document: decode_document(doc.policy_document()),
-                    });
-                }
-                let attached = every_page("iam:ListAttachedUserPolicies", region, |marker| {
-                    let req = client
-                        .list_attached_user_policies()
-                        .user_name(name)
-                        .set_marker(marker);
-                    async move {
-                        let p = req.send().await.map_err(|e| {
-                            self.call_error("iam:ListAttachedUserPolicies", region, &e)
-                        })?;
-                        Ok((
-                            p.attached_policies.unwrap_or_default(),
-                            p.is_truncated.then_some(p.marker).flatten(),
-                        ))
-                    }
-                })
-                .await?;
-                for p in attached {
-                    if let Some(arn) = p.policy_arn() {
-                        out.push(
-                            self.managed_policy(region, arn, &format!("user {name}"))
-                                .await?,
-                        );
-                    }
-                }
-                out.extend(self.group_policies(region, name).await?);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The policies of the groups a user belongs to.
-    async fn group_policies(
-        &self,
-        region: &str,
-        user: &str,
-    ) -> Result<Vec<IdentityPolicy>, AwsError> {
-        let client = self.iam(region);
-        let groups = every_page("iam:ListGroupsForUser", region, |marker| {
-            let req = client
-                .list_groups_for_user()
-                .user_name(user)
-                .set_marker(marker);
-            async move {
-                let p = req
-                    .send()
-                    .await
-                    .map_err(|e| self.call_error("iam:ListGroupsForUser", region, &e))?;
-                Ok((p.groups, p.is_truncated.then_some(p.marker).flatten()))
-            }
-        })
-        .await?;
-        let mut out = Vec::new();
-        for group in groups {
-            let name = group.group_name();
-            let names = every_page("iam:ListGroupPolicies", region, |marker| {
-                let req = client
-                    .list_group_policies()
-                    .group_name(name)
-                    .set_marker(marker);
-                async move {
-                    let p = req
-                        .send()
-                        .await
-                        .map_err(|e| self.call_error("iam:ListGroupPolicies", region, &e))?;
-                    Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
-                }
-            })
-            .await?;
-            for policy in names {
-                let doc = client
-                    .get_group_policy()
-                    .group_name(name)
-                    .policy_name(&policy)
-                    .send()
-                    .await
-                    .map_err(|e| self.call_error("iam:GetGroupPolicy", region, &e))?;
-                out.push(IdentityPolicy {
-                    origin: format!("inline policy {policy} of group {name}"),
-                    document: decode_document(doc.policy_document()),
-                });
-            }
-            let attached = every_page("iam:ListAttachedGroupPolicies", region, |marker| {
-                let req = client
-                    .list_attached_group_policies()
-                    .group_name(name)
-                    .set_marker(marker);
-                async move {
-                    let p = req.send().await.map_err(|e| {
-                        self.call_error("iam:ListAttachedGroupPolicies", region, &e)
-                    })?;
-                    Ok((
-                        p.attached_policies.unwrap_or_default(),
-                        p.is_truncated.then_some(p.marker).flatten(),
-                    ))
-                }
-            })
-            .await?;
-            for p in attached {
-                if let Some(arn) = p.policy_arn() {
-                    out.push(
-                        self.managed_policy(region, arn, &format!("group {name}"))
+                for group in groups {
+                    let group = group.group_name();
+                    out.extend(
+                        self.policies_of(client, region, Holder::Group, group)
                             .await?,
                     );
                 }
+                Ok(out)
             }
+        }
+    }
+
+    /// The policies of one user, role or group: its inline documents, then the managed
+    /// policies attached to it.
+    async fn policies_of(
+        &self,
+        client: &iam::Client,
+        region: &str,
+        holder: Holder,
+        name: &str,
+    ) -> Result<Vec<IdentityPolicy>, AwsError> {
+        let kind = holder.word();
+        let mut out = Vec::new();
+        let (list, get, attached) = holder.calls();
+        let inline = every_page(list, region, |marker| async move {
+            match holder {
+                Holder::Role => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_role_policies().role_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+                Holder::User => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_user_policies().user_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+                Holder::Group => marker_page!(
+                    self,
+                    list,
+                    region,
+                    client.list_group_policies().group_name(name),
+                    marker,
+                    |p| p.policy_names
+                ),
+            }
+        })
+        .await?;
+        for policy in inline {
+            let document = match holder {
+                Holder::Role => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_role_policy()
+                            .role_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+                Holder::User => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_user_policy()
+                            .user_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+                Holder::Group => {
+                    sent!(
+                        self,
+                        get,
+                        region,
+                        client
+                            .get_group_policy()
+                            .group_name(name)
+                            .policy_name(&policy)
+                    )
+                    .policy_document
+                }
+            };
+            out.push(IdentityPolicy {
+                origin: format!("inline policy {policy} of {kind} {name}"),
+                document: decode_document(&document),
+            });
+        }
+        let arns = every_page(attached, region, |marker| async move {
+            let arns = |p: Option<Vec<iam::types::AttachedPolicy>>| {
+                p.unwrap_or_default()
+                    .into_iter()
+                    .filter_map(|a| a.policy_arn)
+                    .collect::<Vec<_>>()
+            };
+            match holder {
+                Holder::Role => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_role_policies().role_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+                Holder::User => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_user_policies().user_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+                Holder::Group => marker_page!(
+                    self,
+                    attached,
+                    region,
+                    client.list_attached_group_policies().group_name(name),
+                    marker,
+                    |p| arns(p.attached_policies)
+                ),
+            }
+        })
+        .await?;
+        for arn in arns {
+            out.push(
+                self.managed_policy(region, &arn, &format!("{kind} {name}"))
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -359,6 +382,200 @@ mod tests {
         let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
         assert_eq!(decode_document(encoded)["Version"], "2012-10-17");
         assert!(decode_document("not json").is_string());
+    }
+
+    use crate::aws::replay::{REGION, Replay, Sent, xml};
+
+    /// A query-protocol answer: `<{op}Response><{op}Result>{result}</...>`.
+    fn ok(op: &str, result: &str) -> aws_smithy_http_client::test_util::ReplayEvent {
+        xml(
+            200,
+            &format!(
+                "<{op}Response xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><{op}Result>{result}</{op}Result><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></{op}Response>"
+            ),
+        )
+    }
+
+    fn page(items: &str, marker: Option<&str>) -> String {
+        match marker {
+            Some(m) => format!("{items}<IsTruncated>true</IsTruncated><Marker>{m}</Marker>"),
+            None => format!("{items}<IsTruncated>false</IsTruncated>"),
+        }
+    }
+
+    fn names(names: &[&str]) -> String {
+        let members: String = names
+            .iter()
+            .map(|n| format!("<member>{n}</member>"))
+            .collect();
+        format!("<PolicyNames>{members}</PolicyNames>")
+    }
+
+    const ALLOW_ALL: &str = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+
+    fn attached(arn: &str) -> String {
+        format!(
+            "<AttachedPolicies><member><PolicyName>p</PolicyName><PolicyArn>{arn}</PolicyArn></member></AttachedPolicies>"
+        )
+    }
+
+    /// What each request asked: its action and the parameters named.
+    fn asked(sent: &[Sent], keys: &[&str]) -> Vec<String> {
+        sent.iter()
+            .map(|s| {
+                let mut line = s.param("Action").unwrap_or_default();
+                for k in keys {
+                    if let Some(v) = s.param(k) {
+                        line.push_str(&format!(" {k}={v}"));
+                    }
+                }
+                line
+            })
+            .collect()
+    }
+
+    const KEYS: &[&str] = &[
+        "UserName",
+        "RoleName",
+        "GroupName",
+        "PolicyName",
+        "PolicyArn",
+        "VersionId",
+        "Marker",
+    ];
+
+    #[tokio::test]
+    async fn a_users_policies_are_read_page_by_page_then_its_groups() {
+        let managed = "arn:aws:iam::aws:policy/ReadOnly";
+        let r = Replay::new(vec![
+            ok("ListUserPolicies", &page(&names(&["a"]), Some("m1"))),
+            ok("ListUserPolicies", &page(&names(&["b"]), None)),
+            ok(
+                "GetUserPolicy",
+                &format!(
+                    "<UserName>bob</UserName><PolicyName>a</PolicyName><PolicyDocument>{ALLOW_ALL}</PolicyDocument>"
+                ),
+            ),
+            ok(
+                "GetUserPolicy",
+                "<UserName>bob</UserName><PolicyName>b</PolicyName><PolicyDocument>{\"Version\":\"plain\"}</PolicyDocument>",
+            ),
+            ok("ListAttachedUserPolicies", &page(&attached(managed), None)),
+            ok(
+                "GetPolicy",
+                &format!(
+                    "<Policy><PolicyName>ReadOnly</PolicyName><Arn>{managed}</Arn><DefaultVersionId>v3</DefaultVersionId></Policy>"
+                ),
+            ),
+            ok(
+                "GetPolicyVersion",
+                &format!(
+                    "<PolicyVersion><Document>{ALLOW_ALL}</Document><VersionId>v3</VersionId><IsDefaultVersion>true</IsDefaultVersion></PolicyVersion>"
+                ),
+            ),
+            ok(
+                "ListGroupsForUser",
+                &page(
+                    "<Groups><member><Path>/</Path><GroupName>devs</GroupName><GroupId>AGPA1</GroupId><Arn>arn:aws:iam::111111111111:group/devs</Arn><CreateDate>2025-01-01T00:00:00Z</CreateDate></member></Groups>",
+                    None,
+                ),
+            ),
+            ok("ListGroupPolicies", &page(&names(&["g"]), None)),
+            ok(
+                "GetGroupPolicy",
+                &format!(
+                    "<GroupName>devs</GroupName><PolicyName>g</PolicyName><PolicyDocument>{ALLOW_ALL}</PolicyDocument>"
+                ),
+            ),
+            ok(
+                "ListAttachedGroupPolicies",
+                &page("<AttachedPolicies/>", None),
+            ),
+        ]);
+        let bob = IamPrincipal::User {
+            name: "bob".into(),
+            arn: "arn:aws:iam::111111111111:user/bob".into(),
+        };
+        let policies = r.aws.identity_policies(REGION, &bob).await.unwrap();
+        let origins: Vec<&str> = policies.iter().map(|p| p.origin.as_str()).collect();
+        assert_eq!(
+            origins,
+            [
+                "inline policy a of user bob",
+                "inline policy b of user bob",
+                "managed policy arn:aws:iam::aws:policy/ReadOnly attached to user bob",
+                "inline policy g of group devs",
+            ]
+        );
+        assert_eq!(policies[0].document["Version"], "2012-10-17", "URL-decoded");
+        assert_eq!(policies[1].document["Version"], "plain");
+        assert_eq!(
+            asked(&r.sent(), KEYS),
+            [
+                "ListUserPolicies UserName=bob",
+                "ListUserPolicies UserName=bob Marker=m1",
+                "GetUserPolicy UserName=bob PolicyName=a",
+                "GetUserPolicy UserName=bob PolicyName=b",
+                "ListAttachedUserPolicies UserName=bob",
+                "GetPolicy PolicyArn=arn:aws:iam::aws:policy/ReadOnly",
+                "GetPolicyVersion PolicyArn=arn:aws:iam::aws:policy/ReadOnly VersionId=v3",
+                "ListGroupsForUser UserName=bob",
+                "ListGroupPolicies GroupName=devs",
+                "GetGroupPolicy GroupName=devs PolicyName=g",
+                "ListAttachedGroupPolicies GroupName=devs",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_roles_policies_and_a_listing_whose_marker_repeats() {
+        let r = Replay::new(vec![
+            ok("ListRolePolicies", &page(&names(&[]), None)),
+            ok(
+                "ListAttachedRolePolicies",
+                &page(&attached("arn:aws:iam::111111111111:policy/mine"), None),
+            ),
+            // No default version named: v1.
+            ok(
+                "GetPolicy",
+                "<Policy><PolicyName>mine</PolicyName></Policy>",
+            ),
+            ok(
+                "GetPolicyVersion",
+                &format!("<PolicyVersion><Document>{ALLOW_ALL}</Document></PolicyVersion>"),
+            ),
+        ]);
+        let role = IamPrincipal::Role {
+            name: "app".into(),
+            arn: "arn:aws:iam::111111111111:role/app".into(),
+        };
+        let policies = r.aws.identity_policies(REGION, &role).await.unwrap();
+        assert_eq!(policies.len(), 1);
+        assert_eq!(
+            policies[0].origin,
+            "managed policy arn:aws:iam::111111111111:policy/mine attached to role app"
+        );
+        assert_eq!(
+            asked(&r.sent(), KEYS),
+            [
+                "ListRolePolicies RoleName=app",
+                "ListAttachedRolePolicies RoleName=app",
+                "GetPolicy PolicyArn=arn:aws:iam::111111111111:policy/mine",
+                "GetPolicyVersion PolicyArn=arn:aws:iam::111111111111:policy/mine VersionId=v1",
+            ]
+        );
+
+        // A server that sends the same marker again would be asked forever: the guard stops it.
+        let r = Replay::new(vec![
+            ok("ListRolePolicies", &page(&names(&["a"]), Some("m1"))),
+            ok("ListRolePolicies", &page(&names(&["a"]), Some("m1"))),
+        ]);
+        let err = r.aws.identity_policies(REGION, &role).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "iam:ListRolePolicies in us-east-1: stopped after 2 pages: the service sent a NextToken it had already sent (it would repeat pages forever)"
+        );
+        assert_eq!(r.sent().len(), 2);
     }
 }
 

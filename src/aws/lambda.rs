@@ -1,8 +1,7 @@
-//! Lambda calls: GetFunction, GetPolicy, Invoke.
+//! Lambda calls: GetFunction, GetPolicy, GetFunctionUrlConfig, Invoke.
 
 use aws_sdk_lambda as lambda;
 use aws_smithy_types::Blob;
-use aws_types::region::Region;
 use lambda::error::ProvideErrorMetadata;
 use lambda::operation::RequestId;
 use lambda::types::{InvocationType, LogType};
@@ -42,15 +41,25 @@ pub struct InvokeOutput {
     /// The invocation's request id (`x-amzn-RequestId`), which its log lines carry.
     pub request_id: Option<String>,
     pub payload: Vec<u8>,
+    /// The log tail was asked for and Lambda refused it (a function of another account:
+    /// "Cross-account log access is not allowed"); the function was invoked without it.
+    pub tail_refused: Option<String>,
+}
+
+/// A function URL's configuration, as GetFunctionUrlConfig returns it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionUrlConfig {
+    pub url: String,
+    pub function_arn: String,
+    /// `AWS_IAM` or `NONE`.
+    pub auth_type: String,
+    pub invoke_mode: Option<String>,
+    pub created: Option<String>,
 }
 
 impl Aws {
     fn lambda(&self, region: &str) -> lambda::Client {
-        let conf = lambda::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        lambda::Client::from_conf(conf)
+        service_client!(lambda, self, region)
     }
 
     pub async fn get_function(
@@ -130,7 +139,39 @@ impl Aws {
         }
     }
 
-    /// Invoke with RequestResponse; `tail` asks for the log tail.
+    /// The function URL of `function` (a name or ARN), or `None` when it has none.
+    pub async fn get_function_url_config(
+        &self,
+        region: &str,
+        function: &str,
+    ) -> Result<Option<FunctionUrlConfig>, AwsError> {
+        match self
+            .lambda(region)
+            .get_function_url_config()
+            .function_name(function)
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(FunctionUrlConfig {
+                url: out.function_url().to_string(),
+                function_arn: out.function_arn().to_string(),
+                auth_type: out.auth_type().as_str().to_string(),
+                invoke_mode: out.invoke_mode().map(|m| m.as_str().to_string()),
+                created: Some(out.creation_time().to_string()).filter(|c| !c.is_empty()),
+            })),
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("ResourceNotFoundException") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(self.call_error("lambda:GetFunctionUrlConfig", region, &e)),
+        }
+    }
+
+    /// Invoke with RequestResponse; `tail` asks for the log tail. When Lambda refuses the tail
+    /// (a function of another account), the function is invoked once more without it (the
+    /// refusal comes before the function runs) and `tail_refused` says why.
     pub async fn invoke(
         &self,
         region: &str,
@@ -139,20 +180,36 @@ impl Aws {
         tail: bool,
     ) -> Result<InvokeOutput, AwsError> {
         // Never with a lookup role: invoking calls things.
-        let mut req = self
-            .acting()
-            .lambda(region)
-            .invoke()
-            .function_name(function)
-            .invocation_type(InvocationType::RequestResponse)
-            .payload(Blob::new(payload));
-        if tail {
-            req = req.log_type(LogType::Tail);
+        let send = |tail: bool, payload: Vec<u8>| {
+            let mut req = self
+                .acting()
+                .lambda(region)
+                .invoke()
+                .function_name(function)
+                .invocation_type(InvocationType::RequestResponse)
+                .payload(Blob::new(payload));
+            if tail {
+                req = req.log_type(LogType::Tail);
+            }
+            req.send()
+        };
+        let mut tail_refused = None;
+        let out = match send(tail, payload.clone()).await {
+            Err(e)
+                if tail
+                    && e.as_service_error()
+                        .and_then(|s| s.message())
+                        .is_some_and(|m| m.contains("Cross-account log access")) =>
+            {
+                tail_refused = e
+                    .as_service_error()
+                    .and_then(|s| s.message())
+                    .map(str::to_string);
+                send(false, payload).await
+            }
+            other => other,
         }
-        let out = req
-            .send()
-            .await
-            .map_err(|e| self.with_acting_advice(self.call_error("lambda:Invoke", region, &e)))?;
+        .map_err(|e| self.with_acting_advice(self.call_error("lambda:Invoke", region, &e)))?;
         let log_tail = out
             .log_result()
             .and_then(|b64| aws_smithy_types::base64::decode(b64).ok())
@@ -167,6 +224,89 @@ impl Aws {
                 .payload()
                 .map(|b| b.as_ref().to_vec())
                 .unwrap_or_default(),
+            tail_refused,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::AwsError;
+    use crate::aws::replay::{REGION, Replay, answer};
+
+    #[tokio::test]
+    async fn invoke_reports_the_function_error_with_its_log_tail() {
+        let tail = aws_smithy_types::base64::encode("START RequestId: req-1\nboom\n");
+        let r = Replay::new(vec![answer(
+            200,
+            "application/json",
+            r#"{"errorMessage":"boom","errorType":"Error"}"#,
+            &[
+                ("x-amz-function-error", "Unhandled"),
+                ("x-amz-executed-version", "$LATEST"),
+                ("x-amz-log-result", &tail),
+                ("x-amzn-requestid", "req-1"),
+            ],
+        )]);
+        let out = r
+            .aws
+            .invoke(REGION, "fn-1", br#"{"ping":1}"#.to_vec(), true)
+            .await
+            .unwrap();
+        assert_eq!(out.status_code, 200);
+        assert_eq!(out.function_error.as_deref(), Some("Unhandled"));
+        assert_eq!(out.executed_version.as_deref(), Some("$LATEST"));
+        assert_eq!(out.request_id.as_deref(), Some("req-1"));
+        assert_eq!(
+            out.log_tail.as_deref(),
+            Some("START RequestId: req-1\nboom\n")
+        );
+        assert_eq!(
+            out.payload,
+            br#"{"errorMessage":"boom","errorType":"Error"}"#
+        );
+        let sent = &r.sent()[0];
+        assert_eq!(sent.method, "POST");
+        assert_eq!(
+            sent.uri,
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/fn-1/invocations"
+        );
+        assert_eq!(
+            sent.header("x-amz-invocation-type"),
+            Some("RequestResponse")
+        );
+        assert_eq!(sent.header("x-amz-log-type"), Some("Tail"));
+        assert_eq!(sent.body, r#"{"ping":1}"#);
+    }
+
+    #[tokio::test]
+    async fn a_function_without_a_resource_policy_has_none_and_other_errors_stay_errors() {
+        let not_found = |code: &str, status: u16| {
+            answer(
+                status,
+                "application/json",
+                r#"{"Type":"User","Message":"The resource you requested does not exist."}"#,
+                &[("x-amzn-errortype", code)],
+            )
+        };
+        let r = Replay::new(vec![
+            not_found("ResourceNotFoundException", 404),
+            not_found("AccessDeniedException", 403),
+        ]);
+        assert_eq!(
+            r.aws.get_function_policy(REGION, "fn-1").await.unwrap(),
+            None
+        );
+        let err = r.aws.get_function_policy(REGION, "fn-1").await.unwrap_err();
+        assert!(
+            matches!(&err, AwsError::Call { call: "lambda:GetPolicy", message, .. } if message.starts_with("AccessDeniedException")),
+            "{err:?}"
+        );
+        let sent = r.sent();
+        assert_eq!(sent[0].method, "GET");
+        assert_eq!(
+            sent[0].uri,
+            "https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/fn-1/policy"
+        );
     }
 }

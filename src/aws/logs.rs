@@ -2,7 +2,6 @@
 //! and Live Tail sessions (StartLiveTail's event stream) for following.
 
 use aws_sdk_cloudwatchlogs as logs;
-use aws_types::region::Region;
 use logs::error::ProvideErrorMetadata;
 
 use super::{Aws, AwsError};
@@ -36,11 +35,7 @@ pub struct LogQuery {
 
 impl Aws {
     fn logs(&self, region: &str) -> logs::Client {
-        let conf = logs::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        logs::Client::from_conf(conf)
+        service_client!(logs, self, region)
     }
 
     pub async fn filter_log_events(
@@ -263,8 +258,8 @@ impl Aws {
             });
         }
         // No answer cap here: the answer is a stream that lasts up to three hours.
-        let mut conf =
-            logs::config::Builder::from(self.sdk_config()).region(Region::new(region.to_string()));
+        let mut conf = logs::config::Builder::from(self.sdk_config())
+            .region(aws_types::region::Region::new(region.to_string()));
         if self.endpoint_url().is_some() {
             conf = conf.interceptor(EndpointAsGiven);
         }

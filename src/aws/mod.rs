@@ -2,7 +2,23 @@
 //! and wraps each call cdkx makes in a function that returns plain data or an [`AwsError`] whose
 //! message a user can act on. One file per service.
 
+/// A client of the service `$sdk` for `$region`, built from the loaded configuration with
+/// [`AnswerCap`]: the one way this module makes a client, so that none goes without the cap.
+/// `|b| ...` adds settings of that service to the builder `b`.
+macro_rules! service_client {
+    ($sdk:ident, $aws:expr, $region:expr) => {
+        service_client!($sdk, $aws, $region, |b| b)
+    };
+    ($sdk:ident, $aws:expr, $region:expr, |$b:ident| $extra:expr) => {{
+        let $b = $sdk::config::Builder::from($aws.sdk_config())
+            .region(aws_types::region::Region::new($region.to_string()))
+            .interceptor($crate::aws::AnswerCap);
+        $sdk::Client::from_conf($extra.build())
+    }};
+}
+
 mod apigateway;
+mod apigatewayv2;
 mod athena;
 mod cloudformation;
 mod cloudtrail;
@@ -12,6 +28,8 @@ mod execute_api;
 mod iam;
 mod lambda;
 mod logs;
+#[cfg(test)]
+mod replay;
 mod s3;
 mod sns;
 mod sqs;
@@ -19,12 +37,13 @@ mod sqs;
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
+pub use apigatewayv2::{HttpApiConfig, HttpApiRoute, HttpApiStage};
 pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackEvent, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};
 pub use cloudwatch::{MetricQuery, MetricSeriesData};
 pub use iam::{IamPrincipal, IdentityPolicy, RolePolicy, Simulation, decode_document};
-pub use lambda::{FunctionConfig, InvokeOutput};
+pub use lambda::{FunctionConfig, FunctionUrlConfig, InvokeOutput};
 pub use logs::{
     LIVE_TAIL_MAX_GROUPS, LiveTail, LiveTailEnd, LiveTailUpdate, LogEvent, LogPage, LogQuery,
     log_group_arn,
@@ -143,6 +162,33 @@ pub struct StackResourceRow {
     pub status: Option<String>,
 }
 
+/// Where the user's own credentials come from, in the SDK's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialOrigin {
+    /// `--profile NAME`: the only source then.
+    Flag(String),
+    /// `AWS_ACCESS_KEY_ID` and friends, which win over `AWS_PROFILE`.
+    EnvironmentKeys,
+    /// `AWS_PROFILE`.
+    EnvProfile(String),
+    /// The default chain (the default profile, SSO, instance metadata, ...).
+    DefaultChain,
+}
+
+impl CredentialOrigin {
+    /// The origin for the profile flag `profile` and the process environment.
+    pub fn of(profile: Option<&str>) -> CredentialOrigin {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        match profile {
+            Some(p) => CredentialOrigin::Flag(p.to_string()),
+            None if env("AWS_ACCESS_KEY_ID").is_some() => CredentialOrigin::EnvironmentKeys,
+            None => env("AWS_PROFILE").map_or(CredentialOrigin::DefaultChain, |p| {
+                CredentialOrigin::EnvProfile(p)
+            }),
+        }
+    }
+}
+
 /// How long one call may take by default, retries included; a hanging endpoint must not hang
 /// cdkx.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -154,15 +200,11 @@ impl Aws {
     /// Loads configuration the way the AWS CLI does (env, profiles, SSO, credential_process),
     /// with cdkx's flags on top. Nothing is called yet, so this does not fail.
     pub async fn load(opts: AwsOptions) -> Aws {
-        let source = match &opts.profile {
-            Some(p) => format!("profile {p} (--profile)"),
-            None if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() => {
-                "environment (AWS_ACCESS_KEY_ID)".to_string()
-            }
-            None => match std::env::var("AWS_PROFILE") {
-                Ok(p) if !p.is_empty() => format!("profile {p} (AWS_PROFILE)"),
-                _ => "default credential chain".to_string(),
-            },
+        let source = match CredentialOrigin::of(opts.profile.as_deref()) {
+            CredentialOrigin::Flag(p) => format!("profile {p} (--profile)"),
+            CredentialOrigin::EnvironmentKeys => "environment (AWS_ACCESS_KEY_ID)".to_string(),
+            CredentialOrigin::EnvProfile(p) => format!("profile {p} (AWS_PROFILE)"),
+            CredentialOrigin::DefaultChain => "default credential chain".to_string(),
         };
         let config = Self::load_config(&opts, opts.profile.as_deref()).await;
         Aws {
@@ -260,10 +302,16 @@ impl Aws {
         made
     }
 
-    /// These credentials used to assume `role`.
-    pub async fn assume(&self, role: &str, external_id: Option<&str>, why: &str) -> Aws {
+    /// AssumeRole of `role` with these credentials, in this configuration's region (else
+    /// us-east-1, where STS always answers).
+    async fn role_provider(
+        &self,
+        role: &str,
+        session_name: &str,
+        external_id: Option<&str>,
+    ) -> aws_config::sts::AssumeRoleProvider {
         let mut builder = aws_config::sts::AssumeRoleProvider::builder(role)
-            .session_name("cdkx")
+            .session_name(session_name)
             .configure(&self.config);
         if self.config.region().is_none() {
             builder = builder.region(Region::new("us-east-1"));
@@ -271,11 +319,27 @@ impl Aws {
         if let Some(id) = external_id {
             builder = builder.external_id(id);
         }
-        let provider = builder
+        builder
             .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
                 SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
             }))
-            .await;
+            .await
+    }
+
+    /// These credentials used to assume `role`.
+    pub async fn assume(&self, role: &str, external_id: Option<&str>, why: &str) -> Aws {
+        let provider = self.role_provider(role, "cdkx", external_id).await;
+        let source = format!("role {role} ({why}) assumed with {}", self.source);
+        self.with_credentials(provider, source, None)
+    }
+
+    /// This configuration with other credentials, `source` saying where they come from.
+    fn with_credentials(
+        &self,
+        provider: impl ProvideCredentials + 'static,
+        source: String,
+        lookup: Option<Arc<LookupUse>>,
+    ) -> Aws {
         let config = self
             .config
             .to_builder()
@@ -284,10 +348,10 @@ impl Aws {
         Aws {
             config,
             opts: self.opts.clone(),
-            source: format!("role {role} ({why}) assumed with {}", self.source),
+            source,
             per_account: self.per_account.clone(),
             me: Arc::default(),
-            lookup: None,
+            lookup,
         }
     }
 
@@ -332,19 +396,8 @@ impl Aws {
     }
 
     async fn assume_lookup(&self, account: &str, me: &CallerIdentity, s: LookupSession) -> Aws {
-        let mut builder = aws_config::sts::AssumeRoleProvider::builder(&s.arn)
-            .session_name(&s.session_name)
-            .configure(&self.config);
-        if self.config.region().is_none() {
-            builder = builder.region(Region::new("us-east-1"));
-        }
-        if let Some(id) = &s.external_id {
-            builder = builder.external_id(id);
-        }
-        let inner = builder
-            .build_from_provider(self.config.credentials_provider().unwrap_or_else(|| {
-                SharedCredentialsProvider::new(Credentials::new("", "", None, None, "none"))
-            }))
+        let inner = self
+            .role_provider(&s.arn, &s.session_name, s.external_id.as_deref())
             .await;
         let provider = LookupCredentials {
             inner,
@@ -356,25 +409,15 @@ impl Aws {
         };
         // The SDK's identity cache keeps the session for its lifetime: one AssumeRole per
         // account until it expires.
-        let config = self
-            .config
-            .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
-            .build();
-        Aws {
-            config,
-            opts: self.opts.clone(),
-            source: format!(
-                "lookup role (CDK bootstrap) {}, assumed with {}",
-                s.arn, self.source
-            ),
-            per_account: self.per_account.clone(),
-            me: Arc::default(),
-            lookup: Some(Arc::new(LookupUse {
-                account: account.to_string(),
-                acting: self.clone(),
-            })),
-        }
+        let source = format!(
+            "lookup role (CDK bootstrap) {}, assumed with {}",
+            s.arn, self.source
+        );
+        let lookup = LookupUse {
+            account: account.to_string(),
+            acting: self.clone(),
+        };
+        self.with_credentials(provider, source, Some(Arc::new(lookup)))
     }
 
     /// The credentials for changing or calling things (invoke, a signed call, `exec`): the
@@ -475,11 +518,7 @@ impl Aws {
     }
 
     async fn ask_caller_identity(&self, region: &str) -> Result<CallerIdentity, AwsError> {
-        let conf = aws_sdk_sts::config::Builder::from(&self.config)
-            .region(Region::new(region.to_string()))
-            .interceptor(AnswerCap)
-            .build();
-        let out = aws_sdk_sts::Client::from_conf(conf)
+        let out = service_client!(aws_sdk_sts, self, region)
             .get_caller_identity()
             .send()
             .await
@@ -1051,5 +1090,191 @@ mod tests {
         assert_eq!(long.len(), 64);
         assert!(long.starts_with("cdkx-x"));
         assert_eq!(session_name(""), "cdkx-user");
+    }
+
+    // ---------------------------------------------------------------- replayed calls
+
+    use replay::{REGION, Replay, xml};
+
+    /// IAM's (and STS's) error document.
+    fn query_error(code: &str, message: &str) -> String {
+        format!(
+            "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+        )
+    }
+
+    #[tokio::test]
+    async fn every_page_gathers_the_pages_until_the_token_ends_or_repeats() {
+        let script = |tokens: Vec<Option<&'static str>>| {
+            let asked = std::sync::Mutex::new(Vec::new());
+            let tokens = std::sync::Mutex::new(tokens.into_iter());
+            (asked, tokens)
+        };
+        let (asked, tokens) = script(vec![Some("a"), Some("b"), None]);
+        let all = every_page("test:List", REGION, |token| {
+            asked.lock().unwrap().push(token);
+            let next = tokens.lock().unwrap().next().flatten().map(str::to_string);
+            async move { Ok((vec![next.clone()], next)) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(
+            *asked.lock().unwrap(),
+            vec![None, Some("a".to_string()), Some("b".to_string())],
+            "each page is asked for with the token of the one before"
+        );
+
+        let (asked, tokens) = script(vec![Some("a"), Some("b"), Some("a"), Some("c")]);
+        let err = every_page("test:List", REGION, |token| {
+            asked.lock().unwrap().push(token);
+            let next = tokens.lock().unwrap().next().flatten().map(str::to_string);
+            async move { Ok((vec![()], next)) }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test:List in us-east-1: stopped after 3 pages: the service sent a NextToken it had already sent (it would repeat pages forever)"
+        );
+        assert_eq!(asked.lock().unwrap().len(), 3, "no page after the repeat");
+    }
+
+    #[tokio::test]
+    async fn a_refused_call_gives_the_services_code_and_message() {
+        let r = Replay::new(vec![xml(
+            403,
+            &query_error(
+                "AccessDenied",
+                "User: arn:aws:iam::111111111111:user/bob is not authorized to perform: iam:GetRole",
+            ),
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        let AwsError::Call {
+            call,
+            region,
+            message,
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!((*call, region.as_str()), ("iam:GetRole", REGION));
+        assert_eq!(
+            message,
+            "AccessDenied: User: arn:aws:iam::111111111111:user/bob is not authorized to perform: iam:GetRole"
+        );
+        let sent = r.sent();
+        assert_eq!(sent.len(), 1, "no retry of a refusal");
+        assert!(
+            sent[0].uri.starts_with("https://iam.amazonaws.com"),
+            "{}",
+            sent[0].uri
+        );
+        assert_eq!(sent[0].param("Action").as_deref(), Some("GetRole"));
+        assert_eq!(sent[0].param("RoleName").as_deref(), Some("deployer"));
+    }
+
+    #[tokio::test]
+    async fn throttling_is_its_own_error() {
+        let r = Replay::new(vec![replay::json(
+            400,
+            r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#,
+        )]);
+        let err = r
+            .aws
+            .lake_start_query(REGION, "SELECT 1")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, AwsError::Throttled { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "cloudtrail:StartQuery in us-east-1: AWS is throttling requests (Rate exceeded)"
+        );
+        let sent = &r.sent()[0];
+        assert_eq!(sent.target(), Some("StartQuery"));
+        assert_eq!(sent.json()["QueryStatement"], "SELECT 1");
+    }
+
+    #[tokio::test]
+    async fn expired_credentials_say_how_to_refresh_them_and_the_failure_is_kept_a_while() {
+        let r = Replay::new(vec![xml(
+            403,
+            &query_error(
+                "ExpiredToken",
+                "The security token included in the request is expired",
+            ),
+        )]);
+        let err = r.aws.caller_identity(REGION).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "sts:GetCallerIdentity in us-east-1: your credentials have expired: refresh them (`aws sso login`, or a new session) and run cdkx again"
+        );
+        // A second caller gets the same answer without asking STS again.
+        let again = r.aws.caller_identity(REGION).await.unwrap_err();
+        assert_eq!(again.to_string(), err.to_string());
+        let sent = r.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(
+            sent[0].param("Action").as_deref(),
+            Some("GetCallerIdentity")
+        );
+        assert!(
+            sent[0]
+                .uri
+                .starts_with("https://sts.us-east-1.amazonaws.com"),
+            "{}",
+            sent[0].uri
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_aws_names_its_status_and_endpoint_escaped() {
+        let r = Replay::new(vec![replay::answer(
+            502,
+            "text/html",
+            "<html>\n<h1>502 Bad Gateway</h1>\u{1b}[31m</html>",
+            &[],
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(
+                "iam:GetRole in us-east-1: HTTP 502 from https://iam.amazonaws.com, which is not an AWS answer (it starts: <html> <h1>502 Bad Gateway</h1>"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(
+            matches!(err, AwsError::Call { .. }),
+            "an answer came: {err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_answer_within_the_timeout_is_unreachable_not_a_refusal() {
+        let never = aws_smithy_http_client::test_util::NeverClient::new();
+        let aws = replay::aws_over(never.clone(), Duration::from_millis(200));
+        let err = aws.role_arn(REGION, "deployer").await.unwrap_err();
+        assert!(matches!(err, AwsError::Unreachable { .. }), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            "iam:GetRole in us-east-1: timed out: no answer from https://iam.amazonaws.com within 0.2 s (--timeout 0.2, retries included)"
+        );
+        assert_eq!(never.num_calls(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_answer_declared_larger_than_the_cap_is_refused_unread() {
+        let r = Replay::new(vec![replay::answer(
+            200,
+            "text/xml",
+            "<GetRoleResponse",
+            &[("content-length", "107374182400")],
+        )]);
+        let err = r.aws.role_arn(REGION, "deployer").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "iam:GetRole in us-east-1: the answer from https://iam.amazonaws.com is 107374182400 bytes, larger than 64 MiB (the most cdkx reads of an AWS answer); not read"
+        );
     }
 }

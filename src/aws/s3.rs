@@ -1,9 +1,8 @@
 //! S3 calls for reading trail logs: ListObjectsV2 (every page) and GetObject.
 
 use aws_sdk_s3 as s3;
-use aws_types::region::Region;
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, every_page};
 
 #[derive(Debug, Clone)]
 pub struct S3Object {
@@ -13,13 +12,9 @@ pub struct S3Object {
 
 impl Aws {
     fn s3(&self, region: &str) -> s3::Client {
-        let conf = s3::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            // Emulators and many proxies serve buckets by path, not by virtual host.
-            .force_path_style(self.endpoint_url().is_some())
-            .interceptor(super::AnswerCap)
-            .build();
-        s3::Client::from_conf(conf)
+        // Emulators and many proxies serve buckets by path, not by virtual host.
+        service_client!(s3, self, region, |b| b
+            .force_path_style(self.endpoint_url().is_some()))
     }
 
     pub async fn list_objects(
@@ -29,11 +24,8 @@ impl Aws {
         prefix: &str,
     ) -> Result<Vec<S3Object>, AwsError> {
         const CALL: &str = "s3:ListObjectsV2";
-        let client = self.s3(region);
-        let mut pages = crate::bounds::Pages::new(CALL);
-        let mut token = None;
-        let mut out = Vec::new();
-        loop {
+        let client = &self.s3(region);
+        every_page(CALL, region, |token| async move {
             let page = client
                 .list_objects_v2()
                 .bucket(bucket)
@@ -42,22 +34,24 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
-            out.extend(page.contents().iter().filter_map(|o| {
-                Some(S3Object {
-                    key: o.key()?.to_string(),
-                    size: o.size().unwrap_or_default(),
+            let objects = page
+                .contents()
+                .iter()
+                .filter_map(|o| {
+                    Some(S3Object {
+                        key: o.key()?.to_string(),
+                        size: o.size().unwrap_or_default(),
+                    })
                 })
-            }));
+                .collect();
             let next = page
                 .is_truncated()
                 .unwrap_or(false)
                 .then(|| page.next_continuation_token().map(str::to_string))
                 .flatten();
-            token = pages.next(next).map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+            Ok((objects, next))
+        })
+        .await
     }
 
     pub async fn get_object(
@@ -167,5 +161,56 @@ impl Aws {
             }
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::aws::replay::{REGION, Replay, xml};
+
+    fn page(
+        key: &str,
+        truncated: bool,
+        next: &str,
+    ) -> aws_smithy_http_client::test_util::ReplayEvent {
+        xml(
+            200,
+            &format!(
+                "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>logs</Name><Prefix>p/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>{truncated}</IsTruncated><NextContinuationToken>{next}</NextContinuationToken><Contents><Key>{key}</Key><Size>10</Size></Contents></ListBucketResult>"
+            ),
+        )
+    }
+
+    #[tokio::test]
+    async fn objects_are_listed_while_the_answer_says_it_is_truncated() {
+        let r = Replay::new(vec![
+            page("p/a.json.gz", true, "c1"),
+            // A token on the last page is not followed: the listing says it is complete.
+            page("p/b.json.gz", false, "c2"),
+        ]);
+        let objects = r.aws.list_objects(REGION, "logs", "p/").await.unwrap();
+        let keys: Vec<&str> = objects.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, ["p/a.json.gz", "p/b.json.gz"]);
+        assert_eq!(objects[0].size, 10);
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].method, "GET");
+        for s in &sent {
+            assert!(
+                s.uri.contains("list-type=2") && s.uri.contains("prefix=p%2F"),
+                "{}",
+                s.uri
+            );
+        }
+        assert!(
+            !sent[0].uri.contains("continuation-token"),
+            "{}",
+            sent[0].uri
+        );
+        assert!(
+            sent[1].uri.contains("continuation-token=c1"),
+            "{}",
+            sent[1].uri
+        );
     }
 }

@@ -8,8 +8,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use super::table::{Col, Cut, fit_columns, shorten};
 use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE};
+use crate::present::table::{Col, Cut, fit_columns, shorten};
 use crate::sanitize;
 use crate::time::parse_when;
 
@@ -57,7 +57,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let progress = std::io::stderr().is_terminal();
     // A table that streams cannot wait for its widest value: the columns get their usual
     // widths, fitted to the terminal (not on a terminal, values are printed in full).
-    let widths = stream_widths(super::table::output_width(ctx.g));
+    let widths = stream_widths(super::output_width(ctx.g));
     let mut stdout = std::io::stdout().lock();
     let mut shown = 0usize;
     let mut header = false;
@@ -93,7 +93,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             eprint!(
                 "\r\x1b[Kpage {}, {} shown",
                 page.requests,
-                super::words::count(shown as u64, "event")
+                crate::present::words::count(shown as u64, "event")
             );
         }
         if page.done {

@@ -8,38 +8,16 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::{CommandFactory, ValueEnum};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate, SubcommandCandidates};
 use clap_complete::env::{CompleteEnv, Shells};
 
 use super::Cli;
+use super::args::CompletionsArgs;
 use crate::model::{self, Target};
 
 /// The environment variable that turns a run of `cdkx` into a completion request.
 const VAR: &str = "COMPLETE";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Shell {
-    Bash,
-    Zsh,
-    Fish,
-    Powershell,
-    Elvish,
-}
-
-#[derive(Debug, Args)]
-#[command(after_help = "Install, for example:\n  \
-    bash:       cdkx completions bash > ~/.local/share/bash-completion/completions/cdkx\n  \
-    zsh:        cdkx completions zsh > \"${fpath[1]}/_cdkx\"   (or: source <(cdkx completions zsh))\n  \
-    fish:       cdkx completions fish > ~/.config/fish/completions/cdkx.fish\n  \
-    powershell: cdkx completions powershell >> $PROFILE\n\
-The script calls cdkx back for every Tab, so construct names come from the app of the current \
-directory (or CDK_APP_DIR).")]
-pub struct CompletionsArgs {
-    /// The shell to print the completion script for
-    #[arg(value_enum)]
-    pub shell: Shell,
-}
 
 /// `cdkx` as the completion engine sees it: the parser, plus the app's construct names where a
 /// subcommand is expected (`cdkx <Tab>`).

@@ -2,35 +2,20 @@
 //! one of them, the way cdk-app-cli does.
 
 use anyhow::{Result, bail};
-use clap::Args;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::{GlobalArgs, OutputFormat, table::Table};
+use super::{GlobalArgs, OutputFormat};
 use crate::actions::Subject;
-use crate::actions::command::{self, ExecEnv};
+use crate::actions::command;
 use crate::aws::Aws;
 use crate::catalogue::{Command, CommandKind, NativeAction};
 use crate::deployed;
 use crate::deployed::Deployment;
 use crate::model::App;
 use crate::model::Target;
+use crate::present::table::Table;
 use crate::sanitize;
-
-/// `cdkx run CONSTRUCT [COMMAND] [ARGS...]`: the words as typed, read exactly as
-/// `cdkx CONSTRUCT ...` reads them (so `cdkx run X -x` is `cdkx X -x`).
-#[derive(Debug, Args)]
-pub struct RunWords {
-    /// The construct, then the command and its arguments, as for `cdkx CONSTRUCT [COMMAND] [ARGS...]`
-    #[arg(
-        value_name = "CONSTRUCT [COMMAND] [ARGS]",
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        add = super::complete::construct_candidates()
-    )]
-    pub words: Vec<String>,
-}
 
 #[derive(Debug)]
 pub struct RunArgs {
@@ -95,25 +80,10 @@ struct CommandJson<'a> {
     source: String,
 }
 
-/// cdkx's own options and whether each takes a value, as they may appear after the construct.
-const GLOBAL_FLAGS: [(&str, bool); 12] = [
-    ("--app", true),
-    ("--profile", true),
-    ("--region", true),
-    ("--endpoint-url", true),
-    ("--output", true),
-    ("-o", true),
-    ("--refresh", false),
-    ("--commands", true),
-    ("--role-arn", true),
-    ("--external-id", true),
-    ("--timeout", true),
-    ("--wide", false),
-];
-
 /// Moves cdkx's global options out of `words[from..]`: up to the first other word when
 /// `leading_only`, else all of them. Returns them in order, ready for clap.
 fn take_globals(words: &mut Vec<String>, from: usize, leading_only: bool) -> Result<Vec<String>> {
+    let flags = super::args::global_flags();
     let mut taken = Vec::new();
     let mut i = from;
     while i < words.len() {
@@ -122,7 +92,7 @@ fn take_globals(words: &mut Vec<String>, from: usize, leading_only: bool) -> Res
             Some((f, _)) if f.starts_with("--") => (f.to_string(), true),
             _ => (w.clone(), false),
         };
-        let known = GLOBAL_FLAGS.iter().find(|(f, _)| *f == flag);
+        let known = flags.iter().find(|(f, _)| *f == flag);
         match known {
             Some((_, takes_value)) => {
                 taken.push(words.remove(i));
@@ -141,42 +111,6 @@ fn take_globals(words: &mut Vec<String>, from: usize, leading_only: bool) -> Res
     Ok(taken)
 }
 
-/// `g` with the options in `extra` (as typed after the construct) applied over it.
-fn overlay(g: &GlobalArgs, extra: &[String]) -> Result<GlobalArgs> {
-    if extra.is_empty() {
-        return Ok(g.clone());
-    }
-    #[derive(clap::Parser)]
-    struct Only {
-        #[command(flatten)]
-        g: GlobalArgs,
-    }
-    let parsed = <Only as clap::Parser>::try_parse_from(
-        std::iter::once("cdkx".to_string()).chain(extra.iter().cloned()),
-    )?
-    .g;
-    let output_given = extra
-        .iter()
-        .any(|w| w == "-o" || w == "--output" || w.starts_with("--output="));
-    Ok(GlobalArgs {
-        app: parsed.app.or_else(|| g.app.clone()),
-        profile: parsed.profile.or_else(|| g.profile.clone()),
-        region: parsed.region.or_else(|| g.region.clone()),
-        endpoint_url: parsed.endpoint_url.or_else(|| g.endpoint_url.clone()),
-        output: if output_given {
-            parsed.output
-        } else {
-            g.output
-        },
-        refresh: parsed.refresh || g.refresh,
-        commands: parsed.commands.or_else(|| g.commands.clone()),
-        role_arn: parsed.role_arn.or_else(|| g.role_arn.clone()),
-        external_id: parsed.external_id.or_else(|| g.external_id.clone()),
-        timeout: parsed.timeout.or(g.timeout),
-        wide: parsed.wide || g.wide,
-    })
-}
-
 pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     // `cdkx fn -o json invoke`: options between the construct and the command are cdkx's.
     let mut words: Vec<String> = args
@@ -189,10 +123,10 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
     args.command = (!words.is_empty()).then(|| words.remove(0));
     args.args = words;
 
-    let g0 = overlay(g, &extra)?;
-    let (loaded, resolved) = super::load_app_resolving(&g0, &args.construct)?;
+    let g0 = g.overlay(&extra)?;
+    let (loaded, resolved) = g0.session().load_app_resolving(&args.construct)?;
     let app = &loaded.app;
-    let catalogue = super::load_catalogue(&g0, &loaded.location.app_dir)?;
+    let catalogue = g0.session().load_catalogue(&loaded.location.app_dir)?;
     let resolved = resolved?;
     let (stack, cfn_type) = match resolved.target {
         Target::Resource(r) => (app.resources[r].stack, app.resources[r].cfn_type.as_str()),
@@ -215,7 +149,8 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
         // Native actions also take cdkx's options after the command (`cdkx fn invoke -o json`).
         extra.extend(take_globals(&mut args.args, 0, false)?);
     }
-    let g = &overlay(g, &extra)?;
+    let g = &g.overlay(&extra)?;
+    let session = g.session();
     if let Some(action) = native {
         // `--help` and bad arguments are answered before any AWS call.
         let bin = format!(
@@ -226,9 +161,9 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
         check_args(action, &bin, &args.args);
     }
 
-    let aws = super::connect(g).await?;
+    let aws = session.connect().await?;
     let root = app.root_stack(stack);
-    let deployment = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &[root]).await;
+    let deployment = deployed::lookup_roots(app, &aws, &session.cache(), g.refresh, &[root]).await;
     super::report(app, &deployment);
     // Actions on the resource use the credentials of its stack's account.
     let base_aws = aws;
@@ -306,10 +241,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             if let Some(advice) = aws.acting_advice() {
                 eprintln!("cdkx: note: the command runs with your own credentials: {advice}");
             }
-            let env = ExecEnv {
-                profile: g.profile.clone(),
-                endpoint_url: g.endpoint_url.clone(),
-            };
+            let env = session.exec_env();
             Ok(command::exec(&name, cmd, &subject, &args.args, &env)?)
         }
         CommandKind::Open => {

@@ -7,13 +7,14 @@ use anyhow::Result;
 use clap::Parser;
 
 use super::OutputFormat;
+use super::args::{GroupArg, SourceArg};
 use super::construct::Ctx;
-use super::table::{Col, Table};
-use super::words;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
 };
 use crate::aws::AthenaTarget;
+use crate::present::table::{Col, Table};
+use crate::present::words;
 use crate::sanitize;
 use crate::time::parse_when;
 
@@ -23,7 +24,7 @@ use crate::time::parse_when;
     after_help = "CloudTrail's event history never shows these calls. cdkx reads them from a \
 trail that logs Lambda data events (its S3 objects, or --trail-logs DIR), from an Athena table \
 over that trail (--athena-table), from a CloudTrail Lake event data store where the account has \
-one (used by auto when present), or, for a REST API, from its stage's access logs. A source that \
+one (used by auto when present), or, for a REST or HTTP API, from its stages' access logs. A source that \
 is not set up is reported with the command that sets it up."
 )]
 struct InvocationsArgs {
@@ -34,11 +35,11 @@ struct InvocationsArgs {
     #[arg(long, default_value = "now", value_name = "WHEN")]
     until: String,
     /// Where to read the calls from
-    #[arg(long, value_enum, default_value_t = SourceKind::Auto)]
-    source: SourceKind,
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    source: SourceArg,
     /// Group the summary by caller account, principal or day
-    #[arg(long, value_enum, default_value_t = GroupBy::Account)]
-    by: GroupBy,
+    #[arg(long, value_enum, default_value_t = GroupArg::Account)]
+    by: GroupArg,
     /// Also list every call
     #[arg(long)]
     rows: bool,
@@ -70,7 +71,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let query = InvocationQuery {
         since,
         until,
-        source: args.source,
+        source: args.source.into(),
         trail_logs: args.trail_logs.clone(),
         athena_table: args.athena_table.clone(),
         athena: AthenaTarget {
@@ -78,7 +79,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             database: args.database.clone(),
             output_location: args.output_location.clone(),
         },
-        by: args.by,
+        by: args.by.into(),
         keep_rows: args.rows || ctx.g.output == OutputFormat::Json,
     };
     let show = std::io::stderr().is_terminal();
@@ -117,10 +118,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     match ctx.g.output {
         OutputFormat::Json => println!("{}", crate::sanitize::json(&report)?),
         OutputFormat::Text => print!("{}", render_text(&report, args.rows)),
-        OutputFormat::Table => print!(
-            "{}",
-            render(&report, args.rows, super::table::output_width(ctx.g))
-        ),
+        OutputFormat::Table => print!("{}", render(&report, args.rows, super::output_width(ctx.g))),
     }
     let nothing_read = report.sources.iter().all(|s| s.status != "used");
     Ok(i32::from(nothing_read))

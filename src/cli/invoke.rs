@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Parser;
 
+use super::OutputFormat;
 use super::construct::Ctx;
-use super::{OutputFormat, sides};
-use crate::actions::invoke::{self, InvokeRequest, InvokeResult, MAX_PAYLOAD, Payload};
+use crate::actions::invoke::{self, InvokeRequest, InvokeResult, MAX_PAYLOAD};
+use crate::present::sides;
 use crate::sanitize;
 
 /// Exit code when the function itself failed (FunctionError set).
@@ -146,7 +147,11 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
             ));
         }
         None => out.push_str(&sides::limited(
-            &payload_text(&r.payload, r.payload_bytes),
+            &sides::payload_text(
+                &r.payload,
+                r.payload_bytes,
+                Some("--output json shows it as base64"),
+            ),
             limit,
         )),
     }
@@ -156,7 +161,7 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
             sanitize::line(r.request_id.as_deref().unwrap_or("?"))
         ));
         for l in lines {
-            out.push_str(&crate::actions::logs::render(l));
+            out.push_str(&l.text());
             out.push('\n');
         }
         if lines.is_empty() {
@@ -175,16 +180,6 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
         }
     }
     out
-}
-
-fn payload_text(p: &Payload, bytes: usize) -> String {
-    match p {
-        Payload::Json(v) => sides::pretty(v),
-        Payload::Text(t) => sanitize::block(t).into_owned(),
-        Payload::Binary(_) => {
-            format!("(binary payload, {bytes} bytes; --output json shows it as base64)")
-        }
-    }
 }
 
 /// The action's own arguments, for checking them (and answering `--help`) before any AWS call.

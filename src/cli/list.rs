@@ -1,29 +1,13 @@
 //! `cdkx list`: every resource of every stack, with its physical id.
 
 use anyhow::Result;
-use clap::Args;
 use serde::Serialize;
 
-use super::table::{Col, Table};
+use super::args::ListArgs;
 use super::{GlobalArgs, OutputFormat};
 use crate::deployed::{self, Deployment, Physical, StackState};
 use crate::model::{self, App};
-
-#[derive(Debug, Args)]
-pub struct ListArgs {
-    /// Only stacks whose name or path contains this (case-insensitive)
-    #[arg(long, value_name = "STACK")]
-    pub stack: Option<String>,
-    /// Only resources whose CloudFormation type or construct type contains this (e.g. Lambda)
-    #[arg(long = "type", value_name = "TYPE")]
-    pub type_filter: Option<String>,
-    /// Read the assembly only; make no AWS call (physical ids are not shown)
-    #[arg(long)]
-    pub offline: bool,
-    /// Also list CDK bookkeeping resources (AWS::CDK::Metadata)
-    #[arg(long)]
-    pub all: bool,
-}
+use crate::present::table::{Col, Table};
 
 /// The JSON document `cdkx list --output json` prints. Field names are stable.
 #[derive(Serialize)]
@@ -69,8 +53,9 @@ struct ResourceJson<'a> {
 }
 
 pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
+    let session = g.session();
     // Resources' properties are not listed: they are not read.
-    let loaded = super::load_app_with(g, crate::assembly::ReadOptions { properties: false })?;
+    let loaded = session.load_app_with(crate::assembly::ReadOptions { properties: false })?;
     let app = &loaded.app;
     let wanted: Vec<usize> = (0..app.stacks.len())
         .filter(|&i| stack_matches(app, i, args.stack.as_deref()))
@@ -101,10 +86,10 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
     let deployment = if args.offline {
         Deployment::offline(app)
     } else {
-        let aws = super::connect(g).await?;
+        let aws = session.connect().await?;
         let mut roots: Vec<usize> = wanted.iter().map(|&i| app.root_stack(i)).collect();
         roots.dedup();
-        let d = deployed::lookup_roots(app, &aws, &super::cache(), g.refresh, &roots).await;
+        let d = deployed::lookup_roots(app, &aws, &session.cache(), g.refresh, &roots).await;
         super::report(app, &d);
         d
     };
@@ -167,7 +152,7 @@ pub async fn run(g: &GlobalArgs, args: ListArgs) -> Result<i32> {
                     eprintln!("cdkx: no resources match");
                 }
             } else {
-                print!("{}", t.render_as(g.output, super::table::output_width(g)));
+                print!("{}", super::render_table(&t, g));
             }
         }
     }

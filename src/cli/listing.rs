@@ -7,9 +7,9 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use super::table::Table;
 use crate::actions::listing::{self, ListingRequest};
 use crate::catalogue::NativeAction;
+use crate::present::table::Table;
 use crate::sanitize;
 
 /// Listings without options.
@@ -75,10 +75,7 @@ pub async fn run(ctx: &Ctx<'_>, action: NativeAction, args: &[String]) -> Result
         if table.is_empty() && ctx.g.output != OutputFormat::Text {
             eprintln!("nothing to list");
         } else {
-            print!(
-                "{}",
-                table.render_as(ctx.g.output, super::table::output_width(ctx.g))
-            );
+            print!("{}", super::render_table(&table, ctx.g));
         }
     }
     if let Some(note) = &listing.note {

@@ -82,7 +82,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             let text = sanitize::json_line(line).map_err(std::io::Error::other)?;
             writeln!(out, "{text}")?;
         } else {
-            writeln!(out, "{}", logs::render(line))?;
+            writeln!(out, "{}", line.text())?;
         }
         // Following: each line as it comes, not when a buffer fills.
         out.flush()
@@ -131,7 +131,7 @@ pub(super) fn args_command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
-    use crate::actions::logs::{self, LogLine, render};
+    use crate::actions::logs::{self, LogLine};
     use crate::aws::LogEvent;
 
     fn line(msg: &str) -> LogLine {
@@ -149,7 +149,7 @@ mod tests {
             "REPORT RequestId: 8f5c2d4e-1111-2222-3333-444455556666\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\t\n",
         );
         assert_eq!(
-            render(&l),
+            l.text(),
             "2023-11-14T22:13:20.123Z  8f5c2d4e  REPORT  duration 12.34 ms  billed 13 ms  memory 45/128 MB"
         );
     }
@@ -158,16 +158,13 @@ mod tests {
     fn runtime_prefix_is_not_repeated() {
         let l =
             line("2026-01-01T00:00:00.000Z\t8f5c2d4e-1111-2222-3333-444455556666\tINFO\thello\n");
-        assert_eq!(
-            render(&l),
-            "2023-11-14T22:13:20.123Z  8f5c2d4e  INFO  hello"
-        );
+        assert_eq!(l.text(), "2023-11-14T22:13:20.123Z  8f5c2d4e  INFO  hello");
     }
 
     #[test]
     fn stream_when_no_request_id_and_escapes() {
         let l = line("evil \u{1b}[31mred\u{1b}[0m\n");
-        let r = render(&l);
+        let r = l.text();
         assert!(!r.contains('\u{1b}'), "{r}");
         assert!(
             r.ends_with("2026/01/01/[$LATEST]abc  evil \\x1b[31mred\\x1b[0m"),

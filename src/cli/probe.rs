@@ -5,18 +5,23 @@ use anyhow::Result;
 use clap::{Args, Parser};
 
 use super::construct::Ctx;
-use super::{GlobalArgs, OutputFormat, sides};
+use super::{GlobalArgs, OutputFormat};
 use crate::actions::probe::{self, ProbeRequest, ProbeResult};
 use crate::aws::Aws;
+use crate::present::sides;
 use crate::sanitize;
 
 /// Exit code when the signed request got an error answer.
 pub const SIGNED_ERROR_EXIT: i32 = 4;
 
 const AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \
-SigV4-signed (service execute-api) with your credentials, or with --as-role's. Each answer gets \
-a verdict that names the problem: not signed, bad signature, expired, no identity policy, the \
-API's resource policy does not allow your account.\n\n\
+SigV4-signed (service execute-api; lambda for a function URL, ID.lambda-url.REGION.on.aws) with \
+your credentials, or with --as-role's. Each answer gets a verdict that names the problem: not \
+signed, bad signature, expired, no identity policy, the API's resource policy does not allow \
+your account.\n\n\
+A function URL (AWS::Lambda::Url, AuthType AWS_IAM) needs both lambda:InvokeFunctionUrl and \
+lambda:InvokeFunction: the analysis reads the function's resource policy (GetPolicy) and your \
+identity policies for each and names the one you lack.\n\n\
 Before the answers: who may call the API, and whether you may (allow, deny, unknown, \
 conditional) by IAM's rules, your identity policies asked of iam:SimulatePrincipalPolicy, else \
 read from IAM, else (for the app's own roles) from the template. A resource policy that names \
@@ -57,7 +62,7 @@ pub struct ProbeOptions {
 }
 
 #[derive(Debug, Parser)]
-#[command(about = "Call the REST API unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
+#[command(about = "Call the REST API or function URL unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
 struct ConstructProbeArgs {
     /// The stage to call [default: the stage the app deploys]
     #[arg(long, value_name = "STAGE")]
@@ -96,7 +101,7 @@ pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
 }
 
 pub async fn run_url(g: &GlobalArgs, args: UrlProbeArgs) -> Result<i32> {
-    let aws = super::connect(g).await?;
+    let aws = g.session().connect().await?;
     let request = request(&args.opts)?;
     let endpoint = endpoint(&args.opts, &aws);
     let region = aws.default_region();
@@ -215,6 +220,10 @@ fn render(
     }
     if let Some(a) = &r.access {
         out.push('\n');
+        out.push_str(&crate::present::access::text(a));
+    }
+    if let Some(a) = &r.function_access {
+        out.push('\n');
         out.push_str(&a.text());
     }
     out.push('\n');
@@ -272,7 +281,10 @@ fn show_signed(r: &ProbeResult, opts: &ProbeOptions, req: &ProbeRequest) -> Stri
         "curl -X {} {} --aws-sigv4 {} --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\"",
         sh_quote(&view.method),
         sh_quote(&url),
-        sh_quote(&format!("aws:amz:{}:execute-api", r.target.region))
+        sh_quote(&format!(
+            "aws:amz:{}:{}",
+            r.target.region, r.signing_service
+        ))
     );
     if view
         .headers

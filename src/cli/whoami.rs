@@ -5,10 +5,10 @@ use anyhow::Result;
 use futures::future::join_all;
 use serde::Serialize;
 
-use super::table::{Col, Table};
 use super::{GlobalArgs, OutputFormat};
 use crate::assembly::LookupRole;
 use crate::aws::CallerIdentity;
+use crate::present::table::{Col, Table};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -27,12 +27,13 @@ struct AccountJson {
 }
 
 pub async fn run(g: &GlobalArgs) -> Result<i32> {
-    let loaded = match super::load_app(g) {
+    let session = g.session();
+    let loaded = match session.load_app() {
         Ok(l) => Some(l),
         Err(e) if e.is::<super::UsageError>() => return Err(e),
         Err(_) => None,
     };
-    let aws = super::connect_any(g).await?;
+    let aws = session.connect_any().await?;
     // The accounts of the app's stacks, plus the default credentials.
     let mut accounts: Vec<(Option<String>, Vec<String>, Option<LookupRole>)> =
         vec![(None, Vec::new(), None)];
@@ -118,7 +119,7 @@ pub async fn run(g: &GlobalArgs) -> Result<i32> {
                     r.source.clone(),
                 ]);
             }
-            print!("{}", t.render_as(g.output, super::table::output_width(g)));
+            print!("{}", super::render_table(&t, g));
             let unreachable = rows.iter().any(|r| r.unreachable);
             if unreachable {
                 eprintln!(

@@ -12,8 +12,10 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
 use ratatui::{Terminal, TerminalOptions, Viewport};
 
-use super::app::{App, Effect, Header, Msg};
+use super::app::App;
+use super::cx::Header;
 use super::keymap::{self, Action, Verb};
+use super::msg::{Effect, Msg};
 use super::theme::Theme;
 use super::ui;
 use crate::actions::audit::{AuditPage, AuditRow};
@@ -389,7 +391,7 @@ pub fn run(resources: usize, audit: usize, w: u16, h: u16) -> Vec<Timing> {
     // A page arriving while the table is on screen.
     let more = audit_rows(50, "Service00Stack-fn0", 1_750_000_000.0);
     let id = match &app.views.last() {
-        Some(super::app::View::Audit(a)) => a.request,
+        Some(super::views::View::Audit(a)) => a.load.pending(),
         _ => None,
     };
     let start = Instant::now();

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
 
-use super::app::Msg;
+use super::msg::Msg;
 
 /// 10 ticks a second: the spinner's pace and the status line's clock.
 pub const TICK: Duration = Duration::from_millis(100);

@@ -5,6 +5,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::catalogue::NativeAction;
+
 /// What has the keyboard: the view on top, or the prompt being typed in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Mode {
@@ -36,10 +38,12 @@ pub enum Mode {
     ProbeForm,
     /// Who called a function or an API.
     Invocations,
+    /// A function's log lines, following new ones.
+    Logs,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 15] = [
+    pub const ALL: [Mode; 16] = [
         Mode::List,
         Mode::Filter,
         Mode::Jump,
@@ -55,6 +59,7 @@ impl Mode {
         Mode::Probe,
         Mode::ProbeForm,
         Mode::Invocations,
+        Mode::Logs,
     ];
 
     /// Modes where printable keys are text, not commands.
@@ -78,6 +83,8 @@ pub enum Verb {
     Probe,
     /// Who called a function or an API.
     Invocations,
+    /// A function's log lines, following new ones.
+    Logs,
     /// Copy the physical id to the clipboard (in the console view: the URL).
     Copy,
 }
@@ -116,6 +123,10 @@ pub enum Action {
     CycleGroup,
     /// Invocations: the next time window.
     CycleWindow,
+    /// Logs: stop showing new lines (they are kept), or show them again.
+    TogglePause,
+    /// Logs: to the lines of the last invoke (its request id).
+    JumpToInvoke,
     Confirm,
     // Line editing in a prompt.
     Submit,
@@ -216,11 +227,12 @@ pub enum Section {
     Audit,
     Probe,
     Invocations,
+    Logs,
     Typing,
 }
 
 impl Section {
-    pub const ORDER: [Section; 9] = [
+    pub const ORDER: [Section; 10] = [
         Section::Everywhere,
         Section::List,
         Section::Menu,
@@ -229,6 +241,7 @@ impl Section {
         Section::Audit,
         Section::Probe,
         Section::Invocations,
+        Section::Logs,
         Section::Typing,
     ];
 
@@ -242,6 +255,7 @@ impl Section {
             Section::Audit => "Audit",
             Section::Probe => "Probe (unsigned | signed)",
             Section::Invocations => "Invocations",
+            Section::Logs => "Logs",
             Section::Typing => "Typing (filter, jump, payload, probe request)",
         }
     }
@@ -271,6 +285,7 @@ const NAV: &[Mode] = &[
     Console,
     Probe,
     Invocations,
+    Logs,
 ];
 const NOT_LIST: &[Mode] = &[
     Menu,
@@ -283,6 +298,7 @@ const NOT_LIST: &[Mode] = &[
     Console,
     Probe,
     Invocations,
+    Logs,
 ];
 const SCROLL: &[Mode] = &[
     List,
@@ -294,8 +310,18 @@ const SCROLL: &[Mode] = &[
     Audit,
     Probe,
     Invocations,
+    Logs,
 ];
-const REFRESH: &[Mode] = &[List, Menu, Describe, Result, Audit, Probe, Invocations];
+const REFRESH: &[Mode] = &[
+    List,
+    Menu,
+    Describe,
+    Result,
+    Audit,
+    Probe,
+    Invocations,
+    Logs,
+];
 const TYPING: &[Mode] = &[Filter, Jump, Payload, ProbeForm];
 const DIGITS: &[Key] = &[
     ch('1'),
@@ -474,10 +500,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding {
         modes: &[Result],
         keys: &[ch('l')],
+        action: Action::Verb(Verb::Logs),
+        section: Section::Views,
+        help: "invoke result: the function's log lines, at this invoke's",
+        hint: Some("logs"),
+    },
+    Binding {
+        modes: &[Result],
+        keys: &[ch('t')],
         action: Action::ToggleLog,
         section: Section::Views,
-        help: "invoke result: show or hide the log tail",
-        hint: Some("log"),
+        help: "invoke result: show or hide the log tail Lambda returned",
+        hint: Some("log tail"),
     },
     Binding {
         modes: &[Console],
@@ -558,6 +592,30 @@ pub const BINDINGS: &[Binding] = &[
         section: Section::Invocations,
         help: "copy the command that sets up a source that is not set up (OSC 52)",
         hint: Some("copy setup"),
+    },
+    Binding {
+        modes: &[Logs],
+        keys: &[ch('/')],
+        action: Action::Filter,
+        section: Section::Logs,
+        help: "show only the lines that hold a substring, any case",
+        hint: Some("filter"),
+    },
+    Binding {
+        modes: &[Logs],
+        keys: &[ch(' ')],
+        action: Action::TogglePause,
+        section: Section::Logs,
+        help: "pause: new lines are kept but not shown; again to show them",
+        hint: Some("pause"),
+    },
+    Binding {
+        modes: &[Logs],
+        keys: &[ch('i')],
+        action: Action::JumpToInvoke,
+        section: Section::Logs,
+        help: "to the lines of the last invoke in this session (its request id)",
+        hint: Some("last invoke"),
     },
     Binding {
         modes: &[ProbeForm],
@@ -655,7 +713,7 @@ pub struct VerbSpec {
     pub verb: Verb,
     pub key: char,
     pub name: &'static str,
-    pub native: Option<&'static str>,
+    pub native: Option<NativeAction>,
     pub help: &'static str,
 }
 
@@ -666,50 +724,57 @@ pub const VERBS: &[VerbSpec] = &[
         verb: Verb::Describe,
         key: 'd',
         name: "describe",
-        native: Some("describe"),
+        native: Some(NativeAction::Describe),
         help: "what AWS knows of it",
     },
     VerbSpec {
         verb: Verb::Invoke,
         key: 'i',
         name: "invoke",
-        native: Some("invoke"),
+        native: Some(NativeAction::Invoke),
         help: "run a Lambda function: payload, confirmation, result",
     },
     VerbSpec {
         verb: Verb::Console,
         key: 'o',
         name: "console",
-        native: Some("console"),
+        native: Some(NativeAction::Console),
         help: "open it in the AWS console",
     },
     VerbSpec {
         verb: Verb::Audit,
         key: 'a',
         name: "audit",
-        native: Some("audit"),
+        native: Some(NativeAction::Audit),
         help: "CloudTrail management events for it",
     },
     VerbSpec {
         verb: Verb::AuditConsole,
         key: 'e',
         name: "audit-console",
-        native: Some("audit-console"),
+        native: Some(NativeAction::AuditConsole),
         help: "CloudTrail's event history for it in the console",
     },
     VerbSpec {
         verb: Verb::Probe,
         key: 'p',
         name: "probe",
-        native: Some("probe"),
+        native: Some(NativeAction::Probe),
         help: "call the API unsigned and SigV4-signed, and explain both answers",
     },
     VerbSpec {
         verb: Verb::Invocations,
         key: 'w',
         name: "invocations",
-        native: Some("invocations"),
+        native: Some(NativeAction::Invocations),
         help: "who called it, from which accounts (trail data events, access logs)",
+    },
+    VerbSpec {
+        verb: Verb::Logs,
+        key: 'l',
+        name: "logs",
+        native: Some(NativeAction::Logs),
+        help: "a function's log lines, following new ones as they come",
     },
     VerbSpec {
         verb: Verb::Copy,
@@ -720,9 +785,9 @@ pub const VERBS: &[VerbSpec] = &[
     },
 ];
 
-/// The verb row for a catalogue command's native action name.
-pub fn verb_for_native(name: &str) -> Option<&'static VerbSpec> {
-    VERBS.iter().find(|v| v.native == Some(name))
+/// The verb row for a catalogue command's native action, if the TUI has a view for it.
+pub fn verb_for_native(action: NativeAction) -> Option<&'static VerbSpec> {
+    VERBS.iter().find(|v| v.native == Some(action))
 }
 
 pub fn verb_spec(verb: Verb) -> &'static VerbSpec {

@@ -9,27 +9,21 @@
 //! keys. The loop below connects them and is the only code that touches the terminal.
 
 pub mod app;
-pub mod audit;
-pub mod confirm;
-pub mod console;
-pub mod describe;
+pub mod cx;
 pub mod event;
-pub mod help;
-pub mod input;
-pub mod invocations;
-pub mod invoke;
 pub mod keymap;
-pub mod list;
-pub mod menu;
-pub mod pager;
-pub mod payload;
-pub mod probe;
+pub mod msg;
 pub mod tasks;
 pub mod terminal;
-pub mod text;
 pub mod theme;
 pub mod ui;
+pub mod verbs;
+pub mod views;
+pub mod widgets;
 
+/// Synthetic fixtures and the timing harness of `benches/tui.rs`: in tests and with the `bench`
+/// feature only, never in a release binary.
+#[cfg(any(test, feature = "bench"))]
 #[doc(hidden)]
 pub mod bench;
 #[cfg(test)]
@@ -46,85 +40,52 @@ use anyhow::{Context, Result};
 
 use crate::actions::Subject;
 use crate::actions::command::{self, ExecEnv};
+use crate::cache::Cache;
 use crate::catalogue::Command;
-use crate::cli::GlobalArgs;
-use crate::deployed::{self, Deployment};
+/// The one text toolkit (fit, wrap, pretty), below both front ends; the views name it `text`.
+pub use crate::present::text;
 use crate::sanitize;
+use crate::session::Session;
 
-use app::{App, Effect, Header};
+use app::App;
+use cx::Header;
 use event::{Event, Events};
+use msg::Effect;
 use tasks::Tasks;
 use terminal::Term;
 use theme::Theme;
-
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct TuiArgs {
-    /// Refuse what may change things (invoke, your exec commands); a READONLY badge says so
-    #[arg(long, env = "CDKX_READONLY")]
-    pub readonly: bool,
-}
-
-impl TuiArgs {
-    /// The options when `cdkx` runs with no subcommand (so clap did not read them):
-    /// `CDKX_READONLY`, as `--readonly` reads it.
-    pub fn from_env() -> TuiArgs {
-        let readonly = std::env::var("CDKX_READONLY").is_ok_and(|v| {
-            !matches!(
-                v.trim().to_ascii_lowercase().as_str(),
-                "" | "0" | "false" | "no" | "off" | "n" | "f"
-            )
-        });
-        TuiArgs { readonly }
-    }
-}
 
 /// Whether a person is at a terminal (`cdkx` alone opens the TUI only then).
 pub fn is_interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
 
-/// Opens the TUI on the app `g` points at; returns the exit code once the user quits.
-pub async fn run(g: &GlobalArgs, args: TuiArgs) -> Result<i32> {
-    let mut app = load(g, args.readonly)?;
+/// Opens the TUI on the app `session` points at; returns the exit code once the user quits.
+/// `readonly` refuses what may change things (invoke, the user's exec commands).
+pub async fn run(session: &Session, readonly: bool) -> Result<i32> {
+    let cache = session.cache();
+    let mut app = load(session, &cache, readonly)?;
     let mut events = Events::new();
     let mut tasks = Tasks::new(
         events.sender(),
-        g.clone(),
-        app.model.clone(),
-        crate::cli::cache(),
+        session.clone(),
+        app.cx.model.clone(),
+        cache,
     );
     tasks.connect();
     let (mut term, _restore) = terminal::enter().context("cannot set up the terminal")?;
     events.resume();
-    let exec_env = ExecEnv {
-        profile: g.profile.clone(),
-        endpoint_url: g.endpoint_url.clone(),
-    };
+    let exec_env = session.exec_env();
     run_loop(&mut app, &mut term, &mut events, &mut tasks, &exec_env).await?;
     Ok(0)
 }
 
 /// The app, its catalogue and the physical ids the cache knows, ready for the first frame.
-fn load(g: &GlobalArgs, readonly: bool) -> Result<App> {
-    let loaded = crate::cli::load_app(g)?;
-    let catalogue = crate::cli::load_catalogue(g, &loaded.location.app_dir)?;
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let default_region = g
-        .region
-        .clone()
-        .or_else(|| env("AWS_REGION"))
-        .or_else(|| env("AWS_DEFAULT_REGION"));
+fn load(session: &Session, cache: &Cache, readonly: bool) -> Result<App> {
+    let loaded = session.load_app()?;
+    let catalogue = session.load_catalogue(&loaded.location.app_dir)?;
     let model = Arc::new(loaded.app);
-    let deployment = if g.refresh {
-        Deployment::offline(&model)
-    } else {
-        deployed::cached(&model, &crate::cli::cache(), |s| {
-            g.region
-                .clone()
-                .or_else(|| s.env.region.clone())
-                .or_else(|| default_region.clone())
-        })
-    };
+    let deployment = session.cached_deployment(&model, cache);
     let cwd = std::env::current_dir().unwrap_or_default();
     let dir = &loaded.location.app_dir;
     let shown = dir.strip_prefix(&cwd).unwrap_or(dir);
@@ -134,16 +95,9 @@ fn load(g: &GlobalArgs, readonly: bool) -> Result<App> {
         } else {
             shown.display().to_string()
         },
-        // Environment keys win over AWS_PROFILE in the SDK's chain; say which is in use.
-        profile: g.profile.clone().or_else(|| {
-            if env("AWS_ACCESS_KEY_ID").is_some() {
-                Some("(environment keys)".into())
-            } else {
-                env("AWS_PROFILE")
-            }
-        }),
-        region: default_region,
-        endpoint: g.endpoint_url.clone().or_else(|| env("AWS_ENDPOINT_URL")),
+        profile: session.credentials_label(),
+        region: session.default_region(),
+        endpoint: session.endpoint(),
         readonly,
     };
     Ok(App::new(
@@ -152,7 +106,7 @@ fn load(g: &GlobalArgs, readonly: bool) -> Result<App> {
         deployment,
         header,
         Theme::from_env(),
-        g.refresh,
+        session.settings.refresh,
     ))
 }
 
@@ -223,7 +177,7 @@ fn draw(term: &mut Term, app: &App) -> std::io::Result<()> {
     let mut links = Vec::new();
     term.draw(|frame| {
         links = ui::render(app, frame.area(), frame.buffer_mut());
-        if let Some(pos) = app.cursor.get() {
+        if let Some(pos) = app.cx.cursor.get() {
             frame.set_cursor_position(pos);
         }
     })?;

@@ -5,7 +5,8 @@
 use crossterm::event::KeyCode;
 use serde_json::json;
 
-use super::app::{App, Effect, Msg};
+use super::app::App;
+use super::msg::{Effect, Msg};
 use super::testing::*;
 use super::text;
 use crate::actions::audit::AuditPage;
@@ -92,7 +93,7 @@ fn invoked(result: crate::actions::invoke::InvokeResult, log: bool) -> App {
         result: Ok(result),
     });
     if log {
-        press(&mut app, KeyCode::Char('l'));
+        press(&mut app, KeyCode::Char('t'));
     }
     app
 }
@@ -338,4 +339,52 @@ fn every_list_row_is_distinguishable() {
         );
         assert!(indent("ApiPerm") > indent("GET "), "{w}x{h}:\n{screen}");
     }
+}
+
+/// The log view following a function: a run's START/END/REPORT (summarized, dimmed), its own
+/// lines, a long one cut to the width, and a hostile one drawn harmless.
+#[test]
+fn logs_view() {
+    use crate::actions::logs::parse_line;
+    use crate::aws::LogEvent;
+    use crate::tui::msg::Feed;
+    let (mut app, row) = requestor();
+    press(&mut app, KeyCode::Char('l'));
+    let id = request_of(&app.take_effects()).expect("a logs request");
+    let function = app.subject(row).physical_id.unwrap();
+    app.receive(Msg::LogsFollowing {
+        id,
+        group: format!("/aws/lambda/{function}"),
+        feed: Feed::Polling { every_secs: 1 },
+    });
+    let run = "8f5c2d4e-1111-2222-3333-444455556666";
+    let messages = [
+        format!("START RequestId: {run} Version: $LATEST\n"),
+        format!("2025-10-09T08:53:20.120Z\t{run}\tINFO\tcalling the API unsigned\n"),
+        format!(
+            "2025-10-09T08:53:20.340Z\t{run}\tINFO\tunsigned: 403 {{\"message\":\"Missing Authentication Token\"}}\n"
+        ),
+        format!(
+            "2025-10-09T08:53:20.610Z\t{run}\tINFO\tsigned: 200 {{\"hello\":\"world\"}} and a long tail of text that does not fit on a small screen at all\n"
+        ),
+        format!("2025-10-09T08:53:20.700Z\t{run}\tWARN\t\u{1b}[2J\u{202e}evil\n"),
+        format!("END RequestId: {run}\n"),
+        format!(
+            "REPORT RequestId: {run}\tDuration: 612.40 ms\tBilled Duration: 613 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tInit Duration: 180.22 ms\t\n"
+        ),
+    ];
+    let lines = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            parse_line(LogEvent {
+                timestamp: 1_760_000_000_000 + 100 * i as i64,
+                message: m.clone(),
+                event_id: Some(format!("e{i}")),
+                stream: Some("2025/10/09/[$LATEST]0a1b2c3d".into()),
+            })
+        })
+        .collect();
+    app.receive(Msg::LogLines { id, lines });
+    snap("logs", &app);
 }

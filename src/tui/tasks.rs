@@ -11,9 +11,9 @@ use tokio::sync::OnceCell;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::app::{AuditCursor, Effect, Msg, RequestId, Slot};
-use super::audit::BATCH_ROWS;
 use super::event::Event;
+use super::msg::{AuditCursor, Effect, Feed, Msg, RequestId, Slot};
+use super::views::audit::BATCH_ROWS;
 use crate::actions::Subject;
 use crate::actions::audit::{Audit, AuditQuery};
 use crate::actions::command::open_in_browser;
@@ -22,12 +22,13 @@ use crate::actions::invocations::{
     GroupBy, Invocation, InvocationQuery, Progress, SourceKind, invocations,
 };
 use crate::actions::invoke::{InvokeRequest, invoke};
+use crate::actions::logs::{self, LogsRequest};
 use crate::actions::probe;
 use crate::aws::{AthenaTarget, Aws};
 use crate::cache::Cache;
-use crate::cli::GlobalArgs;
 use crate::deployed;
 use crate::model;
+use crate::session::Session;
 use crate::time::now;
 
 /// How far back the TUI's audit looks: all LookupEvents keeps.
@@ -35,7 +36,7 @@ const AUDIT_DAYS: f64 = 90.0;
 
 pub struct Tasks {
     tx: UnboundedSender<Event>,
-    global: GlobalArgs,
+    session: Session,
     aws: Arc<OnceCell<Aws>>,
     model: Arc<model::App>,
     cache: Cache,
@@ -45,13 +46,13 @@ pub struct Tasks {
 impl Tasks {
     pub fn new(
         tx: UnboundedSender<Event>,
-        global: GlobalArgs,
+        session: Session,
         model: Arc<model::App>,
         cache: Cache,
     ) -> Tasks {
         Tasks {
             tx,
-            global,
+            session,
             aws: Arc::new(OnceCell::new()),
             model,
             cache,
@@ -63,13 +64,11 @@ impl Tasks {
     /// needs it first.
     fn aws(&self) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
         let cell = self.aws.clone();
-        let g = self.global.clone();
+        let session = self.session.clone();
         async move {
-            cell.get_or_try_init(|| async {
-                crate::cli::connect(&g).await.map_err(|e| format!("{e:#}"))
-            })
-            .await
-            .cloned()
+            cell.get_or_try_init(|| async { session.connect().await.map_err(|e| format!("{e:#}")) })
+                .await
+                .cloned()
         }
     }
 
@@ -232,6 +231,70 @@ impl Tasks {
                         .map(Box::new)
                         .map_err(|e| e.to_string());
                     Some(Msg::InvocationsDone { id, result })
+                });
+            }
+            Effect::Logs {
+                id,
+                subject,
+                window_ms,
+            } => {
+                let (aws, tx) = (self.aws_for(&subject), self.tx.clone());
+                self.spawn(Some(Slot::Logs), "the log view", async move {
+                    let ended = |error: String| Some(Msg::LogsEnded { id, error });
+                    let aws = match aws.await {
+                        Ok(aws) => aws,
+                        Err(e) => return ended(e),
+                    };
+                    let target = match logs::log_target(&aws, &subject).await {
+                        Ok(t) => t,
+                        Err(e) => return ended(e.to_string()),
+                    };
+                    // An empty window first: a group that does not exist is said here, not
+                    // waited for.
+                    let now_ms = (now() * 1000.0) as i64;
+                    let empty = LogsRequest {
+                        since_ms: now_ms,
+                        until_ms: Some(now_ms),
+                        ..LogsRequest::default()
+                    };
+                    if let Err(e) = logs::history(&aws, &target, &empty, |_| Ok(())).await {
+                        return ended(e.to_string());
+                    }
+                    let send = |msg: Msg| tx.send(Event::Msg(Box::new(msg))).is_ok();
+                    let group = target.groups.join(", ");
+                    let req = LogsRequest {
+                        since_ms: now_ms - window_ms,
+                        ..LogsRequest::default()
+                    };
+                    // Live Tail when it can be had, else polling; dropping `follow` (the view
+                    // closed, the task aborted) closes the session.
+                    let mut follow = logs::follow(aws, target, req);
+                    while let Some(event) = follow.recv().await {
+                        let delivered = match event {
+                            logs::FollowEvent::Mode { mode, .. } => send(Msg::LogsFollowing {
+                                id,
+                                group: group.clone(),
+                                feed: match mode {
+                                    logs::FollowMode::Live => Feed::Live,
+                                    logs::FollowMode::Polling => Feed::Polling {
+                                        every_secs: logs::POLL_INTERVAL.as_secs(),
+                                    },
+                                },
+                            }),
+                            logs::FollowEvent::Line(line) => send(Msg::LogLines {
+                                id,
+                                lines: vec![line],
+                            }),
+                            // Reconnections and sampling notes: the status line says live or
+                            // polling; the CLI prints these on stderr.
+                            logs::FollowEvent::Note(_) => true,
+                            logs::FollowEvent::Failed(e) => return ended(e.to_string()),
+                        };
+                        if !delivered {
+                            return None;
+                        }
+                    }
+                    None
                 });
             }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),

@@ -15,7 +15,7 @@ use crossterm::{execute, queue};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use super::ui::Link;
+use super::widgets::pane::Link;
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 

@@ -8,9 +8,11 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
 
-use super::app::{App, Effect, Header};
+use super::app::App;
 use super::bench::{ACCOUNT, REGION, settled};
+use super::cx::Header;
 use super::keymap;
+use super::msg::Effect;
 use super::theme::Theme;
 use super::ui;
 use crate::actions::describe::{Description, EnvVar, FunctionDescription};
@@ -224,11 +226,12 @@ pub fn function_description(path: &str, name: &str) -> Description {
             "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
             "Resource": format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")}]}),
         ),
+        access: None,
     })
 }
 
 /// The id of the request the last queued effect of this kind carries.
-pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
+pub fn request_of(effects: &[Effect]) -> Option<super::msg::RequestId> {
     effects.iter().rev().find_map(|e| match e {
         Effect::Describe { id, .. }
         | Effect::Invoke { id, .. }
@@ -236,6 +239,7 @@ pub fn request_of(effects: &[Effect]) -> Option<super::app::RequestId> {
         | Effect::AuditMore { id, .. }
         | Effect::Probe { id, .. }
         | Effect::Invocations { id, .. }
+        | Effect::Logs { id, .. }
         | Effect::Lookup { id, .. } => Some(*id),
         _ => None,
     })
@@ -268,10 +272,11 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
             url: format!("https://{api}.execute-api.{REGION}.amazonaws.com/prod/"),
             region: REGION.into(),
             endpoint: Some("http://localhost:5000".into()),
+            door: Default::default(),
         },
         access: Some(crate::actions::access::analyze(
-            &app.model,
-            Some(&app.deployment),
+            &app.cx.model,
+            Some(&app.cx.deployment),
             subject,
             Some(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
@@ -306,6 +311,8 @@ pub fn probe_result(app: &App, subject: &crate::actions::Subject) -> ProbeResult
                 "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=<redacted>".into(),
             )],
         }),
+        signing_service: "execute-api",
+        function_access: None,
     }
 }
 

@@ -3,9 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::{Effect, Load, Msg, Slot, View};
 use super::keymap::{Action, Mode};
+use super::msg::{Effect, Load, Msg, Slot};
 use super::testing::*;
+use super::views::View;
 use crate::actions::audit::AuditPage;
 
 fn ctrl(app: &mut super::app::App, c: char) {
@@ -32,7 +33,7 @@ fn the_first_frame_asks_for_fresh_physical_ids_and_shows_the_cached_ones_meanwhi
         effects.as_slice(),
         [Effect::Lookup { refresh: false, .. }]
     ));
-    assert!(app.refreshing.is_some());
+    assert!(app.cx.refreshing.is_some());
     let text = screen(&app, 80, 24);
     assert!(text.contains("IamApigatewayLambdaS"), "{text}");
     assert!(text.contains("refreshing physical ids"), "{text}");
@@ -46,23 +47,27 @@ fn a_stale_lookup_answer_is_dropped() {
     ctrl(&mut app, 'r');
     let second = request_of(&app.take_effects()).unwrap();
     assert_ne!(first, second);
-    let mut old = deployed(&app.model);
+    let mut old = deployed(&app.cx.model);
     old.stacks = vec![crate::deployed::StackState::NotDeployed; old.stacks.len()];
     app.receive(Msg::Deployment {
         id: first,
         deployment: old,
     });
-    assert_eq!(app.refreshing, Some(second), "still waiting for the latest");
+    assert_eq!(
+        app.cx.refreshing,
+        Some(second),
+        "still waiting for the latest"
+    );
     assert!(
-        app.deployment.deployed(0).is_some(),
+        app.cx.deployment.deployed(0).is_some(),
         "the old answer was not taken"
     );
-    let new = deployed(&app.model);
+    let new = deployed(&app.cx.model);
     app.receive(Msg::Deployment {
         id: second,
         deployment: new,
     });
-    assert_eq!(app.refreshing, None);
+    assert_eq!(app.cx.refreshing, None);
 }
 
 #[test]
@@ -70,7 +75,7 @@ fn a_failed_refresh_keeps_the_physical_ids_known_before() {
     let mut app = app();
     press(&mut app, KeyCode::Char('r'));
     let id = request_of(&app.take_effects()).unwrap();
-    let mut failed = deployed(&app.model);
+    let mut failed = deployed(&app.cx.model);
     failed.identity = None;
     failed.stacks = vec![
         crate::deployed::StackState::Failed(
@@ -82,8 +87,8 @@ fn a_failed_refresh_keeps_the_physical_ids_known_before() {
         id,
         deployment: failed,
     });
-    assert!(app.deployment.deployed(0).is_some());
-    assert!(app.deployment.identity.is_some());
+    assert!(app.cx.deployment.deployed(0).is_some());
+    assert!(app.cx.deployment.identity.is_some());
     let text = screen(&app, 160, 48);
     let id = physical_id("IamApigatewayLambdaStack", "requestorFn15B8813B");
     assert!(text.contains(&id[id.len() - 12..]), "{text}");
@@ -94,7 +99,8 @@ fn a_failed_refresh_keeps_the_physical_ids_known_before() {
         "{text}"
     );
     assert!(
-        app.status
+        app.cx
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -147,7 +153,8 @@ fn filter_jump_and_navigation() {
     typed(&mut app, "nosuchthing");
     press(&mut app, KeyCode::Enter);
     assert!(
-        app.status
+        app.cx
+            .status
             .as_ref()
             .unwrap()
             .text
@@ -284,14 +291,31 @@ fn esc_cancels_a_running_invoke_and_its_late_answer_is_dropped() {
     assert!(screen(&app, 80, 24).contains("the function may still have run"));
 }
 
+/// The app with a project command of kind `exec` on the REST API (`stages`, over the built-in
+/// native one), for the tests of how exec commands are run and refused.
+fn with_user_exec(mut app: super::app::App) -> super::app::App {
+    use crate::catalogue::{CommandCatalogue, Source};
+    let mut catalogue = CommandCatalogue::builtin();
+    catalogue.merge(
+        CommandCatalogue::parse(
+            std::path::Path::new("construct-commands.json"),
+            r#"{"AWS::ApiGateway::RestApi": {"stages": {"exec": "aws apigateway get-stages --rest-api-id ${PHYSICAL_RESOURCE_ID}"}}}"#,
+            Source::File("construct-commands.json".into()),
+        )
+        .unwrap(),
+    );
+    app.cx.catalogue = std::sync::Arc::new(catalogue);
+    app
+}
+
 #[test]
 fn readonly_refuses_invoke_and_exec_but_not_reading() {
-    let mut app = readonly_app();
+    let mut app = with_user_exec(readonly_app());
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Char('i'));
     assert_eq!(app.mode(), Mode::List);
-    assert!(app.status.as_ref().unwrap().text.starts_with("READONLY"));
-    // The API's `stages` is an exec command.
+    assert!(app.cx.status.as_ref().unwrap().text.starts_with("READONLY"));
+    // The project's `stages` is an exec command.
     select(&mut app, "iam-backed-api");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('1'));
@@ -299,7 +323,7 @@ fn readonly_refuses_invoke_and_exec_but_not_reading() {
         app.take_effects().is_empty(),
         "the `stages` exec command is refused"
     );
-    assert!(app.status.as_ref().unwrap().text.contains("READONLY"));
+    assert!(app.cx.status.as_ref().unwrap().text.contains("READONLY"));
     press(&mut app, KeyCode::Char('d'));
     assert!(
         app.take_effects()
@@ -314,14 +338,14 @@ fn actions_a_resource_does_not_have_say_so() {
     select(&mut app, "iam-backed-api");
     press(&mut app, KeyCode::Char('i'));
     assert!(app.take_effects().is_empty());
-    let status = app.status.clone().unwrap();
+    let status = app.cx.status.clone().unwrap();
     assert!(status.text.contains("has no `invoke` action"), "{status:?}");
 }
 
 #[test]
 fn menu_runs_verbs_and_numbered_user_commands() {
     // A user command (exec) gets a number: the API's `stages`.
-    let mut api = app();
+    let mut api = with_user_exec(app());
     select(&mut api, "iam-backed-api");
     press(&mut api, KeyCode::Enter);
     assert_eq!(api.mode(), Mode::Menu);
@@ -365,7 +389,7 @@ fn console_opens_the_browser_copies_the_url_and_shows_it() {
         "{url}"
     );
     assert_eq!(app.mode(), Mode::Console);
-    assert!(app.status.as_ref().unwrap().text.contains("copied"));
+    assert!(app.cx.status.as_ref().unwrap().text.contains("copied"));
     app.receive(Msg::Opened {
         url: url.clone(),
         result: Err("command `console`: could not start xdg-open: not found".into()),
@@ -381,7 +405,7 @@ trait ConcatText {
     fn concat_text(&self) -> String;
 }
 
-impl ConcatText for Vec<super::ui::Link> {
+impl ConcatText for Vec<super::widgets::pane::Link> {
     fn concat_text(&self) -> String {
         self.iter().map(|l| l.text.as_str()).collect()
     }
@@ -441,7 +465,7 @@ fn audit_streams_pages_filters_and_shows_events() {
     press(&mut app, KeyCode::Esc);
     // A stale page (another audit's) is ignored; the end arrives.
     app.receive(Msg::AuditPage {
-        id: super::app::RequestId(9999),
+        id: super::msg::RequestId(9999),
         page: AuditPage {
             rows: rows.clone(),
             requests: 9,
@@ -454,7 +478,7 @@ fn audit_streams_pages_filters_and_shows_events() {
         panic!()
     };
     assert_eq!(a.lines.len(), 60);
-    assert!(a.done && a.request.is_none());
+    assert!(a.done && a.load.pending().is_none());
     // Refresh starts over with a new request.
     press(&mut app, KeyCode::Char('r'));
     let again = request_of(&app.take_effects()).unwrap();
@@ -516,7 +540,7 @@ fn a_task_that_fails_is_an_error_line_not_an_exit() {
     for _ in 0..200 {
         app.on_tick();
     }
-    assert!(app.status.is_none());
+    assert!(app.cx.status.is_none());
 }
 
 #[test]
@@ -695,7 +719,7 @@ fn invocations_stream_in_and_the_summary_follows() {
     );
     // A stale batch (another request's) is ignored.
     app.receive(Msg::InvocationsFound {
-        id: super::app::RequestId(999),
+        id: super::msg::RequestId(999),
         progress: Progress::default(),
         calls: calls.clone(),
     });
@@ -724,7 +748,7 @@ fn invocations_stream_in_and_the_summary_follows() {
         panic!()
     };
     assert_eq!(v.summary.groups()[0].calls, 30);
-    assert!(v.request.is_none());
+    assert!(v.load.pending().is_none());
     // y copies the command that sets up the source that is not set up.
     app.take_effects();
     press(&mut app, KeyCode::Char('y'));
@@ -768,8 +792,8 @@ fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
         )
         .unwrap(),
     );
-    app.catalogue = std::sync::Arc::new(catalogue);
-    let mut d = deployed(&app.model);
+    app.cx.catalogue = std::sync::Arc::new(catalogue);
+    let mut d = deployed(&app.cx.model);
     for s in &mut d.stacks {
         if let StackState::Deployed(s) = s {
             for r in s.resources.values_mut() {
@@ -779,7 +803,7 @@ fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
             }
         }
     }
-    app.deployment = std::sync::Arc::new(d);
+    app.cx.deployment = std::sync::Arc::new(d);
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Enter);
     // The first numbered command: the built-in ones of a function are all native.
@@ -798,5 +822,33 @@ fn an_open_command_opens_and_copies_the_url_with_the_value_encoded() {
     assert!(
         matches!(app.take_effects().as_slice(), [Effect::Copy(c)] if c == want),
         "`y` copies the encoded URL"
+    );
+}
+
+#[test]
+fn p_on_an_http_api_sends_the_probe() {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/http-api/cdk.out");
+    let model = crate::model::App::from_assembly(
+        crate::assembly::read(&dir).expect("the http-api fixture"),
+    );
+    let d = deployed(&model);
+    let mut app = super::bench::settled(
+        model,
+        d,
+        header(false),
+        super::theme::Theme { color: false },
+    );
+    select(&mut app, "iam-http-api");
+    press(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.mode(), Mode::Probe, "{:?}", app.cx.status);
+    let effects = app.take_effects();
+    let Some(Effect::Probe { request, stage, .. }) = effects.last() else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(request.method, "GET");
+    assert!(
+        stage.is_none(),
+        "the app's stage ($default) unless one is named"
     );
 }

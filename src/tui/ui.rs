@@ -8,23 +8,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::app::{App, Load, StatusKind, View};
+use super::app::App;
+use super::cx::StatusKind;
 use super::keymap;
 use super::text::{self, fit, wrap};
-
-const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+use super::views::View;
+use super::widgets::pane::{Link, spinner};
 
 /// The smallest screen the layout is made for.
 pub const MIN_SIZE: (u16, u16) = (40, 12);
-
-/// Text on screen that the terminal should make a hyperlink (OSC 8).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub x: u16,
-    pub y: u16,
-    pub text: String,
-    pub url: String,
-}
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -32,93 +24,9 @@ impl Widget for &App {
     }
 }
 
-pub fn spinner(app: &App) -> &'static str {
-    SPINNER[(app.tick % SPINNER.len() as u64) as usize]
-}
-
-/// The bordered pane of a view about one construct: ` VERB path ` (with a spinner while
-/// `loading`) fitted to `width`, and the view's key hints at the bottom.
-pub fn construct_pane(
-    app: &App,
-    verb: &str,
-    path: &str,
-    loading: bool,
-    width: u16,
-    hints: &str,
-) -> ratatui::widgets::Block<'static> {
-    let theme = &app.theme;
-    let mut title = format!(" {verb} {} ", super::text::safe(path));
-    if loading {
-        title = format!("{title}{} ", spinner(app));
-    }
-    ratatui::widgets::Block::bordered()
-        .border_style(theme.border())
-        .title(Line::styled(
-            super::text::fit(&title, usize::from(width).saturating_sub(2)).into_owned(),
-            theme.title(),
-        ))
-        .title_bottom(Line::styled(hints.to_string(), theme.dim()))
-}
-
-/// The bordered pane of a table that fills while it loads (audit, invocations): the title fitted
-/// before the progress, which sits on the right, and the view's key hints at the bottom.
-pub fn streaming_pane(
-    app: &App,
-    title: &str,
-    progress: String,
-    hints: &str,
-    width: u16,
-) -> ratatui::widgets::Block<'static> {
-    let theme = &app.theme;
-    let room = usize::from(width).saturating_sub(text::width(&progress) + 4);
-    ratatui::widgets::Block::bordered()
-        .border_style(theme.border())
-        .title(Line::styled(fit(title, room).into_owned(), theme.title()))
-        .title(Line::styled(progress, theme.dim()).right_aligned())
-        .title_bottom(Line::styled(hints.to_string(), theme.dim()))
-}
-
-/// A `w`×`h` rectangle centred in `area` (shrunk to fit).
-pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width.saturating_sub(2)).max(1);
-    let h = h.min(area.height).max(1);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
-
-/// What a view shows while its request is not answered: the spinner, the error, or that it was
-/// cancelled.
-pub fn state_lines<T>(
-    app: &App,
-    load: &Load<T>,
-    loading: &str,
-    cancelled: &str,
-    width: usize,
-) -> Vec<Line<'static>> {
-    match load {
-        Load::Loading(_) => vec![Line::styled(
-            format!("{} {loading} (Esc cancels)", spinner(app)),
-            app.theme.dim(),
-        )],
-        Load::Failed(e) => wrap(&text::safe(&format!("✗ {e}")), width)
-            .into_iter()
-            .map(|l| Line::styled(l, app.theme.error()))
-            .collect(),
-        Load::Cancelled => vec![Line::styled(
-            format!("cancelled: {cancelled}"),
-            app.theme.dim(),
-        )],
-        Load::Loaded(_) => Vec::new(),
-    }
-}
-
 /// Draws the whole screen; returns the links to mark on a real terminal.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<Link> {
-    app.cursor.set(None);
+    app.cx.cursor.set(None);
     if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
         let msg = format!(
             "cdkx needs at least {}x{}; this terminal is {}x{}",
@@ -156,24 +64,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<Link> {
         .rposition(View::full_screen)
         .map_or(0, |i| i);
     if !app.views.get(base).is_some_and(View::full_screen) {
-        app.list.render(app, body, buf);
+        app.list.render(&app.cx, body, buf);
     }
     let mut links = Vec::new();
     for view in &app.views[base..] {
-        match view {
-            View::Menu(v) => v.render(app, body, buf),
-            View::Help(v) => v.render(app, body, buf),
-            View::Describe(v) => v.render(app, body, buf),
-            View::Payload(v) => v.render(app, body, buf),
-            View::Confirm(v) => v.render(app, body, buf),
-            View::Invoke(v) => v.render(app, body, buf),
-            View::Audit(v) => v.render(app, body, buf),
-            View::Pager(v) => v.render(app, body, buf),
-            View::Console(v) => links = v.render(app, body, buf),
-            View::Probe(v) => v.render(app, body, buf),
-            View::ProbeForm(v) => v.render(app, body, buf),
-            View::Invocations(v) => v.render(app, body, buf),
-        }
+        links.extend(view.render(&app.cx, body, buf));
     }
     status_line(app, status, buf);
     hints_line(app, hints, buf);
@@ -183,8 +78,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Vec<Link> {
 /// App directory, profile, region, account, endpoint, READONLY; a third line when stacks
 /// belong to other accounts than the credentials.
 fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    let theme = &app.theme;
-    let h = &app.header;
+    let theme = &app.cx.theme;
+    let h = &app.cx.header;
     // Line 1: the app, and on the right the endpoint override and the READONLY badge.
     let badge = if h.readonly { " READONLY " } else { "" };
     let endpoint = h
@@ -204,7 +99,7 @@ fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         Span::styled(endpoint, theme.warn()),
         Span::styled(badge, theme.badge()),
     ];
-    let account = match (&app.deployment.identity, app.refreshing) {
+    let account = match (&app.cx.deployment.identity, app.cx.refreshing) {
         (Some(id), _) => id.account.clone(),
         (None, Some(_)) => "…".into(),
         (None, None) => "unknown".into(),
@@ -227,7 +122,9 @@ fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
     }
     let mut lines = vec![Line::from(first), Line::from(second)];
     // Stacks whose environment names another account than the one they were looked up in.
+    let deployment = &app.cx.deployment;
     let others: Vec<String> = app
+        .cx
         .model
         .stacks
         .iter()
@@ -235,8 +132,8 @@ fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         .filter(|(_, s)| !s.is_nested())
         .filter_map(|(i, s)| {
             let want = s.env.account.as_deref()?;
-            let identity = app.deployment.identity.as_ref();
-            let got = match app.deployment.deployed(i) {
+            let identity = deployment.identity.as_ref();
+            let got = match deployment.deployed(i) {
                 Some(d) => d.account(),
                 None => identity.map(|id| id.account.as_str()),
             }?;
@@ -254,17 +151,18 @@ fn header_lines(app: &App, width: usize) -> Vec<Line<'static>> {
 }
 
 fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+    let cx = &app.cx;
+    let theme = &cx.theme;
     let w = area.width as usize;
-    let right = if app.refreshing.is_some() {
-        format!("{} refreshing physical ids ", spinner(app))
+    let right = if cx.refreshing.is_some() {
+        format!("{} refreshing physical ids ", spinner(cx))
     } else if app.busy() {
-        format!("{} working ", spinner(app))
+        format!("{} working ", spinner(cx))
     } else {
         String::new()
     };
     let left_room = w.saturating_sub(text::width(&right));
-    let (left, style) = match &app.status {
+    let (left, style) = match &cx.status {
         Some(s) => {
             let (mark, style) = match s.kind {
                 StatusKind::Error => ("✗ ", theme.error()),
@@ -274,9 +172,9 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
             (format!(" {mark}{}", text::safe(&s.text)), style)
         }
         None => {
-            let stacks = app.model.stacks.len();
+            let stacks = cx.model.stacks.len();
             let resources = app.list.resource_count();
-            let cached = if app.deployment.cache_hits > 0 && app.refreshing.is_some() {
+            let cached = if cx.deployment.cache_hits > 0 && cx.refreshing.is_some() {
                 " · physical ids from the cache"
             } else {
                 ""
@@ -301,7 +199,7 @@ fn status_line(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn hints_line(app: &App, area: Rect, buf: &mut Buffer) {
-    let theme = &app.theme;
+    let theme = &app.cx.theme;
     let mut spans = vec![Span::raw(" ")];
     for (keys, word) in keymap::hints(app.mode()) {
         spans.push(Span::styled(keys, theme.key()));

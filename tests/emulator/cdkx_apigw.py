@@ -640,8 +640,10 @@ _VERIFIER = None
 
 
 def canonicalize(method: str, host: str, raw_path: str, raw_query: str, headers: dict, body: bytes,
-                 sr: SignedRequest, secret: str, token: str | None) -> tuple[str, str, str]:
-    """(canonical request, string to sign, signature), computed by botocore."""
+                 sr: SignedRequest, secret: str, token: str | None,
+                 service: str = SERVICE) -> tuple[str, str, str]:
+    """(canonical request, string to sign, signature), computed by botocore (for `service`:
+    execute-api here, lambda for the function URL front door in cdkx_furl)."""
     global _VERIFIER
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
@@ -661,7 +663,7 @@ def canonicalize(method: str, host: str, raw_path: str, raw_query: str, headers:
     if headers.get("x-amz-content-sha256"):
         request.headers["X-Amz-Content-SHA256"] = headers["x-amz-content-sha256"]
     request.context["timestamp"] = sr.timestamp
-    auth = _VERIFIER(Credentials(sr.access_key, secret, token), SERVICE, sr.scope_region,
+    auth = _VERIFIER(Credentials(sr.access_key, secret, token), service, sr.scope_region,
                      sr.signed_headers, values)
     canonical = auth.canonical_request(request)
     string_to_sign = auth.string_to_sign(request, canonical)

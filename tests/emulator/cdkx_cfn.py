@@ -313,7 +313,11 @@ def ensure_installed() -> None:
 def install() -> None:
     from moto.cloudformation import parsing
 
-    _MODELS[:] = _models()  # defining the subclasses registers them with moto
+    import cdkx_furl
+    import cdkx_httpapi
+
+    # Defining the subclasses registers them with moto; the placeholder stays last.
+    _MODELS[:] = cdkx_httpapi.cfn_models() + cdkx_furl.cfn_models() + _models()
     # moto caches its type -> model map on first use; drop anything cached so far.
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()

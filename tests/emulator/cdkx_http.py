@@ -25,8 +25,10 @@ from urllib.parse import parse_qs
 
 import cdkx_apigw
 import cdkx_cfn
+import cdkx_httpapi
 import cdkx_cloudtrail
 import cdkx_cloudwatch
+import cdkx_furl
 import cdkx_iam
 import cdkx_lake
 import cdkx_lambda
@@ -370,6 +372,8 @@ def reset_all() -> None:
     cdkx_cloudtrail.reset()
     cdkx_lake.reset()
     cdkx_apigw.reset()
+    cdkx_httpapi.reset()
+    cdkx_furl.reset()
     cdkx_iam.reset()
     cdkx_logs.reset()
     cdkx_cloudwatch.reset()
@@ -423,6 +427,10 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
     "apigw/requests": {
         "GET": lambda b: _ok(cdkx_apigw.list_requests()),
         "DELETE": lambda b: (cdkx_apigw.clear_requests(), _ok())[1],
+    },
+    "furl/requests": {
+        "GET": lambda b: _ok(cdkx_furl.list_requests()),
+        "DELETE": lambda b: (cdkx_furl.clear_requests(), _ok())[1],
     },
     "iam/enforce": {
         "POST": lambda b: (200, cdkx_iam.set_enforce(b)),
@@ -491,7 +499,14 @@ class CdkxMiddleware:
         # are not counted and are not subject to faults: see cdkx_apigw.
         target = cdkx_apigw.match(environ)
         if target is not None:
+            http_api = cdkx_httpapi.find_api(target.api_id)
+            if http_api is not None:
+                return cdkx_httpapi.handle(http_api, target, environ, start_response)
             return cdkx_apigw.handle(target, environ, start_response)
+        # Function URLs (by Host header), likewise: see cdkx_furl.
+        furl = cdkx_furl.match(environ)
+        if furl is not None:
+            return cdkx_furl.handle(furl, environ, start_response)
         if path.startswith(CONTROL_PREFIX):
             status, value = _control(environ)
             body = json.dumps(value).encode("utf-8")

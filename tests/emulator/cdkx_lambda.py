@@ -257,9 +257,15 @@ def _patched_response_invoke(self: Any) -> tuple[int, dict, Any]:
             json.dumps({"Type": "User", "message": message}),
         )
 
+    # A function ARN of another account: its resource policy decides (cdkx_furl).
+    import cdkx_furl
+
+    refused, backend = cdkx_furl.cross_account_invoke(self, function_name)
+    if refused is not None:
+        return refused
     _request_context.qualifier = qualifier
     try:
-        payload = self.backend.invoke(function_name, qualifier, body, self.headers, response_headers)
+        payload = (backend or self.backend).invoke(function_name, qualifier, body, self.headers, response_headers)
     finally:
         _request_context.qualifier = None
     if payload is None:

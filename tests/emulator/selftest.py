@@ -267,6 +267,74 @@ def expect_error(result, status, error_type, body=None, key="message", prefix=No
     return parsed
 
 
+def httpapi_checks(emu, cfn):
+    """The HTTP API front door (cdkx_httpapi) on the deployed http-api fixture."""
+    iam = emu.client("iam")
+    resources = {r["LogicalResourceId"]: r for r in
+                 cfn.list_stack_resources(StackName="HttpApiStack")["StackResourceSummaries"]}
+    api = next(r["PhysicalResourceId"] for r in resources.values() if r["ResourceType"] == "AWS::ApiGatewayV2::Api")
+    fn = next(r["PhysicalResourceId"] for r in resources.values() if r["ResourceType"] == "AWS::Lambda::Function")
+    group = next(r["PhysicalResourceId"] for k, r in resources.items() if k.startswith("httpApiAccessLogs"))
+    host = f"{api}.execute-api.{REGION}.amazonaws.com"
+
+    def body(result):
+        return json.loads(result[2])
+
+    def http_api():
+        v2 = emu.client("apigatewayv2")
+        routes = {r["RouteKey"]: r.get("AuthorizationType") for r in v2.get_routes(ApiId=api)["Items"]}
+        expect(routes == {"GET /items": "AWS_IAM", "GET /health": "NONE"}, routes)
+        stage = v2.get_stages(ApiId=api)["Items"][0]
+        expect(stage["StageName"] == "$default" and group in stage["AccessLogSettings"]["DestinationArn"], stage)
+        expect(resources["iamhttpapiDefaultStageFE751629"]["PhysicalResourceId"] == "$default", resources)
+        emu.control("POST", "lambda/results", {"function": fn, "default": {"payload": {
+            "statusCode": 200, "body": "{\"hello\":\"http\"}"}}})
+        unsigned = send(emu, "GET", "/items", {"Host": host})
+        expect(unsigned[0] == 403 and body(unsigned) == MSG_FORBIDDEN, unsigned)
+        expect(unsigned[1].get("x-amzn-errortype") == "ForbiddenException", unsigned[1])
+        missing = send(emu, "GET", "/nope", {"Host": host})
+        expect(missing[0] == 404 and body(missing) == {"message": "Not Found"}, missing)
+        expect(send(emu, "GET", "/health", {"Host": host})[0] == 200, "open route")
+        iam.create_user(UserName="httpdev")
+        key = iam.create_access_key(UserName="httpdev")["AccessKey"]
+        creds = (key["AccessKeyId"], key["SecretAccessKey"])
+        wire, headers = sign("GET", host, "/items", creds)
+        denied = send(emu, "GET", wire, headers)
+        expect(denied[0] == 403 and body(denied) == MSG_FORBIDDEN, denied)
+        iam.put_user_policy(UserName="httpdev", PolicyName="invoke", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke",
+                                                     "Resource": f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{api}/$default/GET/items"}]}))
+        wire, headers = sign("GET", host, "/items", creds)
+        allowed = send(emu, "GET", wire, headers)
+        expect(allowed[0] == 200 and body(allowed) == {"hello": "http"}, allowed)
+        event = emu.control("GET", "lambda/invocations")[1]["invocations"][-1]["payload"]
+        expect(event["version"] == "2.0" and event["routeKey"] == "GET /items" and event["rawPath"] == "/items", event)
+        expect(event["requestContext"]["authorizer"]["iam"]["userArn"].endswith(":user/httpdev"), event)
+        wire, headers = sign("GET", host, "/items", (creds[0], "wrong"))
+        bad = send(emu, "GET", wire, headers)
+        expect(bad[0] == 403 and bad[1].get("x-amzn-errortype") == "InvalidSignatureException", bad)
+        expect(body(bad)["message"].startswith(MSG_BAD_SIGNATURE), bad)
+        # Another account's session, allowed everything by its own policies: still refused.
+        sts = emu.client("sts")
+        other = sts.assume_role(RoleArn=f"arn:aws:iam::{OTHER}:role/anyone", RoleSessionName="http",
+                                Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+                                    {"Effect": "Allow", "Action": "*", "Resource": "*"}]}))["Credentials"]
+        wire, headers = sign("GET", host, "/items", (other["AccessKeyId"], other["SecretAccessKey"],
+                                                     other["SessionToken"]))
+        cross = send(emu, "GET", wire, headers)
+        expect(cross[0] == 403 and body(cross) == MSG_FORBIDDEN, cross)
+        log = emu.control("GET", "apigw/requests")[1]["requests"][-1]
+        expect(log["kind"] == "http-api" and log.get("cross_account") is True, log)
+        lines = [json.loads(e["message"]) for e in
+                 emu.client("logs").filter_log_events(logGroupName=group)["events"]]
+        expect([l["status"] for l in lines] == ["403", "404", "200", "403", "200", "403", "403"], lines)
+        expect(lines[4]["userArn"].endswith(":user/httpdev") and lines[5]["userArn"] == "-", lines)
+        expect(lines[6]["accountId"] == OTHER, lines)
+
+    check("HTTP API front door: routes, $default stage, Forbidden/Not Found, SigV4, identity policy only, "
+          "access logs", http_api)
+
+
 def apigw_checks(emu, cfn, state):
     apigw = emu.client("apigateway")
     iam = emu.client("iam")
@@ -1158,6 +1226,10 @@ def main() -> int:
         apigw_checks(emu, cfn, state)
     else:
         print("     (no iam-api fixture: front door checks skipped)", file=sys.stderr)
+    if any("http-api" in m for m in fixtures):
+        httpapi_checks(emu, cfn)
+    else:
+        print("     (no http-api fixture: HTTP API front door checks skipped)", file=sys.stderr)
 
     def reset():
         emu.control("POST", "lambda/results", {"function": "x", "results": [{"payload": 1}]})

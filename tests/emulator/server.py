@@ -35,6 +35,7 @@ def build_app():
     # lazily and resolves handler methods at dispatch time.
     import cdkx_athena
     import cdkx_cloudtrail
+    import cdkx_furl
     import cdkx_http
     import cdkx_iam
     import cdkx_lake
@@ -48,6 +49,7 @@ def build_app():
     cdkx_athena.install()
     cdkx_iam.install()
     cdkx_logs.install()
+    cdkx_furl.install()
     # The API Gateway front door (cdkx_apigw) needs no patch: the middleware hands
     # it execute-api requests before moto dispatches.
     # The CloudFormation fixes (cdkx_cfn) import moto's whole model map (~0.7 s);

@@ -1,0 +1,174 @@
+//! API Gateway v2 (HTTP API) calls: GetApi, GetRoutes, GetStages.
+
+use aws_sdk_apigatewayv2 as apigwv2;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
+use aws_types::region::Region;
+
+use super::{Aws, AwsError};
+
+/// What GetApi says of an HTTP API.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpApiConfig {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    /// `HTTP` or `WEBSOCKET`.
+    pub protocol_type: Option<String>,
+    /// `https://{id}.execute-api.{region}.amazonaws.com`, as the service reports it.
+    pub api_endpoint: Option<String>,
+    pub disable_execute_api_endpoint: bool,
+}
+
+/// One route (GetRoutes).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpApiRoute {
+    pub id: Option<String>,
+    /// `GET /items`, `ANY /{proxy+}`, `$default`.
+    pub route_key: String,
+    /// `NONE`, `AWS_IAM`, `JWT`, `CUSTOM`.
+    pub authorization_type: Option<String>,
+    /// `integrations/{id}`.
+    pub target: Option<String>,
+}
+
+/// One stage (GetStages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HttpApiStage {
+    pub name: String,
+    pub auto_deploy: bool,
+    pub description: Option<String>,
+    pub created: Option<String>,
+    pub last_updated: Option<String>,
+    /// Access logging: the log group ARN and the line format, when the stage has it.
+    pub access_log_destination: Option<String>,
+    pub access_log_format: Option<String>,
+}
+
+impl Aws {
+    fn apigatewayv2(&self, region: &str) -> apigwv2::Client {
+        let conf = apigwv2::config::Builder::from(self.sdk_config())
+            .region(Region::new(region.to_string()))
+            .interceptor(super::AnswerCap)
+            .build();
+        apigwv2::Client::from_conf(conf)
+    }
+
+    pub async fn get_http_api(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<HttpApiConfig, AwsError> {
+        let out = self
+            .apigatewayv2(region)
+            .get_api()
+            .api_id(api_id)
+            .send()
+            .await
+            .map_err(|e| self.call_error("apigateway:GetApi", region, &e))?;
+        Ok(HttpApiConfig {
+            id: out.api_id().unwrap_or(api_id).to_string(),
+            name: out.name().map(str::to_string),
+            description: out
+                .description()
+                .filter(|d| !d.is_empty())
+                .map(str::to_string),
+            created: out.created_date().and_then(date),
+            protocol_type: out.protocol_type().map(|p| p.as_str().to_string()),
+            api_endpoint: out.api_endpoint().map(str::to_string),
+            disable_execute_api_endpoint: out.disable_execute_api_endpoint().unwrap_or(false),
+        })
+    }
+
+    /// Every route of an HTTP API (all pages), sorted by route key.
+    pub async fn get_http_api_routes(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<Vec<HttpApiRoute>, AwsError> {
+        const CALL: &str = "apigateway:GetRoutes";
+        let client = self.apigatewayv2(region);
+        let mut pages = crate::bounds::Pages::new(CALL);
+        let mut token = None;
+        let mut routes = Vec::new();
+        loop {
+            let page = client
+                .get_routes()
+                .api_id(api_id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.call_error(CALL, region, &e))?;
+            routes.extend(page.items().iter().map(|r| HttpApiRoute {
+                id: r.route_id().map(str::to_string),
+                route_key: r.route_key().unwrap_or_default().to_string(),
+                authorization_type: r.authorization_type().map(|a| a.as_str().to_string()),
+                target: r.target().map(str::to_string),
+            }));
+            token = pages
+                .next(page.next_token().map(str::to_string))
+                .map_err(|l| super::page_limit(region, l))?;
+            if token.is_none() {
+                break;
+            }
+        }
+        routes.sort_by(|a, b| a.route_key.cmp(&b.route_key));
+        Ok(routes)
+    }
+
+    /// Every stage of an HTTP API (all pages), sorted by name.
+    pub async fn get_http_api_stages(
+        &self,
+        region: &str,
+        api_id: &str,
+    ) -> Result<Vec<HttpApiStage>, AwsError> {
+        const CALL: &str = "apigateway:GetStages";
+        let client = self.apigatewayv2(region);
+        let mut pages = crate::bounds::Pages::new(CALL);
+        let mut token = None;
+        let mut stages = Vec::new();
+        loop {
+            let page = client
+                .get_stages()
+                .api_id(api_id)
+                .set_next_token(token)
+                .send()
+                .await
+                .map_err(|e| self.call_error(CALL, region, &e))?;
+            stages.extend(page.items().iter().map(|s| {
+                HttpApiStage {
+                    name: s.stage_name().unwrap_or_default().to_string(),
+                    auto_deploy: s.auto_deploy().unwrap_or(false),
+                    description: s
+                        .description()
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string),
+                    created: s.created_date().and_then(date),
+                    last_updated: s.last_updated_date().and_then(date),
+                    access_log_destination: s
+                        .access_log_settings()
+                        .and_then(|a| a.destination_arn())
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_string),
+                    access_log_format: s
+                        .access_log_settings()
+                        .and_then(|a| a.format())
+                        .map(str::to_string),
+                }
+            }));
+            token = pages
+                .next(page.next_token().map(str::to_string))
+                .map_err(|l| super::page_limit(region, l))?;
+            if token.is_none() {
+                break;
+            }
+        }
+        stages.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(stages)
+    }
+}
+
+fn date(t: &DateTime) -> Option<String> {
+    t.fmt(Format::DateTime).ok()
+}

@@ -1,0 +1,406 @@
+//! Every clap type of the command line: the top-level parser, the global options, the
+//! subcommands and their arguments, and the CLI's own value enums (the actions below stay free of
+//! clap). The global options are defined once, here: the list of them that `cdkx CONSTRUCT ...`
+//! recognizes after the construct ([`global_flags`]) and the way they are laid over the ones given
+//! before it ([`GlobalArgs::overlay`]) are derived from this definition by clap, not typed again.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{ArgAction, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+use crate::actions::invocations::{GroupBy, SourceKind};
+use crate::session::{Session, Settings};
+
+const AFTER_HELP: &str = "\
+Examples:
+  cdkx list                          every resource of every stack, with physical ids
+  cdkx list --offline --output json  what the assembly holds, no AWS calls
+  cdkx iamApiFn                      the commands available for a construct
+  cdkx iamApiFn describe             run one (extra arguments are passed on)
+  cdkx run list describe             the same, for a construct whose name is a subcommand
+
+A construct is named by its path, its id, its logical id, a unique path suffix or a unique
+substring. cdkx options go before the construct name; everything after the command name is
+passed to the command.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cdkx",
+    version = env!("CDKX_VERSION"),
+    about = "See and exercise a deployed AWS CDK app from the terminal",
+    long_about = "See and exercise a deployed AWS CDK app from the terminal.\n\n\
+cdkx reads the cloud assembly (cdk.out) of a CDK app, asks CloudFormation for the physical ids \
+of what is deployed, and runs commands on each construct: built-in ones and your own from \
+construct-commands.json (the cdk-app-cli format).",
+    after_help = AFTER_HELP,
+    allow_external_subcommands = true,
+    subcommand_value_name = "CONSTRUCT|COMMAND",
+    subcommand_help_heading = "Commands"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// The CDK app: a cdk.out directory, or a directory holding cdk.json [default: ./cdk.out]
+    #[arg(long, global = true, env = "CDK_APP_DIR", value_name = "DIR")]
+    pub app: Option<PathBuf>,
+    /// AWS profile to use (from ~/.aws/config)
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS region for every stack [default: each stack's own, else the configured region]
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send AWS calls to this endpoint (e.g. a local emulator); AWS_ENDPOINT_URL also works
+    #[arg(long, global = true, value_name = "URL", value_parser = crate::session::parse_endpoint)]
+    pub endpoint_url: Option<String>,
+    /// Output format
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    /// Ignore cached physical ids and ask CloudFormation again
+    #[arg(long, global = true)]
+    pub refresh: bool,
+    /// A construct-commands file to use instead of the app directory's
+    #[arg(long, global = true, value_name = "FILE")]
+    pub commands: Option<PathBuf>,
+    /// Assume this role for calls to its account (other accounts: cdkx.toml, else your credentials)
+    #[arg(long, global = true, value_name = "ARN", value_parser = parse_role_arn)]
+    pub role_arn: Option<String>,
+    /// External id for --role-arn, when the role's trust policy asks for one
+    #[arg(long, global = true, value_name = "ID", requires = "role_arn")]
+    pub external_id: Option<String>,
+    /// Seconds one AWS call may take, retries included, before cdkx gives up on it [default: 20]
+    #[arg(long, global = true, env = "CDKX_TIMEOUT", value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+    /// Print every value in full, even when a table is wider than the terminal
+    #[arg(long, global = true)]
+    pub wide: bool,
+}
+
+impl GlobalArgs {
+    /// The settings below both front ends (what is not about printing).
+    pub fn settings(&self) -> Settings {
+        Settings {
+            app: self.app.clone(),
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            refresh: self.refresh,
+            commands: self.commands.clone(),
+            role_arn: self.role_arn.clone(),
+            external_id: self.external_id.clone(),
+            timeout: self.timeout.map(Duration::from_secs_f64),
+        }
+    }
+
+    /// The session these options open.
+    pub fn session(&self) -> Session {
+        Session::new(self.settings())
+    }
+
+    /// These options with the ones in `typed` (as written after the construct, e.g.
+    /// `cdkx fn -o json invoke`) laid over them: an option typed there wins, a switch typed
+    /// there is set, everything else stays as it was.
+    pub fn overlay(&self, typed: &[String]) -> Result<GlobalArgs> {
+        let mut out = self.clone();
+        if typed.is_empty() {
+            return Ok(out);
+        }
+        let matches = typed_only().try_get_matches_from(typed)?;
+        out.update_from_arg_matches(&matches)?;
+        Ok(out)
+    }
+}
+
+/// The global options as a parser of what was typed and nothing else: no defaults, no
+/// environment, and a switch present only when given (so laying them over others changes only
+/// what the user wrote).
+fn typed_only() -> clap::Command {
+    GlobalArgs::augment_args(clap::Command::new("cdkx").no_binary_name(true)).mut_args(|a| {
+        let a = a.default_value(None).env(None).global(false);
+        if matches!(a.get_action(), ArgAction::SetTrue) {
+            a.action(ArgAction::Set)
+                .num_args(0)
+                .default_missing_value("true")
+        } else {
+            a
+        }
+    })
+}
+
+/// cdkx's global options as they may be written (`--region`, `-o`, ...) and whether each takes
+/// a value, read from [`GlobalArgs`]' definition.
+pub fn global_flags() -> Vec<(String, bool)> {
+    let cmd = GlobalArgs::augment_args(clap::Command::new("cdkx"));
+    let mut out = Vec::new();
+    for a in cmd.get_arguments() {
+        let takes_value = a.get_action().takes_values();
+        if let Some(long) = a.get_long() {
+            out.push((format!("--{long}"), takes_value));
+        }
+        if let Some(short) = a.get_short() {
+            out.push((format!("-{short}"), takes_value));
+        }
+    }
+    out
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 3600.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+/// A role ARN, checked as cdkx.toml's `role_arn` is.
+fn parse_role_arn(s: &str) -> Result<String, String> {
+    match crate::config::role_account(s) {
+        Some(_) => Ok(s.to_string()),
+        None => Err(format!(
+            "{} is not a role ARN; expected arn:aws:iam::ACCOUNT:role/NAME",
+            crate::sanitize::excerpt(&format!("{s:?}"), 100)
+        )),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people
+    Table,
+    /// Stable JSON on stdout, for scripts
+    Json,
+    /// Tab-separated fields, one record per line, no header (the aws CLI's text, for cut/awk)
+    Text,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// List every resource of every stack with its physical id
+    List(ListArgs),
+    /// Run a command on a construct (the explicit form of `cdkx CONSTRUCT [COMMAND]`)
+    Run(RunWords),
+    /// Who the credentials for each of the app's accounts are, and how they were obtained
+    Whoami,
+    /// Call any URL unsigned and SigV4-signed (execute-api), and explain both answers
+    Probe(super::probe::UrlProbeArgs),
+    /// Open the interactive terminal UI (what `cdkx` alone does on a terminal)
+    Tui(TuiArgs),
+    /// Print the shell completion script (subcommands, flags and the app's construct names)
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), e.g. `cdkx man > ~/.local/share/man/man1/cdkx.1`
+    Man,
+    #[command(external_subcommand)]
+    External(Vec<String>),
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only stacks whose name or path contains this (case-insensitive)
+    #[arg(long, value_name = "STACK")]
+    pub stack: Option<String>,
+    /// Only resources whose CloudFormation type or construct type contains this (e.g. Lambda)
+    #[arg(long = "type", value_name = "TYPE")]
+    pub type_filter: Option<String>,
+    /// Read the assembly only; make no AWS call (physical ids are not shown)
+    #[arg(long)]
+    pub offline: bool,
+    /// Also list CDK bookkeeping resources (AWS::CDK::Metadata)
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `cdkx run CONSTRUCT [COMMAND] [ARGS...]`: the words as typed, read exactly as
+/// `cdkx CONSTRUCT ...` reads them (so `cdkx run X -x` is `cdkx X -x`).
+#[derive(Debug, Args)]
+pub struct RunWords {
+    /// The construct, then the command and its arguments, as for `cdkx CONSTRUCT [COMMAND] [ARGS...]`
+    #[arg(
+        value_name = "CONSTRUCT [COMMAND] [ARGS]",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        add = super::complete::construct_candidates()
+    )]
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Args)]
+pub struct TuiArgs {
+    /// Refuse what may change things (invoke, your exec commands); a READONLY badge says so
+    #[arg(long, env = "CDKX_READONLY")]
+    pub readonly: bool,
+}
+
+impl TuiArgs {
+    /// The options when `cdkx` runs with no subcommand (so clap did not read them):
+    /// `CDKX_READONLY`, as `--readonly` reads it.
+    pub fn from_env() -> TuiArgs {
+        let readonly = std::env::var("CDKX_READONLY").is_ok_and(|v| {
+            !matches!(
+                v.trim().to_ascii_lowercase().as_str(),
+                "" | "0" | "false" | "no" | "off" | "n" | "f"
+            )
+        });
+        TuiArgs { readonly }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+    Elvish,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "Install, for example:\n  \
+    bash:       cdkx completions bash > ~/.local/share/bash-completion/completions/cdkx\n  \
+    zsh:        cdkx completions zsh > \"${fpath[1]}/_cdkx\"   (or: source <(cdkx completions zsh))\n  \
+    fish:       cdkx completions fish > ~/.config/fish/completions/cdkx.fish\n  \
+    powershell: cdkx completions powershell >> $PROFILE\n\
+The script calls cdkx back for every Tab, so construct names come from the app of the current \
+directory (or CDK_APP_DIR).")]
+pub struct CompletionsArgs {
+    /// The shell to print the completion script for
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// `invocations --source`: where to read the calls from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SourceArg {
+    /// Every source that applies and is configured
+    Auto,
+    /// Lambda data events in the trail's S3 logs (or --trail-logs DIR)
+    Trail,
+    /// The same over an Athena table of the trail (--athena-table)
+    Athena,
+    /// A CloudTrail Lake event data store that logs Lambda data events (where the account has one)
+    Lake,
+    /// API Gateway access logs in CloudWatch Logs
+    AccessLogs,
+}
+
+impl From<SourceArg> for SourceKind {
+    fn from(s: SourceArg) -> SourceKind {
+        match s {
+            SourceArg::Auto => SourceKind::Auto,
+            SourceArg::Trail => SourceKind::Trail,
+            SourceArg::Athena => SourceKind::Athena,
+            SourceArg::Lake => SourceKind::Lake,
+            SourceArg::AccessLogs => SourceKind::AccessLogs,
+        }
+    }
+}
+
+/// `invocations --by`: how the summary is grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GroupArg {
+    Account,
+    Principal,
+    Day,
+}
+
+impl From<GroupArg> for GroupBy {
+    fn from(g: GroupArg) -> GroupBy {
+        match g {
+            GroupArg::Account => GroupBy::Account,
+            GroupArg::Principal => GroupBy::Principal,
+            GroupArg::Day => GroupBy::Day,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn the_global_flags_are_read_from_their_definition() {
+        let flags = global_flags();
+        for (flag, takes_value) in [
+            ("--app", true),
+            ("--profile", true),
+            ("--region", true),
+            ("--endpoint-url", true),
+            ("--output", true),
+            ("-o", true),
+            ("--refresh", false),
+            ("--commands", true),
+            ("--role-arn", true),
+            ("--external-id", true),
+            ("--timeout", true),
+            ("--wide", false),
+        ] {
+            assert!(
+                flags.contains(&(flag.to_string(), takes_value)),
+                "{flag}: {flags:?}"
+            );
+        }
+        assert_eq!(flags.len(), 12, "{flags:?}");
+    }
+
+    #[test]
+    fn an_overlay_changes_only_what_was_typed() {
+        let before = Cli::try_parse_from(words("cdkx --refresh -o json --region eu-west-1 tui"))
+            .unwrap()
+            .global;
+        let after = before.overlay(&words("--profile p --timeout 5")).unwrap();
+        assert_eq!(after.profile.as_deref(), Some("p"));
+        assert_eq!(after.timeout, Some(5.0));
+        assert!(after.refresh, "a switch not typed stays set");
+        assert_eq!(
+            after.output,
+            OutputFormat::Json,
+            "an option not typed stays"
+        );
+        assert_eq!(after.region.as_deref(), Some("eu-west-1"));
+
+        let after = before
+            .overlay(&words("-o text --wide --region=us-east-1"))
+            .unwrap();
+        assert_eq!(after.output, OutputFormat::Text);
+        assert!(after.wide && after.refresh);
+        assert_eq!(after.region.as_deref(), Some("us-east-1"));
+
+        assert!(before.overlay(&words("--timeout 0")).is_err());
+        assert!(
+            before.overlay(&words("--external-id x")).is_err(),
+            "needs --role-arn"
+        );
+    }
+
+    #[test]
+    fn the_cli_enums_map_onto_the_actions() {
+        for (arg, kind) in [
+            (SourceArg::Auto, SourceKind::Auto),
+            (SourceArg::Trail, SourceKind::Trail),
+            (SourceArg::Athena, SourceKind::Athena),
+            (SourceArg::Lake, SourceKind::Lake),
+            (SourceArg::AccessLogs, SourceKind::AccessLogs),
+        ] {
+            assert_eq!(SourceKind::from(arg), kind);
+        }
+        assert_eq!(
+            SourceArg::from_str("access-logs", false),
+            Ok(SourceArg::AccessLogs)
+        );
+        assert_eq!(GroupBy::from(GroupArg::Day), GroupBy::Day);
+        assert_eq!(GroupBy::from(GroupArg::Principal), GroupBy::Principal);
+        assert_eq!(GroupBy::from(GroupArg::Account), GroupBy::Account);
+    }
+}
