@@ -248,7 +248,8 @@ struct Following {
 
 impl Following {
     fn start(s: &IamApi, target: &str, extra: &[&str]) -> Following {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("cdkx"))
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("cdkx"));
+        child
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", s.cache.path())
@@ -270,9 +271,18 @@ impl Following {
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        // A shell without job control starts background commands with SIGINT ignored, and the
+        // child would inherit that (then `stop` waits forever): give it the default back.
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            child.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
+        }
+        let mut child = child.spawn().unwrap();
         let (tx, lines) = mpsc::channel::<String>();
         let out = child.stdout.take().unwrap();
         std::thread::spawn(move || {
