@@ -59,10 +59,18 @@ pub enum NativeAction {
     Invocations,
     Logs,
     Metrics,
+    Stages,
+    Ls,
+    Attributes,
+    Subscriptions,
+    Scan,
+    Policies,
+    Resources,
+    Events,
 }
 
 impl NativeAction {
-    pub const ALL: [NativeAction; 9] = [
+    pub const ALL: [NativeAction; 17] = [
         NativeAction::Describe,
         NativeAction::Invoke,
         NativeAction::Console,
@@ -72,6 +80,14 @@ impl NativeAction {
         NativeAction::Invocations,
         NativeAction::Logs,
         NativeAction::Metrics,
+        NativeAction::Stages,
+        NativeAction::Ls,
+        NativeAction::Attributes,
+        NativeAction::Subscriptions,
+        NativeAction::Scan,
+        NativeAction::Policies,
+        NativeAction::Resources,
+        NativeAction::Events,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +101,14 @@ impl NativeAction {
             NativeAction::Invocations => "invocations",
             NativeAction::Logs => "logs",
             NativeAction::Metrics => "metrics",
+            NativeAction::Stages => "stages",
+            NativeAction::Ls => "ls",
+            NativeAction::Attributes => "attributes",
+            NativeAction::Subscriptions => "subscriptions",
+            NativeAction::Scan => "scan",
+            NativeAction::Policies => "policies",
+            NativeAction::Resources => "resources",
+            NativeAction::Events => "events",
         }
     }
 

@@ -240,59 +240,67 @@ fn no_log_group_then_invoke_log_by_request_id() {
     assert!(!text.contains("second run"), "{text}");
 }
 
-#[test]
-fn follow_prints_lines_written_during_the_session() {
-    let s = IamApi::start();
-    put_events(
-        &s,
-        "2026/01/01/[$LATEST]cccc",
-        &[(now_ms() - 5000, "before the session".to_string())],
-    );
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("cdkx"))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", s.cache.path())
-        .env("CDKX_CACHE_DIR", s.cache.path())
-        .env("AWS_ACCESS_KEY_ID", common::FAKE_ACCESS_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", common::FAKE_SECRET_KEY)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_MAX_ATTEMPTS", "1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_CONFIG_FILE", s.cache.path().join("no-aws-config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            s.cache.path().join("no-aws-credentials"),
-        )
-        .env("AWS_ENDPOINT_URL", &s.emu.url)
-        .arg("--app")
-        .arg(fixture("iam-api"))
-        .args([
-            "requestorFn",
-            "logs",
-            "--follow",
-            "--since",
-            "1m",
-            "-o",
-            "json",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = mpsc::channel::<String>();
-    let out = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+/// A `logs --follow -o json` running in the background: its stdout lines on a channel.
+struct Following {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Following {
+    fn start(s: &IamApi, target: &str, extra: &[&str]) -> Following {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("cdkx"));
+        child
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", s.cache.path())
+            .env("CDKX_CACHE_DIR", s.cache.path())
+            .env("AWS_ACCESS_KEY_ID", common::FAKE_ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", common::FAKE_SECRET_KEY)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_MAX_ATTEMPTS", "1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", s.cache.path().join("no-aws-config"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                s.cache.path().join("no-aws-credentials"),
+            )
+            .env("AWS_ENDPOINT_URL", &s.emu.url)
+            .arg("--app")
+            .arg(fixture("iam-api"))
+            .args([target, "logs", "--follow", "--since", "1m", "-o", "json"])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        // A shell without job control starts background commands with SIGINT ignored, and the
+        // child would inherit that (then `stop` waits forever): give it the default back.
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            child.pre_exec(|| {
+                libc::signal(libc::SIGINT, libc::SIG_DFL);
+                Ok(())
+            });
         }
-    });
-    let wait_for = |what: &str, within: Duration| -> Value {
+        let mut child = child.spawn().unwrap();
+        let (tx, lines) = mpsc::channel::<String>();
+        let out = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Following { child, lines }
+    }
+
+    /// Waits for the line whose message is `what`; a generous bound so that a failure fails
+    /// instead of hanging.
+    fn wait_for(&self, what: &str, within: Duration) -> Value {
         let deadline = Instant::now() + within;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match rx.recv_timeout(left) {
+            match self.lines.recv_timeout(left) {
                 Ok(line) => {
                     let v: Value = serde_json::from_str(&line).unwrap();
                     if v["message"] == what {
@@ -303,41 +311,267 @@ fn follow_prints_lines_written_during_the_session() {
             }
         }
         panic!("{what:?} did not appear within {within:?}");
-    };
-    let first = wait_for("before the session", Duration::from_secs(30));
-    assert_eq!(first["stream"], "2026/01/01/[$LATEST]cccc");
+    }
+
+    /// Ends cdkx (as Ctrl-C would) and returns what it said on stderr.
+    fn stop(mut self) -> String {
+        // SAFETY: a plain kill(2) of the child we started.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
+        let mut said = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut said)
+            .unwrap();
+        self.child.wait().unwrap();
+        assert!(!said.contains(common::FAKE_SECRET_KEY));
+        said
+    }
+}
+
+/// The emulator's Live Tail sessions.
+fn sessions(s: &IamApi) -> Vec<Value> {
+    s.emu.get("/moto-api/cdkx/logs/live-tail")["sessions"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn follow_live_tail_prints_lines_written_during_the_session_then_closes_it() {
+    let s = IamApi::start();
+    let stream = "2026/01/01/[$LATEST]cccc";
+    put_events(
+        &s,
+        stream,
+        &[(now_ms() - 5000, "before the session".to_string())],
+    );
+    let f = Following::start(&s, "requestorFn", &[]);
+    let first = f.wait_for("before the session", Duration::from_secs(30));
+    assert_eq!(first["stream"], stream);
 
     let written = Instant::now();
     put_events(
         &s,
-        "2026/01/01/[$LATEST]cccc",
+        stream,
         &[(now_ms(), "written during the session".to_string())],
     );
-    let v = wait_for("written during the session", Duration::from_secs(5));
-    assert_eq!(v["kind"], "log");
+    let v = f.wait_for("written during the session", Duration::from_secs(10));
     let took = written.elapsed();
-    // Each line once: the earlier line is not repeated by later polls.
+    assert_eq!(v["kind"], "log");
+    assert_eq!(v["stream"], stream);
+    // Each line once: the history's line is not repeated by the session.
     std::thread::sleep(Duration::from_millis(1500));
-    let repeated: Vec<String> = rx.try_iter().collect();
-    assert!(
-        repeated.iter().all(|l| !l.contains("before the session")),
-        "{repeated:?}"
+    let repeated: Vec<String> = f.lines.try_iter().collect();
+    assert!(repeated.is_empty(), "{repeated:?}");
+
+    // One session, on the function's log group by ARN, open while cdkx runs.
+    let open = sessions(&s);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0]["ended"].is_null(), "{open:?}");
+    let group = format!("/aws/lambda/{}", s.function);
+    assert_eq!(
+        open[0]["groups"][&group],
+        format!("arn:aws:logs:us-east-1:123456789012:log-group:{group}")
     );
-    child.kill().unwrap();
-    let mut said = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut said)
-        .unwrap();
-    child.wait().unwrap();
+    let said = f.stop();
     assert!(
-        said.contains("by polling FilterLogEvents every 1s"),
+        said.contains("Live Tail (StartLiveTail)") && !said.contains("polling"),
         "{said}"
     );
-    assert!(!said.contains(common::FAKE_SECRET_KEY));
+    // cdkx gone, the session is closed (the emulator notices at its next once-a-second update).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let all = sessions(&s);
+        if all[0]["ended"].is_number() {
+            assert_eq!(all[0]["reason"], "closed by the client", "{all:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "session still open: {all:?}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
     eprintln!("followed line appeared {took:?} after it was written");
+}
+
+#[test]
+fn follow_reconnects_when_a_session_ends_and_shows_each_line_once() {
+    let s = IamApi::start();
+    let stream = "2026/01/01/[$LATEST]dddd";
+    // Sessions of two seconds stand for AWS's three hours.
+    s.emu.post(
+        "/moto-api/cdkx/logs/live-tail",
+        &json!({"sessionSeconds": 2}),
+    );
+    put_events(&s, stream, &[(now_ms() - 5000, "old line".to_string())]);
+    let f = Following::start(&s, "requestorFn", &[]);
+    f.wait_for("old line", Duration::from_secs(30));
+    put_events(&s, stream, &[(now_ms(), "first session".to_string())]);
+    f.wait_for("first session", Duration::from_secs(10));
+    // Past the first session's end: a second one is open.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while sessions(&s).len() < 2 {
+        assert!(Instant::now() < deadline, "{:?}", sessions(&s));
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    put_events(&s, stream, &[(now_ms(), "second session".to_string())]);
+    f.wait_for("second session", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(1000));
+    let repeated: Vec<String> = f.lines.try_iter().collect();
+    assert!(repeated.is_empty(), "{repeated:?}");
+    let said = f.stop();
+    assert!(said.contains("reconnected"), "{said}");
+    let all = sessions(&s);
+    assert_eq!(all[0]["reason"], "timed out", "{all:?}");
+}
+
+#[test]
+fn follow_polls_where_live_tail_is_not_available() {
+    let s = IamApi::start();
+    let stream = "2026/01/01/[$LATEST]eeee";
+    // StartLiveTail goes to moto, which does not know it: an endpoint without Live Tail.
+    s.emu.post(
+        "/moto-api/cdkx/logs/live-tail",
+        &json!({"available": false}),
+    );
+    put_events(&s, stream, &[(now_ms() - 5000, "earlier".to_string())]);
+    let f = Following::start(&s, "requestorFn", &[]);
+    f.wait_for("earlier", Duration::from_secs(30));
+    put_events(&s, stream, &[(now_ms(), "while polling".to_string())]);
+    f.wait_for("while polling", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(1500));
+    let repeated: Vec<String> = f.lines.try_iter().collect();
+    assert!(repeated.is_empty(), "{repeated:?}");
+    let said = f.stop();
+    assert!(
+        said.contains(
+            "polling FilterLogEvents every 1s: Live Tail cannot be used (logs:StartLiveTail"
+        ),
+        "{said}"
+    );
+    assert!(sessions(&s).is_empty());
+}
+
+#[test]
+fn api_logs_read_the_stage_execution_and_access_log_groups() {
+    let s = IamApi::start();
+    let api = s.emu.python(
+        "api = client('apigateway').get_rest_apis()['items'][0]\n\
+         stage = client('apigateway').get_stages(restApiId=api['id'])['item'][0]['stageName']\n\
+         print(json.dumps([api['id'], stage]))",
+    );
+    let api: Vec<String> = serde_json::from_str(api.trim()).unwrap();
+    let (id, stage) = (&api[0], &api[1]);
+
+    // A stage that logs nothing: an error that says how to turn logging on.
+    let out = run(&s, &["iam-backed-api", "logs"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("no stage of API {id}")) && err.contains("update-stage"),
+        "{err}"
+    );
+
+    let execution = format!("API-Gateway-Execution-Logs_{id}/{stage}");
+    let t0 = now_ms() - 60_000;
+    let req = "5b0c1e2d-aaaa-bbbb-cccc-0123456789ab";
+    let events = json!({
+        execution.clone(): [
+            [t0, format!("({req}) Method request path: {{}}")],
+            [t0 + 2000, format!("({req}) Method completed with status: 200")],
+        ],
+        "api-access": [[t0 + 1000, json!({"requestId": req, "status": "200"}).to_string()]],
+    });
+    s.emu.python(&format!(
+        r#"
+apigw, logs = client("apigateway"), client("logs")
+apigw.update_stage(restApiId={id:?}, stageName={stage:?}, patchOperations=[
+    {{"op": "replace", "path": "/*/*/logging/loglevel", "value": "INFO"}},
+    {{"op": "replace", "path": "/accessLogSettings/destinationArn",
+      "value": "arn:aws:logs:us-east-1:123456789012:log-group:api-access"}},
+    {{"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"}},
+])
+for group, events in json.loads({events:?}).items():
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    logs.put_log_events(logGroupName=group, logStreamName="s",
+                        logEvents=[{{"timestamp": t, "message": m}} for t, m in events])
+"#,
+        events = events.to_string(),
+    ));
+
+    let out = run(&s, &["iam-backed-api", "logs", "--since", "10m"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    // Both groups, interleaved by time; the execution log's `(ID) ` is the WHO column.
+    assert!(
+        lines[0].ends_with("  5b0c1e2d  Method request path: {}"),
+        "{text}"
+    );
+    assert!(lines[1].contains("  5b0c1e2d  {\"requestId\""), "{text}");
+    assert!(
+        lines[2].ends_with("  5b0c1e2d  Method completed with status: 200"),
+        "{text}"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "reading {stage} execution logs (INFO), {stage} access logs"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("3 lines from {execution}, api-access")),
+        "{err}"
+    );
+
+    // One stage by name; a stage that does not exist names those that do.
+    let out = run(
+        &s,
+        &[
+            "iam-backed-api",
+            "logs",
+            "--stage",
+            stage,
+            "--since",
+            "10m",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert!(lines.iter().all(|l| l["requestId"] == req), "{lines:?}");
+    let out = run(&s, &["iam-backed-api", "logs", "--stage", "nope"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!("has no stage nope; its stages: {stage}")),
+        "{}",
+        stderr(&out)
+    );
+    // --stage is a REST API's option.
+    let out = run(&s, &["requestorFn", "logs", "--stage", "prod"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+
+    // Following both groups in one Live Tail session.
+    let f = Following::start(&s, "iam-backed-api", &[]);
+    f.wait_for(
+        &format!("({req}) Method completed with status: 200"),
+        Duration::from_secs(30),
+    );
+    s.emu.python(&format!(
+        "client('logs').put_log_events(logGroupName='api-access', logStreamName='s', \
+         logEvents=[{{'timestamp': {}, 'message': 'live access line'}}])",
+        now_ms()
+    ));
+    f.wait_for("live access line", Duration::from_secs(10));
+    let said = f.stop();
+    assert!(said.contains("Live Tail"), "{said}");
+    let open = sessions(&s);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["groups"].as_object().unwrap().len(), 2, "{open:?}");
 }
 
 #[test]

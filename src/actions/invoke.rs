@@ -230,7 +230,7 @@ async fn run_lines(
             Ok(())
         })
         .await
-        .map_err(|e| format!("cannot read {} ({e})", target.group))?;
+        .map_err(|e| format!("cannot read {} ({e})", target.groups_text()))?;
         if lines.iter().any(|l| l.kind == LineKind::Report) {
             break;
         }

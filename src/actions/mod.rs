@@ -9,6 +9,7 @@ pub mod describe;
 pub mod invocations;
 pub mod invoke;
 pub mod lambda_access;
+pub mod listing;
 pub mod logs;
 pub mod metrics;
 pub mod probe;

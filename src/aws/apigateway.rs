@@ -32,6 +32,9 @@ pub struct RestApiStage {
     /// Access logging: the log group ARN and the line format, when the stage has it.
     pub access_log_destination: Option<String>,
     pub access_log_format: Option<String>,
+    /// Execution logging: the level (`INFO`, `ERROR`) of the stage's `*/*` method setting, else of
+    /// any method that logs; `None` when nothing logs.
+    pub execution_logging: Option<String>,
 }
 
 /// One method of one resource (GetResources with `embed=methods`).
@@ -113,6 +116,7 @@ impl Aws {
                     .access_log_settings()
                     .and_then(|a| a.format())
                     .map(str::to_string),
+                execution_logging: execution_logging(s.method_settings()),
             })
             .collect();
         stages.sort_by(|a, b| a.name.cmp(&b.name));
@@ -154,4 +158,22 @@ impl Aws {
         methods.sort_by(|a, b| (&a.path, &a.http_method).cmp(&(&b.path, &b.http_method)));
         Ok(methods)
     }
+}
+
+/// The logging level of a stage's method settings: `*/*`'s, else the first method's that logs.
+fn execution_logging(
+    settings: Option<&std::collections::HashMap<String, apigw::types::MethodSetting>>,
+) -> Option<String> {
+    let settings = settings?;
+    let level = |m: &apigw::types::MethodSetting| {
+        m.logging_level()
+            .filter(|l| !l.is_empty() && !l.eq_ignore_ascii_case("OFF"))
+            .map(str::to_string)
+    };
+    if let Some(all) = settings.get("*/*") {
+        return level(all);
+    }
+    let mut keys: Vec<&String> = settings.keys().collect();
+    keys.sort();
+    keys.into_iter().find_map(|k| level(&settings[k]))
 }

@@ -209,6 +209,64 @@ impl Aws {
     }
 }
 
+/// One event of a stack's deployments (DescribeStackEvents).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StackEvent {
+    /// ISO 8601.
+    pub time: String,
+    pub logical_id: String,
+    pub cfn_type: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+impl Aws {
+    /// The stack's newest `limit` events, newest first; `true` when there are older ones.
+    pub async fn stack_events(
+        &self,
+        region: &str,
+        stack: &str,
+        limit: usize,
+    ) -> Result<(Vec<StackEvent>, bool), AwsError> {
+        const CALL: &str = "cloudformation:DescribeStackEvents";
+        let client = self.cfn(region);
+        super::first_items(CALL, region, limit, |token| {
+            let req = client
+                .describe_stack_events()
+                .stack_name(stack)
+                .set_next_token(token);
+            async move {
+                let page = req
+                    .send()
+                    .await
+                    .map_err(|e| self.call_error(CALL, region, &e))?;
+                let items = page
+                    .stack_events()
+                    .iter()
+                    .map(|e| StackEvent {
+                        time: e
+                            .timestamp()
+                            .and_then(crate::time::iso_of)
+                            .unwrap_or_default(),
+                        logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+                        cfn_type: e.resource_type().unwrap_or_default().to_string(),
+                        status: e
+                            .resource_status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
+                        reason: e
+                            .resource_status_reason()
+                            .filter(|r| !r.is_empty())
+                            .map(str::to_string),
+                    })
+                    .collect();
+                Ok((items, page.next_token().map(str::to_string)))
+            }
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::aws::replay::{REGION, Replay, xml};

@@ -578,3 +578,68 @@ mod tests {
         assert_eq!(r.sent().len(), 2);
     }
 }
+
+/// A policy of a role: attached (managed, with its ARN) or inline.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RolePolicy {
+    pub name: String,
+    /// `managed` or `inline`.
+    pub kind: &'static str,
+    pub arn: Option<String>,
+}
+
+impl Aws {
+    /// The role's attached managed policies, then its inline policies (every page of both).
+    pub async fn role_policies(
+        &self,
+        region: &str,
+        role: &str,
+    ) -> Result<Vec<RolePolicy>, AwsError> {
+        let client = self.iam(region);
+        let attached = every_page("iam:ListAttachedRolePolicies", region, |marker| {
+            let req = client
+                .list_attached_role_policies()
+                .role_name(role)
+                .set_marker(marker);
+            async move {
+                let p = req
+                    .send()
+                    .await
+                    .map_err(|e| self.call_error("iam:ListAttachedRolePolicies", region, &e))?;
+                Ok((
+                    p.attached_policies.unwrap_or_default(),
+                    p.is_truncated.then_some(p.marker).flatten(),
+                ))
+            }
+        })
+        .await?;
+        let inline = every_page("iam:ListRolePolicies", region, |marker| {
+            let req = client
+                .list_role_policies()
+                .role_name(role)
+                .set_marker(marker);
+            async move {
+                let p = req
+                    .send()
+                    .await
+                    .map_err(|e| self.call_error("iam:ListRolePolicies", region, &e))?;
+                Ok((p.policy_names, p.is_truncated.then_some(p.marker).flatten()))
+            }
+        })
+        .await?;
+        let mut out: Vec<RolePolicy> = attached
+            .into_iter()
+            .map(|p| RolePolicy {
+                name: p.policy_name().unwrap_or_default().to_string(),
+                kind: "managed",
+                arn: p.policy_arn().map(str::to_string),
+            })
+            .collect();
+        out.extend(inline.into_iter().map(|name| RolePolicy {
+            name,
+            kind: "inline",
+            arn: None,
+        }));
+        Ok(out)
+    }
+}

@@ -23,6 +23,7 @@ mod athena;
 mod cloudformation;
 mod cloudtrail;
 mod cloudwatch;
+mod dynamodb;
 mod execute_api;
 mod iam;
 mod lambda;
@@ -30,19 +31,25 @@ mod logs;
 #[cfg(test)]
 mod replay;
 mod s3;
+mod sns;
+mod sqs;
 
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
 pub use apigatewayv2::{HttpApiConfig, HttpApiRoute, HttpApiStage};
 pub use athena::{AthenaTarget, ResultPage};
-pub use cloudformation::{StackDetail, StackOutput, StackResourceDetail};
+pub use cloudformation::{StackDetail, StackEvent, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};
 pub use cloudwatch::{MetricQuery, MetricSeriesData};
-pub use iam::{IamPrincipal, IdentityPolicy, Simulation, decode_document};
+pub use iam::{IamPrincipal, IdentityPolicy, RolePolicy, Simulation, decode_document};
 pub use lambda::{FunctionConfig, FunctionUrlConfig, InvokeOutput};
-pub use logs::{LogEvent, LogPage, LogQuery};
-pub use s3::S3Object;
+pub use logs::{
+    LIVE_TAIL_MAX_GROUPS, LiveTail, LiveTailEnd, LiveTailUpdate, LogEvent, LogPage, LogQuery,
+    log_group_arn,
+};
+pub use s3::{S3Entry, S3Object};
+pub use sns::Subscription;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -905,6 +912,35 @@ where
         token = pages.next(next).map_err(|l| page_limit(region, l))?;
         if token.is_none() {
             return Ok(out);
+        }
+    }
+}
+
+/// The first `limit` items of a paged listing (the page guard applies), and whether there were
+/// more: for listings that show a bounded part of what may be a great deal.
+pub(crate) async fn first_items<T, F, Fut>(
+    call: &'static str,
+    region: &str,
+    limit: usize,
+    mut fetch: F,
+) -> Result<(Vec<T>, bool), AwsError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<String>), AwsError>>,
+{
+    let mut pages = crate::bounds::Pages::new(call);
+    let mut token = None;
+    let mut out = Vec::new();
+    loop {
+        let (items, next) = fetch(token).await?;
+        let mut items = items.into_iter();
+        out.extend(items.by_ref().take(limit - out.len().min(limit)));
+        if out.len() >= limit {
+            return Ok((out, items.next().is_some() || next.is_some()));
+        }
+        token = pages.next(next).map_err(|l| page_limit(region, l))?;
+        if token.is_none() {
+            return Ok((out, false));
         }
     }
 }

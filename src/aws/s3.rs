@@ -100,6 +100,70 @@ impl Aws {
     }
 }
 
+/// One entry of a bucket listing: an object, or a common prefix (a "folder").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct S3Entry {
+    pub key: String,
+    /// `None` for a prefix.
+    pub size: Option<i64>,
+    pub last_modified: Option<String>,
+}
+
+impl Aws {
+    /// What `aws s3 ls s3://BUCKET/PREFIX` lists: the prefixes and objects directly under
+    /// `prefix` (delimiter `/`), the first `limit` of them; `true` when there are more.
+    pub async fn list_bucket(
+        &self,
+        region: &str,
+        bucket: &str,
+        prefix: &str,
+        limit: usize,
+    ) -> Result<(Vec<S3Entry>, bool), AwsError> {
+        const CALL: &str = "s3:ListObjectsV2";
+        let client = self.s3(region);
+        super::first_items(CALL, region, limit, |token| {
+            let req = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(prefix)
+                .delimiter("/")
+                .set_continuation_token(token);
+            async move {
+                let page = req
+                    .send()
+                    .await
+                    .map_err(|e| self.call_error(CALL, region, &e))?;
+                let mut items: Vec<S3Entry> = page
+                    .common_prefixes()
+                    .iter()
+                    .filter_map(|p| {
+                        Some(S3Entry {
+                            key: p.prefix()?.to_string(),
+                            ..Default::default()
+                        })
+                    })
+                    .collect();
+                items.extend(page.contents().iter().filter_map(|o| {
+                    Some(S3Entry {
+                        key: o.key()?.to_string(),
+                        size: Some(o.size().unwrap_or_default()),
+                        last_modified: o.last_modified().and_then(|t| {
+                            t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
+                        }),
+                    })
+                }));
+                let next = page
+                    .is_truncated()
+                    .unwrap_or(false)
+                    .then(|| page.next_continuation_token().map(str::to_string))
+                    .flatten();
+                Ok((items, next))
+            }
+        })
+        .await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::aws::replay::{REGION, Replay, xml};

@@ -216,6 +216,14 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
             NativeAction::Invocations => super::invocations::run(&ctx, &args.args).await,
             NativeAction::Logs => super::logs::run(&ctx, &args.args).await,
             NativeAction::Metrics => super::metrics::run(&ctx, &args.args).await,
+            NativeAction::Stages
+            | NativeAction::Ls
+            | NativeAction::Attributes
+            | NativeAction::Subscriptions
+            | NativeAction::Scan
+            | NativeAction::Policies
+            | NativeAction::Resources
+            | NativeAction::Events => super::listing::run(&ctx, action, &args.args).await,
         };
     }
     match cmd.kind {
@@ -271,6 +279,14 @@ fn check_args(action: NativeAction, bin: &str, args: &[String]) {
         NativeAction::Invocations => super::invocations::args_command(),
         NativeAction::Logs => super::logs::args_command(),
         NativeAction::Metrics => super::metrics::args_command(),
+        NativeAction::Stages
+        | NativeAction::Ls
+        | NativeAction::Attributes
+        | NativeAction::Subscriptions
+        | NativeAction::Scan
+        | NativeAction::Policies
+        | NativeAction::Resources
+        | NativeAction::Events => super::listing::args_command(action),
     };
     if let Err(e) = command
         .bin_name(bin.to_string())

@@ -150,7 +150,7 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
             sanitize::line(r.request_id.as_deref().unwrap_or("?"))
         ));
         for l in lines {
-            out.push_str(&super::logs::render(l));
+            out.push_str(&l.text());
             out.push('\n');
         }
         if lines.is_empty() {

@@ -1,6 +1,6 @@
-//! `cdkx FUNCTION logs`: the function's log lines (history of a window, or following), one line
-//! per event: time, request id (else stream), message; START/END/REPORT summarized; JSON Lines
-//! with `-o json`.
+//! `cdkx FUNCTION|API logs`: the log lines of a function or a REST API stage (history of a
+//! window, or following), one line per event: time, request id (else stream), message;
+//! START/END/REPORT summarized; JSON Lines with `-o json`.
 
 use std::io::Write;
 
@@ -9,17 +9,21 @@ use clap::Parser;
 
 use super::OutputFormat;
 use super::construct::Ctx;
-use crate::actions::logs::{self, LogLine, LogsRequest, POLL_INTERVAL};
+use crate::actions::logs::{self, FollowEvent, LogLine, LogsRequest};
 use crate::sanitize;
 use crate::time::parse_when;
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "The function's log lines from CloudWatch Logs (history, or --follow)",
-    after_help = "The log group is the function's LoggingConfig.LogGroup, else /aws/lambda/NAME. \
-Lines of all streams are interleaved, oldest first. --follow polls FilterLogEvents every second \
-(CloudWatch Logs Live Tail is not used yet) and runs until interrupted.\n\nExit status: 0, or 1 when \
-the log group does not exist or cannot be read."
+    about = "Log lines from CloudWatch Logs: a function's, or a REST API stage's (history, or --follow)",
+    after_help = "A function's log group is its LoggingConfig.LogGroup, else /aws/lambda/NAME. A REST \
+API's are, for its stage (--stage) or every stage, the execution log group \
+(API-Gateway-Execution-Logs_{restApiId}/{stage}) when the stage logs executions, and the access log \
+group of its AccessLogSettings; stderr says which were read. Lines of all streams and groups are \
+interleaved, oldest first. --follow uses CloudWatch Logs Live Tail (StartLiveTail; sessions are \
+renewed when AWS ends them after 3 hours) and, where Live Tail cannot be used, polls \
+FilterLogEvents every second; stderr says which. It runs until interrupted.\n\nExit status: 0, or 1 \
+when no log group exists or one cannot be read."
 )]
 struct LogsArgs {
     /// Start of the window: a duration back (30m, 1h, 2d) or a time (2025-01-01T00:00Z)
@@ -31,12 +35,15 @@ struct LogsArgs {
     /// A CloudWatch Logs filter pattern (e.g. ERROR, "exact phrase", { $.level = "ERROR" })
     #[arg(long, value_name = "PATTERN")]
     filter: Option<String>,
-    /// Only the lines of this invocation
+    /// Only the lines of this invocation (or API request)
     #[arg(long, value_name = "ID", conflicts_with = "filter")]
     request_id: Option<String>,
     /// Keep printing new lines as they arrive
     #[arg(long, short = 'f')]
     follow: bool,
+    /// A REST API's stage (default: every stage)
+    #[arg(long, value_name = "STAGE")]
+    stage: Option<String>,
 }
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
@@ -56,48 +63,65 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
         filter: args.filter.clone(),
         request_id: args.request_id.clone(),
     };
-    let target = logs::log_target(ctx.aws, ctx.subject).await?;
+    let target = match &args.stage {
+        Some(stage) if crate::kind::ResourceKind::ApiGatewayRestApi.is(&ctx.subject.cfn_type) => {
+            logs::api_log_target(ctx.aws, ctx.subject, Some(stage)).await?
+        }
+        Some(_) => return Err(super::usage("--stage is for a REST API's logs")),
+        None => logs::log_target(ctx.aws, ctx.subject).await?,
+    };
     if let Some(note) = &target.note {
         eprintln!("{}", sanitize::line(note));
     }
     let json = ctx.g.output == OutputFormat::Json;
     let stdout = std::io::stdout();
-    let mut print = |line: &LogLine| -> std::io::Result<()> {
+    let print = |line: &LogLine| -> std::io::Result<()> {
         let mut out = stdout.lock();
         if json {
-            serde_json::to_writer(&mut out, line)?;
-            out.write_all(b"\n")?;
+            // C1 and bidi controls escaped too, as in every JSON cdkx writes.
+            let text = sanitize::json_line(line).map_err(std::io::Error::other)?;
+            writeln!(out, "{text}")?;
         } else {
-            writeln!(out, "{}", render(line))?;
+            writeln!(out, "{}", line.text())?;
         }
         // Following: each line as it comes, not when a buffer fills.
         out.flush()
     };
     if args.follow {
-        eprintln!(
-            "following {} in {} by polling FilterLogEvents every {}s (Live Tail is not used); Ctrl-C to stop",
-            sanitize::line(&target.group),
-            target.region,
-            POLL_INTERVAL.as_secs()
-        );
-        // Ends when interrupted (or, `| head`, by SIGPIPE) unless a call fails.
-        logs::follow(ctx.aws, &target, &req, &mut print).await?;
+        let groups = target.groups_text();
+        let region = target.region.clone();
+        let mut follow = logs::follow(ctx.aws.clone(), target, req);
+        // Ends when interrupted (or, `| head`, when stdout closes) unless a call fails;
+        // dropping `follow` closes the Live Tail session.
+        while let Some(ev) = follow.recv().await {
+            match ev {
+                FollowEvent::Mode { note, .. } => {
+                    eprintln!("following {groups} in {region}: {note}; Ctrl-C to stop")
+                }
+                FollowEvent::Line(line) => {
+                    if print(&line).is_err() {
+                        return Ok(0);
+                    }
+                }
+                FollowEvent::Note(note) => eprintln!("{note}"),
+                FollowEvent::Failed(e) => return Err(e.into()),
+            }
+        }
         Ok(0)
     } else {
-        let n = logs::history(ctx.aws, &target, &req, &mut print).await?;
+        let read = logs::history(ctx.aws, &target, &req, print).await?;
+        for g in &read.missing {
+            eprintln!("log group {} does not exist", sanitize::line(g));
+        }
+        let n = read.lines;
         eprintln!(
             "{n} line{} from {} since {}",
             if n == 1 { "" } else { "s" },
-            sanitize::line(&target.group),
+            target.groups_text(),
             crate::time::iso_ms(req.since_ms)
         );
         Ok(0)
     }
-}
-
-/// `TIME  WHO  MESSAGE` (see [`LogLine::text`]).
-pub fn render(l: &LogLine) -> String {
-    l.text()
 }
 
 /// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
@@ -107,7 +131,7 @@ pub(super) fn args_command() -> clap::Command {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::actions::logs::{self, LogLine};
     use crate::aws::LogEvent;
 
     fn line(msg: &str) -> LogLine {
@@ -125,7 +149,7 @@ mod tests {
             "REPORT RequestId: 8f5c2d4e-1111-2222-3333-444455556666\tDuration: 12.34 ms\tBilled Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 45 MB\t\n",
         );
         assert_eq!(
-            render(&l),
+            l.text(),
             "2023-11-14T22:13:20.123Z  8f5c2d4e  REPORT  duration 12.34 ms  billed 13 ms  memory 45/128 MB"
         );
     }
@@ -134,16 +158,13 @@ mod tests {
     fn runtime_prefix_is_not_repeated() {
         let l =
             line("2026-01-01T00:00:00.000Z\t8f5c2d4e-1111-2222-3333-444455556666\tINFO\thello\n");
-        assert_eq!(
-            render(&l),
-            "2023-11-14T22:13:20.123Z  8f5c2d4e  INFO  hello"
-        );
+        assert_eq!(l.text(), "2023-11-14T22:13:20.123Z  8f5c2d4e  INFO  hello");
     }
 
     #[test]
     fn stream_when_no_request_id_and_escapes() {
         let l = line("evil \u{1b}[31mred\u{1b}[0m\n");
-        let r = render(&l);
+        let r = l.text();
         assert!(!r.contains('\u{1b}'), "{r}");
         assert!(
             r.ends_with("2026/01/01/[$LATEST]abc  evil \\x1b[31mred\\x1b[0m"),

@@ -11,6 +11,7 @@ mod describe;
 mod invocations;
 mod invoke;
 mod list;
+mod listing;
 mod logs;
 mod metrics;
 mod probe;

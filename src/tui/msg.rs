@@ -176,7 +176,9 @@ pub enum Effect {
 /// How a log view's new lines arrive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Feed {
-    /// FilterLogEvents asked again every so many seconds.
+    /// CloudWatch Logs Live Tail: lines are pushed as they arrive.
+    Live,
+    /// FilterLogEvents asked again every so many seconds (Live Tail not available).
     Polling { every_secs: u64 },
 }
 

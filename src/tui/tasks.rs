@@ -261,31 +261,40 @@ impl Tasks {
                         return ended(e.to_string());
                     }
                     let send = |msg: Msg| tx.send(Event::Msg(Box::new(msg))).is_ok();
-                    send(Msg::LogsFollowing {
-                        id,
-                        group: target.group.clone(),
-                        feed: Feed::Polling {
-                            every_secs: logs::POLL_INTERVAL.as_secs(),
-                        },
-                    });
+                    let group = target.groups.join(", ");
                     let req = LogsRequest {
                         since_ms: now_ms - window_ms,
                         ..LogsRequest::default()
                     };
-                    let each = |line: &logs::LogLine| {
-                        if send(Msg::LogLines {
-                            id,
-                            lines: vec![line.clone()],
-                        }) {
-                            Ok(())
-                        } else {
-                            Err(std::io::Error::other("the TUI is gone"))
+                    // Live Tail when it can be had, else polling; dropping `follow` (the view
+                    // closed, the task aborted) closes the session.
+                    let mut follow = logs::follow(aws, target, req);
+                    while let Some(event) = follow.recv().await {
+                        let delivered = match event {
+                            logs::FollowEvent::Mode { mode, .. } => send(Msg::LogsFollowing {
+                                id,
+                                group: group.clone(),
+                                feed: match mode {
+                                    logs::FollowMode::Live => Feed::Live,
+                                    logs::FollowMode::Polling => Feed::Polling {
+                                        every_secs: logs::POLL_INTERVAL.as_secs(),
+                                    },
+                                },
+                            }),
+                            logs::FollowEvent::Line(line) => send(Msg::LogLines {
+                                id,
+                                lines: vec![line],
+                            }),
+                            // Reconnections and sampling notes: the status line says live or
+                            // polling; the CLI prints these on stderr.
+                            logs::FollowEvent::Note(_) => true,
+                            logs::FollowEvent::Failed(e) => return ended(e.to_string()),
+                        };
+                        if !delivered {
+                            return None;
                         }
-                    };
-                    match logs::follow(&aws, &target, &req, each).await {
-                        Ok(()) => None,
-                        Err(e) => ended(e.to_string()),
                     }
+                    None
                 });
             }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),

@@ -291,14 +291,31 @@ fn esc_cancels_a_running_invoke_and_its_late_answer_is_dropped() {
     assert!(screen(&app, 80, 24).contains("the function may still have run"));
 }
 
+/// The app with a project command of kind `exec` on the REST API (`stages`, over the built-in
+/// native one), for the tests of how exec commands are run and refused.
+fn with_user_exec(mut app: super::app::App) -> super::app::App {
+    use crate::catalogue::{CommandCatalogue, Source};
+    let mut catalogue = CommandCatalogue::builtin();
+    catalogue.merge(
+        CommandCatalogue::parse(
+            std::path::Path::new("construct-commands.json"),
+            r#"{"AWS::ApiGateway::RestApi": {"stages": {"exec": "aws apigateway get-stages --rest-api-id ${PHYSICAL_RESOURCE_ID}"}}}"#,
+            Source::File("construct-commands.json".into()),
+        )
+        .unwrap(),
+    );
+    app.cx.catalogue = std::sync::Arc::new(catalogue);
+    app
+}
+
 #[test]
 fn readonly_refuses_invoke_and_exec_but_not_reading() {
-    let mut app = readonly_app();
+    let mut app = with_user_exec(readonly_app());
     select(&mut app, "requestorFn");
     press(&mut app, KeyCode::Char('i'));
     assert_eq!(app.mode(), Mode::List);
     assert!(app.cx.status.as_ref().unwrap().text.starts_with("READONLY"));
-    // The API's `stages` is an exec command.
+    // The project's `stages` is an exec command.
     select(&mut app, "iam-backed-api");
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Char('1'));
@@ -328,7 +345,7 @@ fn actions_a_resource_does_not_have_say_so() {
 #[test]
 fn menu_runs_verbs_and_numbered_user_commands() {
     // A user command (exec) gets a number: the API's `stages`.
-    let mut api = app();
+    let mut api = with_user_exec(app());
     select(&mut api, "iam-backed-api");
     press(&mut api, KeyCode::Enter);
     assert_eq!(api.mode(), Mode::Menu);

@@ -443,6 +443,10 @@ _ROUTES: dict[str, dict[str, Callable[[Any], tuple[int, Any]]]] = {
     "paging": {
         "POST": lambda b: (200, set_paging(b)),
     },
+    "logs/live-tail": {
+        "POST": lambda b: (200, cdkx_logs.set_live_tail(b)),
+        "GET": lambda b: _ok(cdkx_logs.live_tail_state()),
+    },
     "health": {"GET": lambda b: _ok({"status": "ok"})},
     "reset": {"POST": lambda b: (reset_all(), _ok())[1]},
 }
@@ -480,7 +484,8 @@ def _control(environ: dict) -> tuple[int, Any]:
             _drain(environ)
         return handler(body)
     except (ControlError, cdkx_lambda.ControlError, cdkx_cloudtrail.ControlError,
-            cdkx_lake.ControlError, cdkx_apigw.ControlError, cdkx_iam.ControlError) as exc:
+            cdkx_lake.ControlError, cdkx_apigw.ControlError, cdkx_iam.ControlError,
+            cdkx_logs.ControlError) as exc:
         return 400, {"error": str(exc)}
 
 
@@ -531,4 +536,16 @@ class CdkxMiddleware:
                 return [body]
         if cdkx_cloudwatch.matches(environ):
             return cdkx_cloudwatch.handle(environ, start_response)
+        if info.service == "logs" and info.action == "StartLiveTail" and cdkx_logs.live_tail_available():
+            return cdkx_logs.start_live_tail(environ, start_response, _account(environ),
+                                             info.region or "us-east-1")
         return self.app(environ, start_response)
+
+
+def _account(environ: dict) -> str:
+    """The account moto answers as for the request's access key."""
+    from moto.iam.models import get_account_id_from
+
+    match = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    key = match.group(1).split("/")[0] if match else ""
+    return get_account_id_from(key)

@@ -257,13 +257,17 @@ impl LogsView {
             (Load::Loading(_), Some(_)) if self.paused => {
                 format!("paused · {} new · {count} ", self.held.len())
             }
-            (Load::Loading(_), Some(Feed::Polling { every_secs })) => {
+            (Load::Loading(_), Some(feed)) => {
                 let where_ = if self.scroll.at_end() {
                     "following"
                 } else {
                     "scrolled (G follows)"
                 };
-                format!("{where_} · polling every {every_secs}s · {count} ")
+                let how = match feed {
+                    Feed::Live => "live".to_string(),
+                    Feed::Polling { every_secs } => format!("polling every {every_secs}s"),
+                };
+                format!("{where_} · {how} · {count} ")
             }
         }
     }
@@ -534,13 +538,15 @@ mod tests {
     }
 
     #[test]
-    fn an_api_has_no_log_view() {
+    fn a_rest_api_has_a_log_view_of_its_stage_logs() {
         let mut app = app();
         select(&mut app, "iam-backed-api");
         press(&mut app, KeyCode::Char('l'));
-        assert!(app.views.is_empty());
-        assert!(app.take_effects().is_empty());
-        assert!(screen(&app, 160, 48).contains("has no `logs` action"));
+        assert_eq!(app.views.len(), 1);
+        assert!(matches!(
+            app.take_effects().as_slice(),
+            [Effect::Logs { .. }]
+        ));
     }
 
     #[test]
