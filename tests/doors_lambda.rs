@@ -419,3 +419,108 @@ fn a_function_url_given_as_a_url_is_signed_for_lambda() {
     assert_eq!(v["unsigned"]["verdict"]["kind"], "forbidden");
     assert_eq!(v["signed"]["body"], json!({"hello": "url"}));
 }
+
+/// Writes one trail log file for `urlFn` into a trail bucket of the function's account: 3 calls
+/// through the URL (InvokeFunctionUrl, from the partner, one refused), 2 through the Invoke API
+/// (from the function's own account), and one URL call of sharedFn, which must not count. The
+/// URL events name the function only in `resources`, as Lambda data events do.
+const URL_TRAIL: &str = r#"
+import gzip, datetime
+now = datetime.datetime.now(datetime.timezone.utc)
+def arn(fn):
+    return 'arn:aws:lambda:us-east-1:123456789012:function:' + fn
+def record(i, name, account, fn, error=None):
+    t = now - datetime.timedelta(minutes=10 * i + 5)
+    r = {"eventVersion": "1.09", "eventTime": t.strftime('%Y-%m-%dT%H:%M:%SZ'), "eventSource": "lambda.amazonaws.com",
+         "eventName": name, "awsRegion": "us-east-1", "sourceIPAddress": "10.1.0.%d" % i,
+         "userIdentity": {"type": "AssumedRole", "accountId": account,
+                          "arn": "arn:aws:sts::%s:assumed-role/both/dev" % account},
+         "recipientAccountId": "123456789012", "eventID": "u-%d" % i, "eventCategory": "Data",
+         "managementEvent": False, "eventType": "AwsApiCall",
+         "resources": [{"accountId": "123456789012", "type": "AWS::Lambda::Function", "ARN": arn(fn)}]}
+    if name == 'Invoke':
+        r["requestParameters"] = {"functionName": arn(fn)}
+    if error:
+        r["errorCode"] = error
+    return r
+records = [record(0, 'InvokeFunctionUrl', '222222222222', URL_FN),
+           record(1, 'InvokeFunctionUrl', '222222222222', URL_FN, 'AccessDeniedException'),
+           record(2, 'InvokeFunctionUrl', '222222222222', URL_FN),
+           record(3, 'Invoke', '123456789012', URL_FN),
+           record(4, 'Invoke', '123456789012', URL_FN),
+           record(5, 'InvokeFunctionUrl', '222222222222', SHARED_FN)]
+s3 = client('s3')
+s3.create_bucket(Bucket='url-trail')
+day = now.strftime('%Y/%m/%d')
+s3.put_object(Bucket='url-trail', Key='AWSLogs/123456789012/CloudTrail/us-east-1/%s/123456789012_CloudTrail_us-east-1_x.json.gz' % day,
+              Body=gzip.compress(json.dumps({"Records": records}).encode()))
+ct = client('cloudtrail')
+ct.create_trail(Name='urls', S3BucketName='url-trail')
+"#;
+
+#[test]
+fn a_function_urls_calls_come_from_the_functions_lambda_data_events() {
+    let s = Setup::new();
+    let url_fn = s.physical("urlFn");
+    let url_fn = url_fn.rsplit(':').next().unwrap().to_string();
+    let shared_fn = s.physical("sharedFn");
+    let shared_fn = shared_fn.rsplit(':').next().unwrap().to_string();
+    s.emu.python(&format!(
+        "URL_FN = {url_fn:?}\nSHARED_FN = {shared_fn:?}\n{URL_TRAIL}"
+    ));
+
+    // The trail logs no data events yet: the report says where URL calls are recorded and the
+    // command that turns it on, naming the function.
+    let out = s.run(&s.both, &[URL, "invocations"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "Function URL calls are recorded only as Lambda data events (InvokeFunctionUrl"
+        ) && err.contains("CloudTrail does not log them by default")
+            && err.contains("aws cloudtrail put-event-selectors --trail-name urls")
+            && err.contains(&format!("function:{url_fn}")),
+        "{err}"
+    );
+
+    s.emu.python(
+        r#"client('cloudtrail').put_event_selectors(TrailName='urls', AdvancedEventSelectors=[{"Name": "invokes", "FieldSelectors": [
+    {"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::Lambda::Function"]}]}])"#,
+    );
+    let v = s.json(&s.both, &[URL, "invocations", "--since", "1d"]);
+    assert_eq!(
+        (v["total"].as_u64(), v["errors"].as_u64()),
+        (Some(5), Some(1)),
+        "{v:#}"
+    );
+    assert!(
+        v["target"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(":function:{url_fn}"))
+    );
+    let rows = v["rows"].as_array().unwrap();
+    let through = |door: &str| rows.iter().filter(|r| r["door"] == door).count();
+    assert_eq!((through("functionUrl"), through("invoke")), (3, 2), "{v:#}");
+    assert!(
+        rows.iter()
+            .filter(|r| r["door"] == "functionUrl")
+            .all(|r| r["callerAccount"] == PARTNER && r["crossAccount"] == true),
+        "{v:#}"
+    );
+    let detail = v["sources"][0]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("3 of the function's 5 call(s) came through its URL (InvokeFunctionUrl)"),
+        "{detail}"
+    );
+    // The function itself counts the same calls; the text names the door for people.
+    let f = s.json(&s.both, &["urlFn", "invocations", "--since", "1d"]);
+    assert_eq!(f["total"], 5, "{f:#}");
+    let out = s.run(&s.both, &[URL, "invocations", "--since", "1d"]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("5 calls, 1 error")
+            && text.contains("3 of the function's 5 call(s) came through its URL"),
+        "{text}"
+    );
+}

@@ -277,7 +277,7 @@ fn athena_rows_are_summarized_and_the_sql_is_shown() {
     assert!(
         sql.contains("FROM \"trails\".\"cloudtrail_logs\"")
             && sql.contains(&s.function)
-            && sql.contains("eventname = 'Invoke'"),
+            && sql.contains("eventname IN ('Invoke', 'InvokeFunctionUrl')"),
         "{sql}"
     );
     assert!(
@@ -451,7 +451,7 @@ fn cloudtrail_lake_is_used_where_the_account_has_an_event_data_store() {
     let store_id = stores.trim().rsplit('/').next().unwrap().to_string();
     assert!(sent.contains(&format!("FROM {store_id}")), "{sent}");
     assert!(
-        sent.contains(&s.function) && sent.contains("eventName = 'Invoke'"),
+        sent.contains(&s.function) && sent.contains("eventName IN ('Invoke', 'InvokeFunctionUrl')"),
         "{sent}"
     );
     assert!(stderr(&out).contains(&sent), "--show-sql prints it");

@@ -333,6 +333,7 @@ pub fn invocation_calls(n: usize) -> Vec<crate::actions::invocations::Invocation
                 path: None,
                 cross_account: account != ACCOUNT,
                 source: "trail",
+                door: None,
             }
         })
         .collect()

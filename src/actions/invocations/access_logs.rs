@@ -206,6 +206,7 @@ fn access_log_call(
             .or_else(|| get(&["routeKey"])),
         caller_account,
         source: "access-logs",
+        door: None,
     })
 }
 

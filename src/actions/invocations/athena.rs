@@ -28,9 +28,9 @@ pub fn athena_sql(
     let quoted: Vec<String> = table.split('.').map(|p| format!("\"{p}\"")).collect();
     let days = days(since, until);
     Ok(format!(
-        "SELECT eventtime, useridentity.accountid, useridentity.arn, sourceipaddress, errorcode, recipientaccountid\n\
+        "SELECT eventtime, useridentity.accountid, useridentity.arn, sourceipaddress, errorcode, recipientaccountid, eventname\n\
 FROM {table}\n\
-WHERE eventsource = 'lambda.amazonaws.com' AND eventname = 'Invoke'\n\
+WHERE eventsource = 'lambda.amazonaws.com' AND eventname IN ('Invoke', 'InvokeFunctionUrl')\n\
   AND region = {region}\n\
   AND \"timestamp\" BETWEEN {first} AND {last}\n\
   AND from_iso8601_timestamp(eventtime) BETWEEN from_iso8601_timestamp({since}) AND from_iso8601_timestamp({until})\n\
@@ -124,6 +124,7 @@ pub(super) async fn from_athena(
                     source_ip: col(3),
                     error: col(4),
                     recipient: col(5),
+                    event_name: col(6),
                 }
                 .call(function, "athena"),
             );

@@ -36,9 +36,9 @@ pub fn lake_sql(
     }
     Ok(format!(
         "SELECT eventTime, userIdentity.accountId AS callerAccount, userIdentity.arn AS callerArn, \
-sourceIPAddress, errorCode, recipientAccountId\n\
+sourceIPAddress, errorCode, recipientAccountId, eventName\n\
 FROM {store_id}\n\
-WHERE eventSource = 'lambda.amazonaws.com' AND eventName = 'Invoke'\n\
+WHERE eventSource = 'lambda.amazonaws.com' AND eventName IN ('Invoke', 'InvokeFunctionUrl')\n\
   AND eventTime >= {since} AND eventTime <= {until}\n\
   AND (element_at(requestParameters, 'functionName') IN ({name}, {arn})\n\
        OR element_at(requestParameters, 'functionName') LIKE {qualified})\n\
@@ -205,6 +205,7 @@ pub(super) async fn from_lake(
                     source_ip: col("sourceIPAddress"),
                     error: col("errorCode"),
                     recipient: col("recipientAccountId"),
+                    event_name: col("eventName"),
                 }
                 .call(function, "lake"),
             );

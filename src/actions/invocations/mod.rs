@@ -1,6 +1,6 @@
-//! Who actually called a function or an API: Lambda `Invoke` data events from a trail's logs (in
-//! S3, or a local directory of them), the same through Athena for organization-scale tables,
-//! and API Gateway access logs. CloudTrail LookupEvents never returns these calls; a source that
+//! Who actually called a function, its function URL or an API: Lambda `Invoke` and
+//! `InvokeFunctionUrl` data events from a trail's logs (in S3, or a local directory of them), the
+//! same through Athena for organization-scale tables, and API Gateway access logs. CloudTrail LookupEvents never returns these calls; a source that
 //! is not configured is reported with the exact setting that enables it, never as an empty table.
 
 mod access_logs;
@@ -82,6 +82,10 @@ pub struct Invocation {
     pub path: Option<String>,
     pub cross_account: bool,
     pub source: &'static str,
+    /// The door a Lambda data event came through: `invoke` (the Invoke API) or `functionUrl`
+    /// (`InvokeFunctionUrl`); absent for access logs and sources that do not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub door: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -142,6 +146,7 @@ pub struct Progress {
 const LAMBDA: &str = ResourceKind::LambdaFunction.as_str();
 const REST_API: &str = ResourceKind::ApiGatewayRestApi.as_str();
 const HTTP_API: &str = ResourceKind::ApiGatewayV2Api.as_str();
+const FUNCTION_URL: &str = ResourceKind::LambdaUrl.as_str();
 /// Objects read at once from S3.
 const CONCURRENCY: usize = 8;
 
@@ -155,54 +160,39 @@ pub async fn invocations(
     let mut calls: Vec<Invocation> = Vec::new();
     let mut sources = Vec::new();
     let target = match subject.cfn_type.as_str() {
-        LAMBDA => {
-            let name = subject.require_physical_id()?;
-            let account = subject.account.clone().ok_or_else(|| {
-                ActionError::Input(format!(
-                    "the account of {} is not known",
-                    subject.construct_path
-                ))
-            })?;
-            let function = FunctionRef {
-                name: name.to_string(),
-                arn: Arn {
-                    partition: &subject.partition,
-                    service: "lambda",
-                    region: &region,
-                    account: &account,
-                    resource: &format!("function:{name}"),
-                }
-                .to_string(),
-                account: account.clone(),
-            };
+        LAMBDA | FUNCTION_URL => {
+            let function = FunctionRef::of(subject, &region)?;
             let wants = |k: SourceKind| q.source == k || q.source == SourceKind::Auto;
             if wants(SourceKind::Trail) {
-                let (report, found) = match &q.trail_logs {
+                let (mut report, found) = match &q.trail_logs {
                     Some(dir) => from_directory(dir, &function, q, progress).await,
                     None => from_trail_bucket(aws, &region, &function, q, progress).await,
                 };
+                function.explain(&mut report, &found);
                 calls.extend(found);
                 sources.push(report);
             }
             if q.source == SourceKind::Athena
                 || (q.source == SourceKind::Auto && q.athena_table.is_some())
             {
-                let (report, found) = from_athena(aws, &region, &function, q, progress).await;
+                let (mut report, found) = from_athena(aws, &region, &function, q, progress).await;
+                function.explain(&mut report, &found);
                 calls.extend(found);
                 sources.push(report);
             }
             if wants(SourceKind::Lake) {
                 let explicit = q.source == SourceKind::Lake;
-                if let Some((report, found)) =
+                if let Some((mut report, found)) =
                     from_lake(aws, &region, &function, q, explicit, progress).await
                 {
+                    function.explain(&mut report, &found);
                     calls.extend(found);
                     sources.push(report);
                 }
             }
             if q.source == SourceKind::AccessLogs {
                 return Err(ActionError::Input(
-                    "access logs belong to a REST API; name the API construct".into(),
+                    "access logs belong to an API (REST or HTTP); a function's calls, through its URL too, are Lambda data events (--source trail, athena or lake)".into(),
                 ));
             }
             function.arn
@@ -254,7 +244,7 @@ pub async fn invocations(
                 action: "invocations",
                 construct: subject.construct_path.clone(),
                 cfn_type: other.to_string(),
-                expected: "a Lambda function, a REST API or an HTTP API",
+                expected: "a Lambda function, a function URL, a REST API or an HTTP API",
             });
         }
     };
@@ -304,9 +294,84 @@ pub struct FunctionRef {
     pub name: String,
     pub arn: String,
     pub account: String,
+    /// The subject is the function's URL (`AWS::Lambda::Url`): its calls are the function's
+    /// `InvokeFunctionUrl` data events, and the reports say so.
+    pub url: bool,
 }
 
 impl FunctionRef {
+    /// The function a Lambda function or function URL construct names. A function URL's
+    /// physical id is its function (name or ARN, as describe and probe read it), so both resolve
+    /// through the deployed stack the same way.
+    pub fn of(subject: &Subject, region: &str) -> Result<FunctionRef, ActionError> {
+        let id = subject.require_physical_id()?;
+        let url = ResourceKind::LambdaUrl.is(&subject.cfn_type);
+        if id.starts_with("arn:") {
+            let parsed = crate::arn::account(id).zip(
+                id.split(":function:")
+                    .nth(1)
+                    .and_then(|r| r.split(':').next()),
+            );
+            let Some((account, name)) = parsed else {
+                return Err(ActionError::Input(format!(
+                    "{}: {id} is not a Lambda function ARN",
+                    subject.construct_path
+                )));
+            };
+            let arn = id
+                .split(":function:")
+                .next()
+                .map(|p| format!("{p}:function:{name}"))
+                .unwrap_or_default();
+            return Ok(FunctionRef {
+                name: name.to_string(),
+                arn,
+                account: account.to_string(),
+                url,
+            });
+        }
+        let account = subject.account.clone().ok_or_else(|| {
+            ActionError::Input(format!(
+                "the account of {} is not known",
+                subject.construct_path
+            ))
+        })?;
+        Ok(FunctionRef {
+            name: id.to_string(),
+            arn: Arn {
+                partition: &subject.partition,
+                service: "lambda",
+                region,
+                account: &account,
+                resource: &format!("function:{id}"),
+            }
+            .to_string(),
+            account,
+            url,
+        })
+    }
+
+    /// For a function URL, says in the source's report where its calls are recorded and how
+    /// many of the function's calls came through the URL.
+    fn explain(&self, report: &mut SourceReport, found: &[Invocation]) {
+        if !self.url {
+            return;
+        }
+        if report.status == "used" {
+            let through_url = found.iter().filter(|c| c.door == Some(DOOR_URL)).count();
+            report.detail = format!(
+                "{}; {through_url} of the function's {} call(s) came through its URL (InvokeFunctionUrl), the rest through the Invoke API",
+                report.detail,
+                found.len()
+            );
+        } else {
+            report.detail = format!(
+                "{}. Function URL calls are recorded only as Lambda data events (InvokeFunctionUrl, resource type {LAMBDA}) of function {}, by a trail or event data store that logs them; CloudTrail does not log them by default (CloudWatch metrics UrlRequestCount/Url4xxCount/Url5xxCount count them without callers)",
+                report.detail, self.name
+            );
+        }
+    }
+
     fn is(&self, s: &str) -> bool {
         s == self.name
             || s == self.arn
@@ -351,6 +416,16 @@ fn days(since: f64, until: f64) -> Vec<String> {
         .collect()
 }
 
+/// The door an Invoke-family event name stands for.
+const DOOR_URL: &str = "functionUrl";
+fn door(event_name: &str) -> &'static str {
+    if event_name == "InvokeFunctionUrl" {
+        DOOR_URL
+    } else {
+        "invoke"
+    }
+}
+
 /// An Invoke as a query (Athena, Lake) returns it.
 struct QueryRow {
     time: String,
@@ -360,6 +435,7 @@ struct QueryRow {
     source_ip: Option<String>,
     error: Option<String>,
     recipient: Option<String>,
+    event_name: Option<String>,
 }
 
 impl QueryRow {
@@ -379,6 +455,7 @@ impl QueryRow {
             status: None,
             path: None,
             source,
+            door: self.event_name.as_deref().map(door),
         }
     }
 }
@@ -398,6 +475,52 @@ mod tests {
             name: "fn-1".into(),
             arn: "arn:aws:lambda:us-east-1:111111111111:function:fn-1".into(),
             account: "111111111111".into(),
+            url: false,
         }
+    }
+
+    fn call(door: &'static str) -> Invocation {
+        Invocation {
+            time: "2025-01-01T00:00:00Z".into(),
+            epoch: 1_735_689_600.0,
+            caller_account: Some("222222222222".into()),
+            principal: "p".into(),
+            source_ip: None,
+            error: None,
+            status: None,
+            path: None,
+            cross_account: true,
+            source: "trail",
+            door: Some(door),
+        }
+    }
+
+    #[test]
+    fn a_function_urls_report_says_where_its_calls_are_recorded() {
+        assert_eq!(door("InvokeFunctionUrl"), "functionUrl");
+        assert_eq!(door("Invoke"), "invoke");
+        let url = FunctionRef {
+            url: true,
+            ..function()
+        };
+        let found = [call("functionUrl"), call("invoke"), call("functionUrl")];
+        let mut used = SourceReport::new(SourceKind::Trail, "used", "trail t");
+        url.explain(&mut used, &found);
+        assert_eq!(
+            used.detail,
+            "trail t; 2 of the function's 3 call(s) came through its URL (InvokeFunctionUrl), the rest through the Invoke API"
+        );
+        let mut off = SourceReport::new(SourceKind::Trail, "not-configured", "no trail");
+        url.explain(&mut off, &[]);
+        assert!(
+            off.detail.starts_with("no trail. Function URL calls are recorded only as Lambda data events (InvokeFunctionUrl, resource type AWS::Lambda::Function) of function fn-1")
+                && off.detail.contains("CloudTrail does not log them by default"),
+            "{}",
+            off.detail
+        );
+        // A function's own report is left as its source wrote it.
+        let mut plain = SourceReport::new(SourceKind::Trail, "used", "trail t");
+        function().explain(&mut plain, &found);
+        assert_eq!(plain.detail, "trail t");
     }
 }

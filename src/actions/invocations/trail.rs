@@ -1,4 +1,4 @@
-//! The trail source: Lambda `Invoke` data events read from a trail's log files in S3 (or a
+//! The trail source: Lambda `Invoke` (and `InvokeFunctionUrl`) data events read from a trail's log files in S3 (or a
 //! local directory of them), and whether a trail's selectors log them at all.
 
 use std::path::Path;
@@ -144,6 +144,7 @@ fn scan_file(
             status: None,
             path: None,
             source: "trail",
+            door: Some(super::door(&r.event_name)),
         });
     }
     Ok((out, data.len() as u64))
@@ -459,6 +460,22 @@ mod tests {
         assert!(calls[0].cross_account && !calls[1].cross_account);
         assert_eq!(calls[1].error.as_deref(), Some("AccessDenied"));
         assert!(scan_file(b"{\"Records\": [", &function(), 0.0, 1.0).is_err());
+    }
+
+    #[test]
+    fn function_url_calls_are_found_by_their_resource_and_named_by_door() {
+        let file = serde_json::json!({"Records": [
+            {"eventSource": "lambda.amazonaws.com", "eventName": "InvokeFunctionUrl", "eventTime": "2025-01-01T00:00:00Z",
+             "userIdentity": {"accountId": "222222222222", "arn": "arn:aws:sts::222222222222:assumed-role/r/s"},
+             "resources": [{"ARN": "arn:aws:lambda:us-east-1:111111111111:function:fn-1"}]},
+            {"eventSource": "lambda.amazonaws.com", "eventName": "Invoke", "eventTime": "2025-01-01T00:00:01Z",
+             "requestParameters": {"functionName": "fn-1"}},
+            {"eventSource": "lambda.amazonaws.com", "eventName": "InvokeFunctionUrl", "eventTime": "2025-01-01T00:00:02Z",
+             "resources": [{"ARN": "arn:aws:lambda:us-east-1:111111111111:function:fn-2"}]}
+        ]});
+        let (calls, _) = scan_file(file.to_string().as_bytes(), &function(), 0.0, 2e9).unwrap();
+        let doors: Vec<_> = calls.iter().map(|c| c.door).collect();
+        assert_eq!(doors, [Some("functionUrl"), Some("invoke")]);
     }
 
     #[test]
