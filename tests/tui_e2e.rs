@@ -504,10 +504,10 @@ fn the_log_view_follows_a_function_pauses_and_goes_to_an_invoke() {
     t.key("l");
     t.wait_text(&[
         "before the session",
-        "following · polling every 1s · 1 lines",
+        "following · live · 1 line",
         &format!("/aws/lambda/{function}"),
     ]);
-    // A line written now appears (polling asks every second; the bound only ends a hang).
+    // A line written now appears (Live Tail pushes it; the bound only ends a hang).
     put_log_lines(&emu, &function, &["written during the session \u{1b}[2J"]);
     let screen = t.wait_for("the new line", Duration::from_secs(15), |s| {
         s.contains("written during the session")
@@ -524,7 +524,7 @@ fn the_log_view_follows_a_function_pauses_and_goes_to_an_invoke() {
     let screen = t.wait_text(&["paused · 1 new"]);
     assert!(!screen.contains("while paused"), "{screen}");
     t.key(" ");
-    t.wait_text(&["while paused", "following · polling every 1s · 3 lines"]);
+    t.wait_text(&["while paused", "following · live · 3 lines"]);
 
     // After an invoke, l in its result opens the log view at that invoke's lines.
     t.key(ESC);

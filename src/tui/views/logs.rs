@@ -4,7 +4,7 @@
 //! and REPORT summarized, everything sanitized). `/` shows only the lines that hold a
 //! substring, space pauses (new lines are kept, not shown) and resumes, `i` goes to the lines of
 //! the last invoke in this session, `G` follows the newest again. The top right says how lines
-//! arrive: polling, paused, or that it stopped.
+//! arrive: live (Live Tail) or polling, paused, or that it stopped.
 
 use std::collections::VecDeque;
 
@@ -249,7 +249,7 @@ impl LogsView {
 
     /// The top right: how lines arrive, or that it stopped.
     fn progress(&self, cx: &Cx) -> String {
-        let count = format!("{} lines", self.lines.len());
+        let count = crate::present::words::count(self.lines.len() as u64, "line");
         match (&self.load, self.feed) {
             (Load::Failed(_), _) => format!("stopped · {count} "),
             (Load::Cancelled | Load::Loaded(()), _) => format!("{count} "),
