@@ -197,11 +197,17 @@ pub async fn invocations(
             }
             function.arn
         }
-        REST_API => {
+        REST_API | HTTP_API => {
+            let http_api = subject.cfn_type == HTTP_API;
             if !matches!(q.source, SourceKind::Auto | SourceKind::AccessLogs) {
-                return Err(ActionError::Input(
-                    "API Gateway requests never reach CloudTrail; a REST API's callers come from its access logs (--source access-logs)".into(),
-                ));
+                let which = if http_api {
+                    "an HTTP API's callers come from its stages' access logs"
+                } else {
+                    "a REST API's callers come from its access logs"
+                };
+                return Err(ActionError::Input(format!(
+                    "API Gateway requests never reach CloudTrail; {which} (--source access-logs)"
+                )));
             }
             let api = subject.require_physical_id()?.to_string();
             let (report, found) = from_access_logs(
@@ -209,28 +215,7 @@ pub async fn invocations(
                 &region,
                 &api,
                 subject.account.as_deref(),
-                false,
-                q,
-                progress,
-            )
-            .await;
-            calls.extend(found);
-            sources.push(report);
-            api
-        }
-        HTTP_API => {
-            if !matches!(q.source, SourceKind::Auto | SourceKind::AccessLogs) {
-                return Err(ActionError::Input(
-                    "API Gateway requests never reach CloudTrail; an HTTP API's callers come from its stages' access logs (--source access-logs)".into(),
-                ));
-            }
-            let api = subject.require_physical_id()?.to_string();
-            let (report, found) = from_access_logs(
-                aws,
-                &region,
-                &api,
-                subject.account.as_deref(),
-                true,
+                http_api,
                 q,
                 progress,
             )
