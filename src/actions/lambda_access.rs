@@ -494,103 +494,6 @@ fn advice(
     }
 }
 
-impl FunctionAccess {
-    /// The analysis as lines for people, control characters stripped.
-    pub fn lines(&self) -> Vec<String> {
-        use crate::sanitize::line;
-        let list = |v: &[String]| {
-            if v.is_empty() {
-                "none".to_string()
-            } else {
-                v.iter()
-                    .map(|p| line(p).into_owned())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        };
-        let mut out = Vec::new();
-        if self.door == LambdaDoor::FunctionUrl {
-            out.push(format!(
-                "a caller needs both {INVOKE_FUNCTION_URL} and {INVOKE_FUNCTION} (AuthType {})",
-                line(self.auth_type.as_deref().unwrap_or("unknown"))
-            ));
-        }
-        if self.has_resource_policy {
-            for a in &self.actions {
-                out.push(format!(
-                    "resource policy allows {}: {}",
-                    a.action,
-                    list(&a.allowed_principals)
-                ));
-                if !a.denied_principals.is_empty() {
-                    out.push(format!(
-                        "resource policy denies {}: {}",
-                        a.action,
-                        list(&a.denied_principals)
-                    ));
-                }
-            }
-        } else {
-            out.push(
-                "no resource policy: only callers of the function's own account whose identity policy allows it"
-                    .into(),
-            );
-        }
-        let others: Vec<String> = self
-            .other_accounts
-            .iter()
-            .map(|o| {
-                if o.missing.is_empty() {
-                    o.account.clone()
-                } else {
-                    format!("{} (not {})", o.account, o.missing.join(", "))
-                }
-            })
-            .collect();
-        out.push(format!("other accounts allowed in: {}", list(&others)));
-        if let Some(c) = &self.caller {
-            out.push(format!(
-                "you ({}, account {}): {}",
-                line(&c.arn),
-                line(&c.account),
-                line(&c.conclusion)
-            ));
-            for a in &c.actions {
-                out.push(format!(
-                    "  {}: {} ({}; your identity policies {})",
-                    a.action,
-                    a.outcome.as_str(),
-                    line(&a.reason),
-                    identity_source_words(a.identity_source)
-                ));
-                if let Some(advice) = &a.advice {
-                    out.push(format!("    to allow it: {}", line(advice)));
-                }
-            }
-        }
-        out
-    }
-
-    /// The lines under a heading, as `describe` and `probe` print them.
-    pub fn text(&self) -> String {
-        let mut out = format!("Access ({}):\n", self.door.actions().join(" + "));
-        for l in self.lines() {
-            out.push_str(&format!("  {l}\n"));
-        }
-        out
-    }
-}
-
-fn identity_source_words(s: IdentitySource) -> &'static str {
-    match s {
-        IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
-        IdentitySource::Policies => "read from IAM",
-        IdentitySource::Template => "from the app's template",
-        IdentitySource::Root => "are the root user's",
-        IdentitySource::None => "not known",
-    }
-}
-
 /// The caller's identity side for each of the door's actions, asked of IAM with `aws` (the
 /// caller's own credentials), concurrently.
 pub async fn evidence(
@@ -783,7 +686,10 @@ mod tests {
             vec!["arn:aws:iam::222222222222:root"]
         );
         assert_eq!(a.other_accounts[0].account, "222222222222");
-        assert!(a.text().contains("other accounts allowed in: 222222222222"));
+        assert!(
+            crate::present::access::function_text(&a)
+                .contains("other accounts allowed in: 222222222222")
+        );
         // The function URL's statements do not open the Invoke API.
         let a = analyze(
             LambdaDoor::Invoke,

@@ -224,7 +224,7 @@ fn render(
     }
     if let Some(a) = &r.function_access {
         out.push('\n');
-        out.push_str(&a.text());
+        out.push_str(&crate::present::access::function_text(a));
     }
     out.push('\n');
     let (unsigned, signed) = (r.unsigned.as_side(), r.signed.as_side());

@@ -3,6 +3,9 @@
 //! and `probe` show it, in the CLI and the TUI.
 
 use crate::actions::access::{AccessAnalysis, IdentitySource};
+use crate::actions::lambda_access::{
+    FunctionAccess, INVOKE_FUNCTION, INVOKE_FUNCTION_URL, LambdaDoor,
+};
 
 /// The analysis as lines for people, control characters stripped (describe and probe show
 /// them, in the CLI and the TUI). The line about the caller starts with `you (`.
@@ -82,6 +85,102 @@ fn source_words(s: IdentitySource) -> &'static str {
         IdentitySource::Policies => "from your policy documents",
         IdentitySource::Template => "from the app's template",
         IdentitySource::Root => "the root user has every identity permission",
+        IdentitySource::None => "not known",
+    }
+}
+
+/// A Lambda door's analysis ([`FunctionAccess`]) as lines for people, control characters
+/// stripped: who the function's resource policy lets call, other accounts, and the caller.
+pub fn function_lines(a: &FunctionAccess) -> Vec<String> {
+    use crate::sanitize::line;
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            v.iter()
+                .map(|p| line(p).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut out = Vec::new();
+    if a.door == LambdaDoor::FunctionUrl {
+        out.push(format!(
+            "a caller needs both {INVOKE_FUNCTION_URL} and {INVOKE_FUNCTION} (AuthType {})",
+            line(a.auth_type.as_deref().unwrap_or("unknown"))
+        ));
+    }
+    if a.has_resource_policy {
+        for a in &a.actions {
+            out.push(format!(
+                "resource policy allows {}: {}",
+                a.action,
+                list(&a.allowed_principals)
+            ));
+            if !a.denied_principals.is_empty() {
+                out.push(format!(
+                    "resource policy denies {}: {}",
+                    a.action,
+                    list(&a.denied_principals)
+                ));
+            }
+        }
+    } else {
+        out.push(
+                "no resource policy: only callers of the function's own account whose identity policy allows it"
+                    .into(),
+            );
+    }
+    let others: Vec<String> = a
+        .other_accounts
+        .iter()
+        .map(|o| {
+            if o.missing.is_empty() {
+                o.account.clone()
+            } else {
+                format!("{} (not {})", o.account, o.missing.join(", "))
+            }
+        })
+        .collect();
+    out.push(format!("other accounts allowed in: {}", list(&others)));
+    if let Some(c) = &a.caller {
+        out.push(format!(
+            "you ({}, account {}): {}",
+            line(&c.arn),
+            line(&c.account),
+            line(&c.conclusion)
+        ));
+        for a in &c.actions {
+            out.push(format!(
+                "  {}: {} ({}; your identity policies {})",
+                a.action,
+                a.outcome.as_str(),
+                line(&a.reason),
+                identity_source_words(a.identity_source)
+            ));
+            if let Some(advice) = &a.advice {
+                out.push(format!("    to allow it: {}", line(advice)));
+            }
+        }
+    }
+    out
+}
+
+/// [`function_lines`] under a heading, as `describe` and `probe` print them.
+pub fn function_text(a: &FunctionAccess) -> String {
+    let mut out = format!("Access ({}):\n", a.door.actions().join(" + "));
+    for l in function_lines(a) {
+        out.push_str(&format!("  {l}\n"));
+    }
+    out
+}
+
+fn identity_source_words(s: IdentitySource) -> &'static str {
+    match s {
+        IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
+        IdentitySource::Policies => "read from IAM",
+        IdentitySource::Template => "from the app's template",
+        IdentitySource::Root => "are the root user's",
         IdentitySource::None => "not known",
     }
 }

@@ -141,7 +141,7 @@ fn render_function(out: &mut String, f: &FunctionDescription, show_env_hint: Opt
     }
     if let Some(a) = &f.access {
         out.push('\n');
-        out.push_str(&a.text());
+        out.push_str(&super::access::function_text(a));
     }
 }
 
@@ -169,7 +169,7 @@ fn render_function_url(out: &mut String, u: &FunctionUrlDescription) {
         None => out.push_str("Resource policy: none\n"),
     }
     out.push('\n');
-    out.push_str(&u.access.text());
+    out.push_str(&super::access::function_text(&u.access));
 }
 
 fn render_rest_api(out: &mut String, a: &RestApiDescription) {

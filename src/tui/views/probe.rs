@@ -258,7 +258,7 @@ impl ProbeView {
         if let Some(a) = &r.function_access {
             let allowed = a.caller.as_ref().map(|c| c.outcome)
                 == Some(crate::actions::access::Outcome::Allow);
-            for l in a.lines() {
+            for l in crate::present::access::function_lines(a) {
                 let style = match (l.starts_with("you ("), allowed) {
                     (true, true) => theme.ok(),
                     (true, false) => theme.warn(),
