@@ -1,11 +1,9 @@
 //! API Gateway v2 (HTTP API) calls: GetApi, GetRoutes, GetStages.
 
 use aws_sdk_apigatewayv2 as apigwv2;
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
-use aws_types::region::Region;
 
 use super::{Aws, AwsError};
+use crate::time::iso_of;
 
 /// What GetApi says of an HTTP API.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -48,11 +46,7 @@ pub struct HttpApiStage {
 
 impl Aws {
     fn apigatewayv2(&self, region: &str) -> apigwv2::Client {
-        let conf = apigwv2::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        apigwv2::Client::from_conf(conf)
+        service_client!(apigwv2, self, region)
     }
 
     pub async fn get_http_api(
@@ -74,7 +68,7 @@ impl Aws {
                 .description()
                 .filter(|d| !d.is_empty())
                 .map(str::to_string),
-            created: out.created_date().and_then(date),
+            created: out.created_date().and_then(iso_of),
             protocol_type: out.protocol_type().map(|p| p.as_str().to_string()),
             api_endpoint: out.api_endpoint().map(str::to_string),
             disable_execute_api_endpoint: out.disable_execute_api_endpoint().unwrap_or(false),
@@ -144,8 +138,8 @@ impl Aws {
                         .description()
                         .filter(|d| !d.is_empty())
                         .map(str::to_string),
-                    created: s.created_date().and_then(date),
-                    last_updated: s.last_updated_date().and_then(date),
+                    created: s.created_date().and_then(iso_of),
+                    last_updated: s.last_updated_date().and_then(iso_of),
                     access_log_destination: s
                         .access_log_settings()
                         .and_then(|a| a.destination_arn())
@@ -167,8 +161,4 @@ impl Aws {
         stages.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(stages)
     }
-}
-
-fn date(t: &DateTime) -> Option<String> {
-    t.fmt(Format::DateTime).ok()
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb as ddb;
-use aws_types::region::Region;
 use ddb::types::AttributeValue;
 use serde_json::{Map, Value};
 
@@ -12,11 +11,7 @@ use super::{Aws, AwsError};
 
 impl Aws {
     fn dynamodb(&self, region: &str) -> ddb::Client {
-        let conf = ddb::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        ddb::Client::from_conf(conf)
+        service_client!(ddb, self, region)
     }
 
     /// The first `limit` items of the table (its name is its physical id), each as a JSON

@@ -2,7 +2,6 @@
 //! `subscriptions` command.
 
 use aws_sdk_sns as sns;
-use aws_types::region::Region;
 
 use super::{Aws, AwsError};
 
@@ -17,11 +16,7 @@ pub struct Subscription {
 
 impl Aws {
     fn sns(&self, region: &str) -> sns::Client {
-        let conf = sns::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        sns::Client::from_conf(conf)
+        service_client!(sns, self, region)
     }
 
     /// The first `limit` subscriptions of the topic (its ARN is its physical id); `true` when

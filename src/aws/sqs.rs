@@ -1,17 +1,12 @@
 //! SQS: a queue's attributes (GetQueueAttributes), for the built-in `attributes` command.
 
 use aws_sdk_sqs as sqs;
-use aws_types::region::Region;
 
 use super::{Aws, AwsError};
 
 impl Aws {
     fn sqs(&self, region: &str) -> sqs::Client {
-        let conf = sqs::config::Builder::from(self.sdk_config())
-            .region(Region::new(region.to_string()))
-            .interceptor(super::AnswerCap)
-            .build();
-        sqs::Client::from_conf(conf)
+        service_client!(sqs, self, region)
     }
 
     /// Every attribute of the queue at `queue_url` (the physical id of an `AWS::SQS::Queue`),
