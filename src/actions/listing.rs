@@ -78,6 +78,11 @@ fn expected(action: NativeAction) -> Option<(ResourceKind, &'static str)> {
     })
 }
 
+/// Whether `action` is one of the listings (what [`run`] takes).
+pub fn is_listing(action: NativeAction) -> bool {
+    expected(action).is_some()
+}
+
 fn object(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,

@@ -40,10 +40,12 @@ pub enum Mode {
     Invocations,
     /// A function's log lines, following new ones.
     Logs,
+    /// A built-in listing (`ls`, `scan`, `stages`, ...) as a table.
+    Listing,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 16] = [
+    pub const ALL: [Mode; 17] = [
         Mode::List,
         Mode::Filter,
         Mode::Jump,
@@ -60,6 +62,7 @@ impl Mode {
         Mode::ProbeForm,
         Mode::Invocations,
         Mode::Logs,
+        Mode::Listing,
     ];
 
     /// Modes where printable keys are text, not commands.
@@ -228,11 +231,12 @@ pub enum Section {
     Probe,
     Invocations,
     Logs,
+    Listing,
     Typing,
 }
 
 impl Section {
-    pub const ORDER: [Section; 10] = [
+    pub const ORDER: [Section; 11] = [
         Section::Everywhere,
         Section::List,
         Section::Menu,
@@ -242,6 +246,7 @@ impl Section {
         Section::Probe,
         Section::Invocations,
         Section::Logs,
+        Section::Listing,
         Section::Typing,
     ];
 
@@ -256,6 +261,7 @@ impl Section {
             Section::Probe => "Probe (unsigned | signed)",
             Section::Invocations => "Invocations",
             Section::Logs => "Logs",
+            Section::Listing => "Listings (stages, ls, attributes, scan, policies, ...)",
             Section::Typing => "Typing (filter, jump, payload, probe request)",
         }
     }
@@ -286,6 +292,7 @@ const NAV: &[Mode] = &[
     Probe,
     Invocations,
     Logs,
+    Listing,
 ];
 const NOT_LIST: &[Mode] = &[
     Menu,
@@ -299,6 +306,7 @@ const NOT_LIST: &[Mode] = &[
     Probe,
     Invocations,
     Logs,
+    Listing,
 ];
 const SCROLL: &[Mode] = &[
     List,
@@ -311,6 +319,7 @@ const SCROLL: &[Mode] = &[
     Probe,
     Invocations,
     Logs,
+    Listing,
 ];
 const REFRESH: &[Mode] = &[
     List,
@@ -321,6 +330,7 @@ const REFRESH: &[Mode] = &[
     Probe,
     Invocations,
     Logs,
+    Listing,
 ];
 const TYPING: &[Mode] = &[Filter, Jump, Payload, ProbeForm];
 const DIGITS: &[Key] = &[
@@ -616,6 +626,22 @@ pub const BINDINGS: &[Binding] = &[
         section: Section::Logs,
         help: "to the lines of the last invoke in this session (its request id)",
         hint: Some("last invoke"),
+    },
+    Binding {
+        modes: &[Listing],
+        keys: &[code(KeyCode::Enter)],
+        action: Action::Open,
+        section: Section::Listing,
+        help: "the row's item as JSON; in ls, a prefix (\"folder\"): list what is under it",
+        hint: Some("open"),
+    },
+    Binding {
+        modes: &[Listing],
+        keys: &[code(KeyCode::Backspace)],
+        action: Action::Backspace,
+        section: Section::Listing,
+        help: "ls: up one prefix",
+        hint: Some("up"),
     },
     Binding {
         modes: &[ProbeForm],

@@ -10,10 +10,11 @@ use crate::actions::audit::{Audit, AuditPage};
 use crate::actions::describe::Description;
 use crate::actions::invocations::{Invocation, InvocationReport, Progress};
 use crate::actions::invoke::InvokeResult;
+use crate::actions::listing::{Listing, ListingRequest};
 use crate::actions::logs::LogLine;
 use crate::actions::probe::{ProbeRequest, ProbeResult};
 use crate::aws::Aws;
-use crate::catalogue::Command;
+use crate::catalogue::{Command, NativeAction};
 use crate::deployed::Deployment;
 
 /// Identifies one background request; answers carry it back.
@@ -30,6 +31,7 @@ pub enum Slot {
     Probe,
     Invocations,
     Logs,
+    Listing,
 }
 
 /// A running audit, handed back between batches so "load more" continues where it stopped.
@@ -105,6 +107,11 @@ pub enum Msg {
         id: RequestId,
         error: String,
     },
+    /// A built-in listing's answer.
+    Listed {
+        id: RequestId,
+        result: Result<Box<Listing>, String>,
+    },
     /// A task failed unexpectedly (it panicked); the UI goes on.
     Failed {
         what: &'static str,
@@ -157,6 +164,13 @@ pub enum Effect {
         id: RequestId,
         subject: Subject,
         window_ms: i64,
+    },
+    /// A built-in listing (`ls`, `scan`, `stages`, ...).
+    Listing {
+        id: RequestId,
+        subject: Subject,
+        action: NativeAction,
+        request: ListingRequest,
     },
     Cancel(Slot),
     OpenBrowser {

@@ -388,3 +388,60 @@ fn logs_view() {
     app.receive(Msg::LogLines { id, lines });
     snap("logs", &app);
 }
+
+/// The REST API's `stages`, opened from its action menu: the CLI's columns fitted to the width.
+#[test]
+fn listing_stages() {
+    use super::views::View;
+    let mut app = app();
+    let row = select(&mut app, "iam-backed-api");
+    press(&mut app, KeyCode::Enter);
+    let Some(View::Menu(menu)) = app.views.last_mut() else {
+        panic!("the action menu");
+    };
+    menu.selected = menu
+        .items
+        .iter()
+        .position(|i| i.name == "stages")
+        .expect("a stages item");
+    press(&mut app, KeyCode::Enter);
+    let id = request_of(&app.take_effects()).expect("a listing request");
+    let api = app.subject(row).physical_id.unwrap();
+    app.receive(Msg::Listed {
+        id,
+        result: Ok(Box::new(stages_listing(&api))),
+    });
+    snap("listing_stages", &app);
+}
+
+/// A bucket's `ls` under a prefix: prefixes first (Enter opens them), more rows than fit (the
+/// position on the right), the note that the listing was cut, a hostile key drawn harmless.
+#[test]
+fn listing_ls() {
+    use super::views::listing::ListingView;
+    use crate::catalogue::NativeAction;
+    let mut app = app();
+    let row = select(&mut app, "requestorFn");
+    let mut subject = app.subject(row);
+    subject.construct_path = "DataStack/Bucket".into();
+    subject.cfn_type = "AWS::S3::Bucket".into();
+    subject.physical_id = Some("datastack-bucket83908e77-1x2y3z".into());
+    let view = ListingView::start(subject, NativeAction::Ls, "photos/".into(), &mut app.cx);
+    app.views.push(view);
+    let id = request_of(&app.take_effects()).expect("a listing request");
+    app.receive(Msg::Listed {
+        id,
+        result: Ok(Box::new(ls_listing("datastack-bucket83908e77-1x2y3z"))),
+    });
+    press(&mut app, KeyCode::Char('j'));
+    for (w, h) in SIZES {
+        let text = screen(&app, w, h);
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("showing the first 33 entries"), "{text}");
+        assert!(text.contains("photos/2026/"), "{text}");
+    }
+    snap("listing_ls", &app);
+}

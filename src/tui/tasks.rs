@@ -22,6 +22,7 @@ use crate::actions::invocations::{
     GroupBy, Invocation, InvocationQuery, Progress, SourceKind, invocations,
 };
 use crate::actions::invoke::{InvokeRequest, invoke};
+use crate::actions::listing;
 use crate::actions::logs::{self, LogsRequest};
 use crate::actions::probe;
 use crate::aws::{AthenaTarget, Aws};
@@ -295,6 +296,24 @@ impl Tasks {
                         }
                     }
                     None
+                });
+            }
+            Effect::Listing {
+                id,
+                subject,
+                action,
+                request,
+            } => {
+                let aws = self.aws_for(&subject);
+                self.spawn(Some(Slot::Listing), "the listing", async move {
+                    let result = match aws.await {
+                        Ok(aws) => listing::run(&aws, &subject, action, &request)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    Some(Msg::Listed { id, result })
                 });
             }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),

@@ -240,6 +240,7 @@ pub fn request_of(effects: &[Effect]) -> Option<super::msg::RequestId> {
         | Effect::Probe { id, .. }
         | Effect::Invocations { id, .. }
         | Effect::Logs { id, .. }
+        | Effect::Listing { id, .. }
         | Effect::Lookup { id, .. } => Some(*id),
         _ => None,
     })
@@ -373,5 +374,76 @@ pub fn invocation_report(
         groups: Vec::new(),
         sources,
         rows: Some(calls),
+    }
+}
+
+/// A bucket's `ls` under `photos/`: two prefixes, objects (one with a hostile key), cut at the
+/// limit.
+pub fn ls_listing(bucket: &str) -> crate::actions::listing::Listing {
+    let mut items = vec![
+        json!({"key": "photos/2025/", "kind": "prefix", "size": null, "lastModified": null}),
+        json!({"key": "photos/2026/", "kind": "prefix", "size": null, "lastModified": null}),
+    ];
+    for i in 0..30 {
+        items.push(json!({"key": format!("photos/img-{i:03}.jpg"), "kind": "object",
+            "size": 1000 * (i + 1), "lastModified": format!("2026-01-{:02}T10:00:00Z", i % 28 + 1)}));
+    }
+    items.push(
+        json!({"key": "photos/\u{1b}[2Jevil\u{202e}.txt", "kind": "object", "size": 7,
+        "lastModified": "2026-01-02T00:00:00Z"}),
+    );
+    crate::actions::listing::Listing {
+        command: "ls",
+        resource: bucket.into(),
+        region: REGION.into(),
+        columns: vec![
+            ("LAST MODIFIED", "lastModified"),
+            ("SIZE", "size"),
+            ("KEY", "key"),
+        ],
+        items: items
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::Object(m) => m,
+                _ => unreachable!(),
+            })
+            .collect(),
+        truncated: true,
+        note: Some("showing the first 33 entries; --limit N shows more".into()),
+    }
+}
+
+/// A REST API's `stages`: prod (execution logs on, access logs to a group) and dev.
+pub fn stages_listing(api: &str) -> crate::actions::listing::Listing {
+    let items = [
+        json!({"stageName": "prod", "deploymentId": "d1a2b3", "created": "2025-10-01T08:00:00Z",
+            "lastUpdated": "2025-10-09T08:53:20Z", "executionLogging": "INFO",
+            "accessLogDestination": "arn:aws:logs:us-east-1:123456789012:log-group:api-access",
+            "description": null}),
+        json!({"stageName": "dev", "deploymentId": "d4e5f6", "created": "2025-10-02T08:00:00Z",
+            "lastUpdated": "2025-10-02T08:00:00Z", "executionLogging": null,
+            "accessLogDestination": null, "description": "for trying things"}),
+    ];
+    crate::actions::listing::Listing {
+        command: "stages",
+        resource: api.into(),
+        region: REGION.into(),
+        columns: vec![
+            ("STAGE", "stageName"),
+            ("DEPLOYMENT", "deploymentId"),
+            ("CREATED", "created"),
+            ("UPDATED", "lastUpdated"),
+            ("EXECUTION LOGS", "executionLogging"),
+            ("ACCESS LOGS", "accessLogDestination"),
+        ],
+        items: items
+            .into_iter()
+            .map(|v| match v {
+                serde_json::Value::Object(m) => m,
+                _ => unreachable!(),
+            })
+            .collect(),
+        truncated: false,
+        note: None,
     }
 }

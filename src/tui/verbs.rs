@@ -14,6 +14,7 @@ use super::views::console::ConsoleView;
 use super::views::describe::DescribeView;
 use super::views::invocations::{DEFAULT_WINDOW, InvocationsView};
 use super::views::invoke::InvokeView;
+use super::views::listing::ListingView;
 use super::views::logs::LogsView;
 use super::views::menu::{MenuTarget, items_for};
 use super::views::payload::PayloadView;
@@ -41,6 +42,9 @@ pub fn run(cx: &mut Cx, views: &mut Vec<View>, recall: &mut Recall, run: Run) {
         Run::Verb(subject, verb) => run_verb(cx, views, recall, subject, verb),
         Run::Item(subject, item) => match &item.target {
             MenuTarget::Verb(v) => run_verb(cx, views, recall, subject, *v),
+            MenuTarget::Listing(action) => {
+                views.push(ListingView::start(subject, *action, String::new(), cx));
+            }
             MenuTarget::Command(cmd) => run_command(cx, views, recall, subject, &item.name, cmd),
         },
         Run::Probe(subject, input) => probe(cx, views, recall, subject, input),

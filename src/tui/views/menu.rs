@@ -12,7 +12,8 @@ use ratatui::widgets::{Block, Clear, Widget};
 
 use super::{Run, Step};
 use crate::actions::Subject;
-use crate::catalogue::{Command, CommandKind, Source};
+use crate::actions::listing::is_listing;
+use crate::catalogue::{Command, CommandKind, NativeAction, Source};
 use crate::model::Resolved;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, VERBS, Verb, verb_for_native, verb_spec};
@@ -23,6 +24,8 @@ use crate::tui::widgets::pane::popup;
 #[derive(Debug, Clone)]
 pub enum MenuTarget {
     Verb(Verb),
+    /// A built-in listing (`ls`, `scan`, ...): its view.
+    Listing(NativeAction),
     Command(Command),
 }
 
@@ -65,6 +68,9 @@ pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
                 let order = VERBS.iter().position(|v| v.verb == spec.verb).unwrap_or(0);
                 let key = verbs_seen.insert(spec.verb).then_some(spec.key);
                 (order, key, MenuTarget::Verb(spec.verb))
+            }
+            None if let Some(action) = cmd.native().filter(|a| is_listing(*a)) => {
+                (VERBS.len(), None, MenuTarget::Listing(action))
             }
             None if cmd.kind == CommandKind::Native => {
                 help = format!("(command line only) {help}");

@@ -10,6 +10,7 @@ pub mod help;
 pub mod invocations;
 pub mod invoke;
 pub mod list;
+pub mod listing;
 pub mod logs;
 pub mod menu;
 pub mod pager;
@@ -33,6 +34,7 @@ use describe::DescribeView;
 use help::HelpView;
 use invocations::InvocationsView;
 use invoke::InvokeView;
+use listing::ListingView;
 use logs::LogsView;
 use menu::{MenuItem, MenuView};
 use pager::PagerView;
@@ -89,6 +91,7 @@ pub enum View {
     ProbeForm(ProbeForm),
     Invocations(InvocationsView),
     Logs(LogsView),
+    Listing(ListingView),
 }
 
 impl View {
@@ -107,6 +110,7 @@ impl View {
             View::ProbeForm(_) => Mode::ProbeForm,
             View::Invocations(_) => Mode::Invocations,
             View::Logs(v) => v.mode(),
+            View::Listing(_) => Mode::Listing,
         }
     }
 
@@ -132,6 +136,7 @@ impl View {
             View::Probe(v) => v.load.pending().is_some(),
             View::Invocations(v) => v.load.pending().is_some(),
             View::Logs(v) => v.busy(),
+            View::Listing(v) => v.load.pending().is_some(),
             _ => false,
         }
     }
@@ -152,6 +157,7 @@ impl View {
             View::ProbeForm(v) => v.act(action, cx),
             View::Invocations(v) => v.act(action, cx),
             View::Logs(v) => v.act(action, cx),
+            View::Listing(v) => v.act(action, cx),
         }
     }
 
@@ -166,6 +172,7 @@ impl View {
             View::Probe(v) => v.receive(msg),
             View::Invocations(v) => v.receive(msg),
             View::Logs(v) => v.receive(msg),
+            View::Listing(v) => v.receive(msg),
             View::Menu(_)
             | View::Help(_)
             | View::Payload(_)
@@ -191,6 +198,7 @@ impl View {
             View::ProbeForm(v) => v.render(cx, area, buf),
             View::Invocations(v) => v.render(cx, area, buf),
             View::Logs(v) => v.render(cx, area, buf),
+            View::Listing(v) => v.render(cx, area, buf),
         }
         Vec::new()
     }
