@@ -167,6 +167,110 @@ fn trail_logs_in_s3_and_in_a_directory_give_the_exact_counts() {
             .any(|l| l.starts_with("222222222222") && l.contains("25") && l.ends_with("YES")),
         "{text}"
     );
+    the_timeline_counts_each_account_per_bucket(&s);
+}
+
+/// Invocations by caller account over time (`timeline` in JSON, `--chart` for people), from the
+/// same seeded trail: the last 3 hours hold 6 calls of the app's own account (5, 35, ... 155
+/// minutes ago) and 5 of 222222222222 (35 ... 155 minutes ago).
+fn the_timeline_counts_each_account_per_bucket(s: &Setup) {
+    let out = s.run(&["requestorFn", "invocations", "--since", "3h", "-o", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &v["timeline"];
+    // 3 hours in at most 60 buckets: 5 minutes each, aligned to the clock.
+    assert_eq!(t["bucketSeconds"], 300, "{t}");
+    let starts: Vec<&str> = t["starts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!((36..=37).contains(&starts.len()), "{starts:?}");
+    for s in &starts {
+        let minute: u32 = s[14..16].parse().unwrap();
+        assert!(minute.is_multiple_of(5) && s.ends_with(":00Z"), "{s}");
+    }
+    let accounts = t["accounts"].as_array().unwrap();
+    let line = |account: &str| {
+        accounts
+            .iter()
+            .find(|a| a["account"] == account)
+            .unwrap_or_else(|| panic!("{account}: {t}"))
+    };
+    let own = line("123456789012");
+    assert_eq!(own["total"], 6);
+    assert_eq!(
+        own["name"], "IamApigatewayLambdaStack",
+        "the app's stack there"
+    );
+    assert_eq!(own["crossAccount"], false);
+    let other = line("222222222222");
+    assert_eq!(other["total"], 5);
+    assert_eq!(other["name"], Value::Null);
+    assert_eq!(other["crossAccount"], true);
+    assert_eq!(accounts[0]["account"], "123456789012", "most calls first");
+    // Each call is counted in the bucket its time falls in (ISO times compare as text).
+    for a in accounts {
+        let mut want = vec![0u64; starts.len()];
+        for r in v["rows"].as_array().unwrap() {
+            if r["callerAccount"] == a["account"] {
+                let time = r["time"].as_str().unwrap();
+                let i = starts.iter().rposition(|s| *s <= time).unwrap();
+                want[i] += 1;
+            }
+        }
+        let got: Vec<u64> = a["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        assert_eq!(got, want, "{}", a["account"]);
+    }
+    // For people: a sparkline per account beside its total.
+    let out = s.run(&["requestorFn", "invocations", "--since", "3h", "--chart"]);
+    let text = stdout(&out);
+    assert!(text.contains("calls per 5 min by caller account"), "{text}");
+    let row = |prefix: &str| {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix}: {text}"))
+            .to_string()
+    };
+    let own = row("  123456789012 (IamApigatewayLambdaStack)");
+    assert!(
+        own.ends_with(" 6") && own.contains('█') && own.contains('▁'),
+        "{own}"
+    );
+    let other = row("! 222222222222");
+    assert!(other.ends_with(" 5") && other.contains('█'), "{other}");
+    // Text: one record per account, its counts in one field.
+    let out = s.run(&[
+        "requestorFn",
+        "invocations",
+        "--since",
+        "3h",
+        "--chart",
+        "-o",
+        "text",
+    ]);
+    let text = stdout(&out);
+    let record = text
+        .lines()
+        .find(|l| l.starts_with("222222222222\t\t5\t"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let counts: Vec<u64> = record
+        .rsplit('\t')
+        .next()
+        .unwrap()
+        .split(' ')
+        .map(|c| c.parse().unwrap())
+        .collect();
+    assert_eq!(
+        (counts.len(), counts.iter().sum::<u64>()),
+        (starts.len(), 5)
+    );
 }
 
 #[test]

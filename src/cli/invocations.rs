@@ -14,7 +14,7 @@ use crate::actions::invocations::{
 };
 use crate::aws::AthenaTarget;
 use crate::present::table::{Col, Table};
-use crate::present::words;
+use crate::present::{timeline, words};
 use crate::sanitize;
 use crate::time::parse_when;
 
@@ -43,6 +43,9 @@ struct InvocationsArgs {
     /// Also list every call
     #[arg(long)]
     rows: bool,
+    /// Also chart the calls by caller account over the window (a sparkline per account)
+    #[arg(long)]
+    chart: bool,
     /// Read trail log files (*.json.gz) from this directory instead of S3
     #[arg(long, value_name = "DIR")]
     trail_logs: Option<PathBuf>,
@@ -93,7 +96,10 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
             );
         }
     };
-    let report = invocations::invocations(ctx.aws, ctx.subject, &query, &progress).await?;
+    let mut report = invocations::invocations(ctx.aws, ctx.subject, &query, &progress).await?;
+    report
+        .timeline
+        .name_accounts(&invocations::account_names(ctx.app));
     if show {
         eprint!("\r\x1b[K");
     }
@@ -117,8 +123,22 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     }
     match ctx.g.output {
         OutputFormat::Json => println!("{}", crate::sanitize::json(&report)?),
-        OutputFormat::Text => print!("{}", render_text(&report, args.rows)),
-        OutputFormat::Table => print!("{}", render(&report, args.rows, super::output_width(ctx.g))),
+        OutputFormat::Text => {
+            print!("{}", render_text(&report, args.rows));
+            if args.chart {
+                print!("{}", chart_text(&report));
+            }
+        }
+        OutputFormat::Table => {
+            let width = super::output_width(ctx.g);
+            print!("{}", render(&report, args.rows, width));
+            if args.chart && !report.timeline.accounts.is_empty() {
+                print!(
+                    "\n{}",
+                    timeline::render(&report.timeline, &report.since, &report.until, width)
+                );
+            }
+        }
     }
     let nothing_read = report.sources.iter().all(|s| s.status != "used");
     Ok(i32::from(nothing_read))
@@ -169,6 +189,22 @@ fn render_text(r: &InvocationReport, rows: bool) -> String {
         Some(t) if rows => t.render_text(),
         _ => groups_table(r).render_text(),
     }
+}
+
+/// `--chart` with `--output text`: per caller account, tab-separated: the account, the app's
+/// name for it, its total and its calls in each bucket (as `-o json`'s `timeline`).
+fn chart_text(r: &InvocationReport) -> String {
+    let mut t = Table::new(vec!["ACCOUNT", "NAME", "TOTAL", "COUNTS"]);
+    for a in &r.timeline.accounts {
+        let counts: Vec<String> = a.counts.iter().map(u64::to_string).collect();
+        t.push(vec![
+            a.account.clone(),
+            a.name.clone().unwrap_or_default(),
+            a.total.to_string(),
+            counts.join(" "),
+        ]);
+    }
+    t.render_text()
 }
 
 fn groups_table(r: &InvocationReport) -> Table {

@@ -8,6 +8,8 @@
 pub mod access;
 pub mod describe;
 pub mod sides;
+pub mod spark;
 pub mod table;
 pub mod text;
+pub mod timeline;
 pub mod words;

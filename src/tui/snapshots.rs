@@ -445,3 +445,22 @@ fn listing_ls() {
     }
     snap("listing_ls", &app);
 }
+
+/// Invocations by caller account over a day: a sparkline per account beside its counts.
+#[test]
+fn invocations_chart() {
+    let mut app = app();
+    select(&mut app, "requestorFn");
+    press(&mut app, KeyCode::Char('w'));
+    let id = request_of(&app.take_effects()).expect("an invocations request");
+    let calls = spread_calls();
+    let n = calls.len() as u64;
+    app.receive(Msg::InvocationsDone {
+        id,
+        result: Ok(Box::new(invocation_report(
+            calls,
+            vec![trail_source(24, 3_400_000, n)],
+        ))),
+    });
+    snap("invocations_chart", &app);
+}

@@ -322,7 +322,8 @@ pub fn invocation_calls(n: usize) -> Vec<crate::actions::invocations::Invocation
     (0..n)
         .map(|i| {
             let account = if i % 4 == 0 { "222222222222" } else { ACCOUNT };
-            let epoch = 1_767_225_600.0 - 60.0 * i as f64;
+            // 2026-01-01T23:59:00Z, a minute earlier each.
+            let epoch = 1_767_311_940.0 - 60.0 * i as f64;
             crate::actions::invocations::Invocation {
                 time: format!("2026-01-01T{:02}:{:02}:00Z", 23 - i / 60, 59 - i % 60),
                 epoch,
@@ -366,12 +367,18 @@ pub fn invocation_report(
     crate::actions::invocations::InvocationReport {
         construct_path: "IamApigatewayLambdaStack/requestorFn".into(),
         target: format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:requestorFn"),
-        since: String::new(),
-        until: String::new(),
+        since: "2026-01-01T00:00:00Z".into(),
+        until: "2026-01-02T00:00:00Z".into(),
         by: crate::actions::invocations::GroupBy::Account,
         total: calls.len() as u64,
         errors: calls.iter().filter(|c| c.error.is_some()).count() as u64,
         groups: Vec::new(),
+        timeline: crate::actions::invocations::timeline(
+            &calls,
+            1_767_225_600.0,
+            1_767_312_000.0,
+            crate::actions::invocations::TIMELINE_BUCKETS,
+        ),
         sources,
         rows: Some(calls),
     }
@@ -446,4 +453,40 @@ pub fn stages_listing(api: &str) -> crate::actions::listing::Listing {
         truncated: false,
         note: None,
     }
+}
+
+/// Calls to requestorFn over a day from three accounts: its own all day, a partner's in the
+/// morning, an unknown one twice late at night.
+pub fn spread_calls() -> Vec<crate::actions::invocations::Invocation> {
+    let mut calls = Vec::new();
+    let mut add = |h: u32, m: u32, account: &str, error: bool| {
+        let epoch = 1_767_225_600.0 + f64::from(h * 3600 + m * 60);
+        calls.push(crate::actions::invocations::Invocation {
+            time: format!("2026-01-01T{h:02}:{m:02}:00Z"),
+            epoch,
+            caller_account: Some(account.into()),
+            principal: format!("arn:aws:sts::{account}:assumed-role/caller/s"),
+            source_ip: Some("10.0.0.1".into()),
+            error: error.then(|| "AccessDenied".into()),
+            status: None,
+            path: None,
+            cross_account: account != ACCOUNT,
+            source: "trail",
+            door: None,
+        });
+    };
+    for h in 0..24 {
+        for m in (0..60).step_by(if (9..18).contains(&h) { 10 } else { 30 }) {
+            add(h, m, ACCOUNT, false);
+        }
+    }
+    for h in 7..11 {
+        for m in (5..60).step_by(15) {
+            add(h, m, "222222222222", h == 10);
+        }
+    }
+    add(22, 41, "333333333333", true);
+    add(23, 12, "333333333333", true);
+    calls.sort_by(|a, b| b.epoch.total_cmp(&a.epoch));
+    calls
 }

@@ -7,12 +7,16 @@ mod access_logs;
 mod athena;
 mod lake;
 mod summary;
+mod timeline;
 mod trail;
 
 pub use access_logs::ACCESS_LOG_FORMAT;
 pub use athena::athena_sql;
 pub use lake::lake_sql;
 pub use summary::{Summary, summarize};
+pub use timeline::{
+    AccountLine, TIMELINE_BUCKETS, Timeline, UNKNOWN_ACCOUNT, account_names, timeline,
+};
 pub use trail::covers;
 
 use std::path::PathBuf;
@@ -129,6 +133,8 @@ pub struct InvocationReport {
     pub groups: Vec<Group>,
     pub sources: Vec<SourceReport>,
     pub rows: Option<Vec<Invocation>>,
+    /// The calls by caller account over the window, in [`TIMELINE_BUCKETS`] buckets at most.
+    pub timeline: Timeline,
 }
 
 /// What a front end is told as the sources are read: the counts so far, and the calls found
@@ -240,6 +246,7 @@ pub async fn invocations(
         a.epoch == b.epoch && a.principal == b.principal && a.source_ip == b.source_ip
     });
     let groups = summarize(&calls, q.by);
+    let timeline = timeline(&calls, q.since, q.until, TIMELINE_BUCKETS);
     Ok(InvocationReport {
         construct_path: subject.construct_path.clone(),
         target,
@@ -251,6 +258,7 @@ pub async fn invocations(
         groups,
         sources,
         rows: q.keep_rows.then_some(calls),
+        timeline,
     })
 }
 

@@ -11,9 +11,10 @@ use ratatui::widgets::Widget;
 use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::invocations::{
-    GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary,
+    GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary, account_names,
 };
-use crate::present::words;
+use crate::present::{timeline, words};
+use crate::time::parse_iso;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Verb};
 use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
@@ -48,6 +49,8 @@ pub struct InvocationsView {
     /// The sources' reports, when the reading is over.
     pub sources: Vec<SourceReport>,
     pub scroll: Scroll,
+    /// The window read (seconds since the epoch): from the start, then the report's.
+    pub span: (f64, f64),
 }
 
 impl InvocationsView {
@@ -63,6 +66,10 @@ impl InvocationsView {
             load: Load::Loading(id),
             sources: Vec::new(),
             scroll: Scroll::default(),
+            span: {
+                let until = crate::time::now();
+                (until - WINDOWS[window].1, until)
+            },
         }
     }
 
@@ -146,6 +153,9 @@ impl InvocationsView {
     /// The final report replaces what streamed in (sorted, duplicates across sources merged).
     pub fn finish(&mut self, report: InvocationReport) {
         self.load = Load::Loaded(());
+        if let (Some(since), Some(until)) = (parse_iso(&report.since), parse_iso(&report.until)) {
+            self.span = (since, until);
+        }
         self.sources = report.sources;
         self.progress.calls = report.total;
         if let Some(calls) = report.rows {
@@ -285,20 +295,57 @@ impl InvocationsView {
         let groups = self.summary.groups();
         let left = (bottom - y) as usize;
         let summary_h = (groups.len() + 1).min((left / 3).max(2));
-        let key_w = if self.by == GroupBy::Principal {
-            44
-        } else {
-            16
+        // By account: each account's calls over the window as a sparkline (in place of the
+        // first and last times, which it shows, when the width is short).
+        let wide = w >= 110;
+        let by_account = self.by == GroupBy::Account;
+        let key_w = match self.by {
+            GroupBy::Principal => 44,
+            GroupBy::Account if wide => 40,
+            _ => 16,
         };
-        let widths = fixed_widths(w, &[1, key_w, 7, 7, 20, 20]);
+        let mut weights = vec![1, key_w, 7, 7];
+        if wide || !by_account {
+            weights.extend([20, 20]);
+        }
+        if by_account {
+            weights.push(1);
+        }
+        let widths = fixed_widths(w, &weights);
+        let chart = by_account.then(|| {
+            let cols = widths.last().copied().unwrap_or(1);
+            let shown: Vec<Invocation> = self
+                .calls
+                .iter()
+                .filter(|c| self.shows(c))
+                .cloned()
+                .collect();
+            let mut t =
+                crate::actions::invocations::timeline(&shown, self.span.0, self.span.1, cols);
+            t.name_accounts(&account_names(&cx.model));
+            t
+        });
+        let mut headings = vec![
+            String::new(),
+            key.to_string(),
+            "CALLS".into(),
+            "ERRORS".into(),
+        ];
+        if wide || !by_account {
+            headings.extend(["FIRST SEEN".to_string(), "LAST SEEN".to_string()]);
+        }
+        if let Some(t) = &chart {
+            headings.push(format!(
+                "CALLS PER {}",
+                timeline::bucket_words(t.bucket_seconds).to_uppercase()
+            ));
+        }
         draw_cells(
             buf,
             inner.x,
             y,
             &widths,
-            ["", key, "CALLS", "ERRORS", "FIRST SEEN", "LAST SEEN"]
-                .iter()
-                .map(|s| s.to_string()),
+            headings.into_iter(),
             theme.heading(),
         );
         for (i, g) in groups.iter().take(summary_h - 1).enumerate() {
@@ -307,14 +354,24 @@ impl InvocationsView {
             } else {
                 Style::new()
             };
-            let cells = [
+            let line = chart.as_ref().and_then(|t| t.line(&g.key));
+            let key = match line {
+                Some(l) if wide => timeline::account_label(l),
+                _ => text::safe(&g.key).into_owned(),
+            };
+            let mut cells = vec![
                 if g.cross_account { "!" } else { "" }.to_string(),
-                text::safe(&g.key).into_owned(),
+                key,
                 format!("{:>7}", g.calls),
                 format!("{:>7}", g.errors),
-                text::safe(&g.first_seen).into_owned(),
-                text::safe(&g.last_seen).into_owned(),
             ];
+            if wide || !by_account {
+                cells.push(text::safe(&g.first_seen).into_owned());
+                cells.push(text::safe(&g.last_seen).into_owned());
+            }
+            if by_account {
+                cells.push(line.map(timeline::sparkline).unwrap_or_default());
+            }
             draw_cells(
                 buf,
                 inner.x,
@@ -341,7 +398,6 @@ impl InvocationsView {
             return;
         }
         // The calls, newest first once all are in.
-        let wide = w >= 110;
         let widths = if wide {
             fixed_widths(w, &[1, 20, 12, 56, 15, 14, 20])
         } else {
