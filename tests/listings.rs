@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
+#[cfg(unix)]
+mod tui_support;
 
 use std::path::Path;
 
@@ -269,4 +271,95 @@ fn stages_of_a_rest_api() {
     assert_eq!(items(&v).len(), 1, "{v}");
     assert_eq!(items(&v)[0]["stageName"], "prod");
     assert!(items(&v)[0]["deploymentId"].is_string(), "{v}");
+}
+
+/// The TUI: a bucket's `ls` opened from its action menu, a prefix opened with Enter and left
+/// with Backspace, an object's JSON, through the real binary on a pty against the emulator.
+#[cfg(unix)]
+#[test]
+fn ls_from_the_tui_menu_opens_prefixes_and_goes_back_up() {
+    use std::time::Duration;
+    use tui_support::pty::Pty;
+    const ENTER: &str = "\r";
+    const ESC: &str = "\x1b";
+    const BACKSPACE: &str = "\x7f";
+
+    let d = Data::start();
+    let bucket = d.emu.python(
+        "print([b['Name'] for b in client('s3').list_buckets()['Buckets'] if 'bucket' in b['Name'].lower()][0])",
+    );
+    let bucket = bucket.trim();
+    d.emu.python(&format!(
+        "s3 = client('s3')\nfor k in ['a.txt', 'dir/b.txt', 'dir/c.txt', 'dir/\\u202eevil.txt']:\n    s3.put_object(Bucket={bucket:?}, Key=k, Body=b'12345')"
+    ));
+    // Warm the physical-id cache the TUI starts from.
+    assert!(d.run(&["list"]).status.success());
+
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_cdkx"));
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", d.cache.path())
+        .env("TERM", "xterm-256color")
+        .env("CDKX_CACHE_DIR", d.cache.path())
+        .env("AWS_ACCESS_KEY_ID", common::FAKE_ACCESS_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", common::FAKE_SECRET_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_CONFIG_FILE", d.cache.path().join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            d.cache.path().join("no-aws-credentials"),
+        )
+        .env("AWS_ENDPOINT_URL", &d.emu.url)
+        .arg("--app")
+        .arg(&d.app);
+    let mut t = Pty::spawn(c, 80, 24);
+    t.wait_text(&["account: 123456789012", "Bucket"]);
+    t.key("/");
+    t.send("Bucket");
+    t.key(ENTER);
+    t.key(ENTER);
+    // The menu has ls as a listing, not "command line only".
+    let screen = t.wait_text(&["ls", "d describe"]);
+    assert!(!screen.contains("command line only"), "{screen}");
+    t.key("G");
+    t.key(ENTER);
+    let screen = t.wait_text(&[
+        &format!("s3://{bucket}/ · 2 items"),
+        "LAST MODIFIED",
+        "dir/",
+        "a.txt",
+    ]);
+    assert!(screen.contains("Backspace up"), "{screen}");
+    // Prefixes come first: Enter on `dir/` lists under it.
+    t.key("g");
+    t.key(ENTER);
+    let screen = t.wait_text(&[
+        &format!("s3://{bucket}/dir/ · 3 items"),
+        "dir/b.txt",
+        "dir/c.txt",
+        "dir/\\u{202e}evil.txt",
+    ]);
+    assert!(!screen.contains("a.txt "), "{screen}");
+    // Backspace: back up to the top level.
+    t.key(BACKSPACE);
+    t.wait_text(&[&format!("s3://{bucket}/ · 2 items"), "a.txt"]);
+    // Enter on an object: its entry as JSON.
+    t.key("G");
+    t.key(ENTER);
+    t.wait_text(&["\"kind\": \"object\"", "\"key\": \"a.txt\""]);
+    t.key(ESC);
+    t.wait_text(&["LAST MODIFIED"]);
+    t.key(ESC);
+    t.wait_text(&["d describe"]);
+    t.key(ESC);
+    t.key("q");
+    assert!(t.wait_exit(Duration::from_secs(30)).success());
+    let raw = String::from_utf8_lossy(&t.raw_output()).into_owned();
+    assert!(!raw.contains(common::FAKE_SECRET_KEY));
+    assert!(
+        !raw.contains('\u{202e}'),
+        "the hostile key reached the terminal raw"
+    );
 }

@@ -442,6 +442,14 @@ fn probe_and_invocations_views_against_the_emulator() {
             .any(|l| l.contains("222222222222") && l.contains(" 3 ")),
         "3 calls from the other account: {screen}"
     );
+    // Each account's calls over the day as a sparkline; these calls are minutes old.
+    assert!(screen.contains("CALLS PER 30 MIN"), "{screen}");
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("! 222222222222") && l.contains('▁') && l.contains('█')),
+        "{screen}"
+    );
     t.key("b");
     t.wait_text(&[
         "PRINCIPAL",
