@@ -73,7 +73,12 @@ fn bucket_width(since: f64, until: f64, max: usize) -> u64 {
 
 /// The calls between `since` and `until` (both included) by caller account, in at most
 /// `max_buckets` buckets; calls outside the window are left out.
-pub fn timeline(calls: &[Invocation], since: f64, until: f64, max_buckets: usize) -> Timeline {
+pub fn timeline<'a>(
+    calls: impl IntoIterator<Item = &'a Invocation>,
+    since: f64,
+    until: f64,
+    max_buckets: usize,
+) -> Timeline {
     let until = until.max(since);
     let width = bucket_width(since, until, max_buckets);
     let w = width as f64;

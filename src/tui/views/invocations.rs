@@ -314,14 +314,9 @@ impl InvocationsView {
         let widths = fixed_widths(w, &weights);
         let chart = by_account.then(|| {
             let cols = widths.last().copied().unwrap_or(1);
-            let shown: Vec<Invocation> = self
-                .calls
-                .iter()
-                .filter(|c| self.shows(c))
-                .cloned()
-                .collect();
+            let shown = self.calls.iter().filter(|c| self.shows(c));
             let mut t =
-                crate::actions::invocations::timeline(&shown, self.span.0, self.span.1, cols);
+                crate::actions::invocations::timeline(shown, self.span.0, self.span.1, cols);
             t.name_accounts(&account_names(&cx.model));
             t
         });
