@@ -1,8 +1,29 @@
-//! S3 calls for reading trail logs: ListObjectsV2 (every page) and GetObject.
+//! S3 calls: ListObjectsV2 (trail logs, every page; a bucket's `ls`) and GetObject.
+//!
+//! Listings ask for URL-encoded keys (`encoding-type=url`), as the aws CLI does: S3 answers in
+//! XML 1.0, which cannot carry a key with control characters unless it is encoded, and the SDK
+//! rejects such an answer. The keys are decoded here, so the rest of cdkx sees them as stored.
 
 use aws_sdk_s3 as s3;
 
 use super::{Aws, AwsError, every_page};
+
+/// A key, prefix or delimiter from a listing asked for with `encoding-type=url`, as it is
+/// stored: S3 encodes it as a form value (`+` for a space, `%XX` for other bytes); a key that is
+/// not UTF-8 once decoded keeps U+FFFD where its bad bytes were.
+fn decoded(value: &str, encoded: bool) -> String {
+    if !encoded {
+        return value.to_string();
+    }
+    let plus_as_space = value.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_as_space)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+fn url_encoded(kind: Option<&s3::types::EncodingType>) -> bool {
+    matches!(kind, Some(s3::types::EncodingType::Url))
+}
 
 #[derive(Debug, Clone)]
 pub struct S3Object {
@@ -30,16 +51,18 @@ impl Aws {
                 .list_objects_v2()
                 .bucket(bucket)
                 .prefix(prefix)
+                .encoding_type(s3::types::EncodingType::Url)
                 .set_continuation_token(token)
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
+            let encoded = url_encoded(page.encoding_type());
             let objects = page
                 .contents()
                 .iter()
                 .filter_map(|o| {
                     Some(S3Object {
-                        key: o.key()?.to_string(),
+                        key: decoded(o.key()?, encoded),
                         size: o.size().unwrap_or_default(),
                     })
                 })
@@ -127,25 +150,27 @@ impl Aws {
                 .bucket(bucket)
                 .prefix(prefix)
                 .delimiter("/")
+                .encoding_type(s3::types::EncodingType::Url)
                 .set_continuation_token(token);
             async move {
                 let page = req
                     .send()
                     .await
                     .map_err(|e| self.call_error(CALL, region, &e))?;
+                let encoded = url_encoded(page.encoding_type());
                 let mut items: Vec<S3Entry> = page
                     .common_prefixes()
                     .iter()
                     .filter_map(|p| {
                         Some(S3Entry {
-                            key: p.prefix()?.to_string(),
+                            key: decoded(p.prefix()?, encoded),
                             ..Default::default()
                         })
                     })
                     .collect();
                 items.extend(page.contents().iter().filter_map(|o| {
                     Some(S3Entry {
-                        key: o.key()?.to_string(),
+                        key: decoded(o.key()?, encoded),
                         size: Some(o.size().unwrap_or_default()),
                         last_modified: o.last_modified().and_then(|t| {
                             t.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
@@ -212,5 +237,29 @@ mod tests {
             "{}",
             sent[1].uri
         );
+    }
+
+    #[tokio::test]
+    async fn listings_ask_for_encoded_keys_and_decode_them() {
+        let body = "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>1000</MaxKeys><Delimiter>%2F</Delimiter><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated><Contents><Key>a+b%1B%5B31m%2Bc</Key><Size>3</Size></Contents><CommonPrefixes><Prefix>dir%07/</Prefix></CommonPrefixes></ListBucketResult>";
+        let r = Replay::new(vec![xml(200, body)]);
+        let (entries, more) = r.aws.list_bucket(REGION, "b", "", 10).await.unwrap();
+        assert!(!more);
+        let keys: Vec<&str> = entries.iter().map(|e| e.key.as_str()).collect();
+        // `+` is a space, `%2B` a plus; control characters come back as stored (the
+        // front ends escape them before a terminal sees them).
+        assert_eq!(keys, ["dir\u{7}/", "a b\u{1b}[31m+c"]);
+        assert!(
+            r.sent()[0].uri.contains("encoding-type=url"),
+            "{}",
+            r.sent()[0].uri
+        );
+    }
+
+    #[test]
+    fn a_key_that_is_not_encoded_is_kept_as_it_is() {
+        assert_eq!(super::decoded("a+b%41", false), "a+b%41");
+        assert_eq!(super::decoded("a+b%41", true), "a bA");
+        assert_eq!(super::decoded("%FF", true), "\u{fffd}");
     }
 }
