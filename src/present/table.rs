@@ -1,6 +1,6 @@
 //! The one table layout of cdkx's output (list, whoami, audit, invocations, a construct's
-//! commands) and of the TUI's resource list: columns with a priority and a minimum width, fitted
-//! to the terminal's width. Long values are shortened in the middle (`IamApigat…8813B`, ids keep
+//! commands) and of the TUI's tables (the resource list, the audit and invocations panes):
+//! columns with a priority and a minimum width, fitted to the terminal's (or the pane's) width. Long values are shortened in the middle (`IamApigat…8813B`, ids keep
 //! both their readable start and their unique hash) or at the end (prose), and never so far that
 //! two different values of a column would look alike. Not on a terminal (or with `--wide`) every
 //! value is printed in full; `render_text` is the aws CLI's `text` output: tab-separated fields,
@@ -17,6 +17,12 @@ use crate::sanitize;
 
 /// Spaces between two columns.
 const GAP: usize = 2;
+
+/// Spaces between two columns of a TUI pane's table ([`pane_widths`]).
+pub const PANE_GAP: usize = 1;
+
+/// The narrowest the last column of a pane's table gets before the others are narrowed.
+const PANE_LAST_MIN: usize = 10;
 
 /// The most a column is widened to keep its own values apart.
 const MAX_RAISE: usize = 8;
@@ -200,9 +206,20 @@ pub fn fit_columns(
     natural: &[usize],
     total: usize,
 ) -> Vec<Option<usize>> {
+    fit_columns_apart(cols, values, natural, total, GAP)
+}
+
+/// [`fit_columns`] for a line whose columns stand `gap` spaces apart.
+fn fit_columns_apart(
+    cols: &[Col],
+    values: &[Vec<&str>],
+    natural: &[usize],
+    total: usize,
+    gap: usize,
+) -> Vec<Option<usize>> {
     let line_width = |w: &[Option<usize>]| -> usize {
         let shown: Vec<usize> = w.iter().flatten().copied().collect();
-        shown.iter().sum::<usize>() + GAP * shown.len().saturating_sub(1)
+        shown.iter().sum::<usize>() + gap * shown.len().saturating_sub(1)
     };
     let mut widths: Vec<Option<usize>> = natural.iter().map(|&n| Some(n)).collect();
     if line_width(&widths) <= total {
@@ -217,7 +234,10 @@ pub fn fit_columns(
     // first. Then columns are dropped, highest priority number first (the rightmost of equals),
     // while even the minimums do not fit.
     for i in 0..cols.len() {
-        if cols[i].priority > 0 && values[i].iter().all(|v| *v == values[i][0]) {
+        if cols[i].priority > 0
+            && !values[i].is_empty()
+            && values[i].iter().all(|v| *v == values[i][0])
+        {
             widths[i] = None;
         }
     }
@@ -294,6 +314,32 @@ pub fn fit_columns(
         widths[j] = Some(w);
     }
     widths
+}
+
+/// The columns of a TUI pane's table (the audit and invocations views), [`PANE_GAP`] apart in a
+/// pane `total` columns wide: each column as wide as `widths` says, the last taking what the
+/// others leave. In a pane too narrow for that (the last would get less than ten), the widest
+/// columns are narrowed first, as in every table, and the line still fills the pane. The widths
+/// depend on the pane alone, not on the rows, so columns stay put while rows stream in.
+pub fn pane_widths(total: usize, widths: &[usize]) -> Vec<usize> {
+    let Some((_, fixed)) = widths.split_last() else {
+        return Vec::new();
+    };
+    let cols: Vec<Col> = widths.iter().map(|_| Col::new("", 1)).collect();
+    let natural: Vec<usize> = fixed.iter().copied().chain([PANE_LAST_MIN]).collect();
+    let no_rows: Vec<Vec<&str>> = vec![Vec::new(); widths.len()];
+    let mut fitted = fit_columns_apart(&cols, &no_rows, &natural, total, PANE_GAP);
+    fill_last(&mut fitted, total, PANE_GAP);
+    fitted.into_iter().map(|w| w.unwrap_or(0)).collect()
+}
+
+/// Widens the last shown column by what the others leave of a line `total` columns wide.
+fn fill_last(widths: &mut [Option<usize>], total: usize, gap: usize) {
+    let used: usize = widths.iter().flatten().sum::<usize>()
+        + gap * widths.iter().flatten().count().saturating_sub(1);
+    if let Some(last) = widths.iter_mut().rev().find_map(Option::as_mut) {
+        *last += total.saturating_sub(used);
+    }
 }
 
 /// Two rows that differ in the shown columns but would be drawn alike, if any.
@@ -494,6 +540,30 @@ mod tests {
         assert!(at80.contains("8813B"), "{at80}");
         // Not on a terminal, everything.
         assert_eq!(t.render_fit(None), full);
+    }
+
+    #[test]
+    fn pane_columns_keep_their_widths_and_the_last_fills_the_pane() {
+        // Ample room: every column as asked, the last takes the rest, one space apart.
+        assert_eq!(
+            pane_widths(78, &[1, 20, 22, 12, 30]),
+            vec![1, 20, 22, 12, 19]
+        );
+        assert_eq!(
+            pane_widths(158, &[1, 20, 12, 12, 30]),
+            vec![1, 20, 12, 12, 109]
+        );
+        // Too narrow: the widest are narrowed, the line still fills the pane exactly.
+        for total in [20, 33, 50, 68] {
+            let w = pane_widths(total, &[1, 20, 22, 12, 30]);
+            assert_eq!(w.iter().sum::<usize>() + 4, total, "{total}: {w:?}");
+            assert!(w.iter().all(|&c| c >= 1), "{total}: {w:?}");
+        }
+        assert_eq!(
+            pane_widths(50, &[1, 20, 22, 12, 30]),
+            vec![1, 11, 12, 12, 10]
+        );
+        assert!(pane_widths(40, &[]).is_empty());
     }
 
     #[test]

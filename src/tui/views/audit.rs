@@ -15,6 +15,7 @@ use super::pager::PagerView;
 use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::audit::{AuditPage, AuditRow, DATA_EVENTS_NOTE};
+use crate::present::table::pane_widths;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Mode};
 use crate::tui::msg::{AuditCursor, Effect, Load, Msg, RequestId, Slot};
@@ -22,7 +23,7 @@ use crate::tui::text::{self, fit, pad, wrap};
 use crate::tui::widgets::cursor::{scroll_offset, step};
 use crate::tui::widgets::input::LineInput;
 use crate::tui::widgets::pane::{spinner, streaming_pane};
-use crate::tui::widgets::table::{draw_cells, fixed_widths};
+use crate::tui::widgets::table::draw_cells;
 
 /// How many rows one "load more" asks for (a LookupEvents page is 50 events).
 pub const BATCH_ROWS: usize = 100;
@@ -319,7 +320,7 @@ impl AuditView {
                 &[0, 1, 4, 3],
             )
         };
-        let widths = fixed_widths(w, weights);
+        let widths = pane_widths(w, weights);
         draw_cells(
             buf,
             inner.x,

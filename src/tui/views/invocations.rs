@@ -13,6 +13,7 @@ use crate::actions::Subject;
 use crate::actions::invocations::{
     GroupBy, Invocation, InvocationReport, Progress, SourceReport, Summary, account_names,
 };
+use crate::present::table::pane_widths;
 use crate::present::{timeline, words};
 use crate::time::parse_iso;
 use crate::tui::cx::Cx;
@@ -21,7 +22,7 @@ use crate::tui::msg::{Effect, Load, Msg, RequestId, Slot};
 use crate::tui::text::{self, wrap};
 use crate::tui::widgets::pane::{spinner, streaming_pane};
 use crate::tui::widgets::scroll::Scroll;
-use crate::tui::widgets::table::{draw_cells, fixed_widths};
+use crate::tui::widgets::table::draw_cells;
 
 /// The windows `t` steps through: (label, seconds).
 pub const WINDOWS: [(&str, f64); 4] = [
@@ -311,7 +312,7 @@ impl InvocationsView {
         if by_account {
             weights.push(1);
         }
-        let widths = fixed_widths(w, &weights);
+        let widths = pane_widths(w, &weights);
         let chart = by_account.then(|| {
             let cols = widths.last().copied().unwrap_or(1);
             let shown = self.calls.iter().filter(|c| self.shows(c));
@@ -394,9 +395,9 @@ impl InvocationsView {
         }
         // The calls, newest first once all are in.
         let widths = if wide {
-            fixed_widths(w, &[1, 20, 12, 56, 15, 14, 20])
+            pane_widths(w, &[1, 20, 12, 56, 15, 14, 20])
         } else {
-            fixed_widths(w, &[1, 20, 12, 12, 30])
+            pane_widths(w, &[1, 20, 12, 12, 30])
         };
         let headers: &[&str] = if wide {
             &[
