@@ -6,21 +6,11 @@ use crate::actions::access::{AccessAnalysis, IdentitySource};
 use crate::actions::lambda_access::{
     FunctionAccess, INVOKE_FUNCTION, INVOKE_FUNCTION_URL, LambdaDoor,
 };
+use crate::sanitize::line;
 
 /// The analysis as lines for people, control characters stripped (describe and probe show
 /// them, in the CLI and the TUI). The line about the caller starts with `you (`.
 pub fn lines(a: &AccessAnalysis) -> Vec<String> {
-    use crate::sanitize::line;
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.iter()
-                .map(|p| line(p).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
     let mut out = Vec::new();
     if a.has_resource_policy {
         out.push(format!(
@@ -54,12 +44,7 @@ pub fn lines(a: &AccessAnalysis) -> Vec<String> {
         list(&roles)
     ));
     if let Some(c) = &a.caller {
-        out.push(format!(
-            "you ({}, account {}): {}",
-            line(&c.arn),
-            line(&c.account),
-            line(&c.conclusion)
-        ));
+        out.push(you(&c.arn, &c.account, &c.conclusion));
         out.push(format!("why: {}", line(&c.reason)));
         out.push(format!(
             "your identity policies: {} ({})",
@@ -79,6 +64,8 @@ pub fn text(a: &AccessAnalysis) -> String {
     out
 }
 
+/// Where cdkx read the caller's identity policies from, as it follows "your identity policies: "
+/// (one wording for every door).
 fn source_words(s: IdentitySource) -> &'static str {
     match s {
         IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
@@ -89,20 +76,31 @@ fn source_words(s: IdentitySource) -> &'static str {
     }
 }
 
+/// A list of names for people (`none` when empty), each sanitized.
+fn list(v: &[String]) -> String {
+    if v.is_empty() {
+        "none".to_string()
+    } else {
+        v.iter()
+            .map(|p| line(p).into_owned())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// The line about the caller, which starts with `you (`.
+fn you(arn: &str, account: &str, conclusion: &str) -> String {
+    format!(
+        "you ({}, account {}): {}",
+        line(arn),
+        line(account),
+        line(conclusion)
+    )
+}
+
 /// A Lambda door's analysis ([`FunctionAccess`]) as lines for people, control characters
 /// stripped: who the function's resource policy lets call, other accounts, and the caller.
 pub fn function_lines(a: &FunctionAccess) -> Vec<String> {
-    use crate::sanitize::line;
-    let list = |v: &[String]| {
-        if v.is_empty() {
-            "none".to_string()
-        } else {
-            v.iter()
-                .map(|p| line(p).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    };
     let mut out = Vec::new();
     if a.door == LambdaDoor::FunctionUrl {
         out.push(format!(
@@ -144,19 +142,14 @@ pub fn function_lines(a: &FunctionAccess) -> Vec<String> {
         .collect();
     out.push(format!("other accounts allowed in: {}", list(&others)));
     if let Some(c) = &a.caller {
-        out.push(format!(
-            "you ({}, account {}): {}",
-            line(&c.arn),
-            line(&c.account),
-            line(&c.conclusion)
-        ));
+        out.push(you(&c.arn, &c.account, &c.conclusion));
         for a in &c.actions {
             out.push(format!(
-                "  {}: {} ({}; your identity policies {})",
+                "  {}: {} ({}; your identity policies: {})",
                 a.action,
                 a.outcome.as_str(),
                 line(&a.reason),
-                identity_source_words(a.identity_source)
+                source_words(a.identity_source)
             ));
             if let Some(advice) = &a.advice {
                 out.push(format!("    to allow it: {}", line(advice)));
@@ -173,16 +166,6 @@ pub fn function_text(a: &FunctionAccess) -> String {
         out.push_str(&format!("  {l}\n"));
     }
     out
-}
-
-fn identity_source_words(s: IdentitySource) -> &'static str {
-    match s {
-        IdentitySource::Simulate => "from iam:SimulatePrincipalPolicy",
-        IdentitySource::Policies => "read from IAM",
-        IdentitySource::Template => "from the app's template",
-        IdentitySource::Root => "are the root user's",
-        IdentitySource::None => "not known",
-    }
 }
 
 #[cfg(test)]
