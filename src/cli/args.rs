@@ -190,7 +190,7 @@ pub enum Cmd {
     /// Who the credentials for each of the app's accounts are, and how they were obtained
     Whoami,
     /// Call any URL unsigned and SigV4-signed (execute-api), and explain both answers
-    Probe(super::probe::UrlProbeArgs),
+    Probe(UrlProbeArgs),
     /// Open the interactive terminal UI (what `cdkx` alone does on a terminal)
     Tui(TuiArgs),
     /// Print the shell completion script (subcommands, flags and the app's construct names)
@@ -319,6 +319,274 @@ impl From<GroupArg> for GroupBy {
             GroupArg::Day => GroupBy::Day,
         }
     }
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "CloudTrail management events for the resource (LookupEvents), newest first",
+    after_help = "--output json prints one JSON object per event (JSON Lines), with the full \
+CloudTrail record under \"event\", as pages arrive."
+)]
+pub struct AuditArgs {
+    /// Start of the window: a duration back (30m, 12h, 7d) or a time (2025-01-01T00:00Z)
+    #[arg(long, default_value = "90d", value_name = "WHEN")]
+    pub since: String,
+    /// End of the window (same forms as --since)
+    #[arg(long, default_value = "now", value_name = "WHEN")]
+    pub until: String,
+    /// Only events of this name (e.g. UpdateFunctionCode)
+    #[arg(long, value_name = "NAME")]
+    pub event: Option<String>,
+    /// At most this many events (0: all in the window)
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+    /// Only events whose caller is in another account than the resource
+    #[arg(long)]
+    pub cross_account: bool,
+}
+
+/// Open the resource's page in the AWS console (audit-console: CloudTrail's event history for
+/// it). With --print, print the URL instead.
+#[derive(Debug, Parser)]
+pub struct ConsoleArgs {
+    /// Print the URL instead of opening a browser
+    #[arg(long, short)]
+    pub print: bool,
+    /// For a REST API: open its stages page
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+}
+
+/// Show what AWS knows of the resource: a Lambda function's configuration and policy, a REST
+/// API's stages, methods and resource policy, an HTTP API's stages and routes, or
+/// CloudFormation's view of anything else.
+#[derive(Debug, Parser)]
+pub struct DescribeArgs {
+    /// Show the values of a function's environment variables (they may hold secrets)
+    #[arg(long)]
+    pub show_env: bool,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Who invoked the function (Lambda data events) or the API (access logs), and how often",
+    after_help = "CloudTrail's event history never shows these calls. cdkx reads them from a \
+trail that logs Lambda data events (its S3 objects, or --trail-logs DIR), from an Athena table \
+over that trail (--athena-table), from a CloudTrail Lake event data store where the account has \
+one (used by auto when present), or, for a REST or HTTP API, from its stages' access logs. A source that \
+is not set up is reported with the command that sets it up."
+)]
+pub struct InvocationsArgs {
+    /// Start of the window (30m, 12h, 7d, or 2025-01-01T00:00Z)
+    #[arg(long, default_value = "1d", value_name = "WHEN")]
+    pub since: String,
+    /// End of the window
+    #[arg(long, default_value = "now", value_name = "WHEN")]
+    pub until: String,
+    /// Where to read the calls from
+    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
+    pub source: SourceArg,
+    /// Group the summary by caller account, principal or day
+    #[arg(long, value_enum, default_value_t = GroupArg::Account)]
+    pub by: GroupArg,
+    /// Also list every call
+    #[arg(long)]
+    pub rows: bool,
+    /// Also chart the calls by caller account over the window (a sparkline per account)
+    #[arg(long)]
+    pub chart: bool,
+    /// Read trail log files (*.json.gz) from this directory instead of S3
+    #[arg(long, value_name = "DIR")]
+    pub trail_logs: Option<PathBuf>,
+    /// Query this Athena table of the trail (DATABASE.TABLE)
+    #[arg(long, value_name = "TABLE")]
+    pub athena_table: Option<String>,
+    /// Athena workgroup
+    #[arg(long, value_name = "W")]
+    pub workgroup: Option<String>,
+    /// Athena database (when --athena-table has none)
+    #[arg(long, value_name = "D")]
+    pub database: Option<String>,
+    /// Where Athena writes results (s3://bucket/prefix/)
+    #[arg(long, value_name = "S3_URL")]
+    pub output_location: Option<String>,
+    /// Print the Athena query
+    #[arg(long)]
+    pub show_sql: bool,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Invoke the Lambda function (RequestResponse) and show its answer",
+    after_help = "Exit status: 0 when the function succeeded, 3 when it returned an error \
+(FunctionError), 1 when cdkx could not invoke it.\n\nA payload of the form {\"without\": ..., \"with\": ...} \
+(a requestor that calls an IAM-authorized API unsigned and signed) is shown side by side, with \
+a verdict for each answer."
+)]
+pub struct InvokeArgs {
+    /// The event as JSON text
+    #[arg(long, value_name = "JSON", conflicts_with = "payload_file")]
+    pub payload: Option<String>,
+    /// Read the event from a file (`-` for stdin)
+    #[arg(long, value_name = "FILE")]
+    pub payload_file: Option<PathBuf>,
+    /// Also show the run's log lines (by request id from its log group; else the last 4 KB)
+    #[arg(long)]
+    pub log: bool,
+    /// Show the whole payload on a terminal too
+    #[arg(long)]
+    pub full: bool,
+}
+
+/// Listings without options.
+#[derive(Debug, Parser)]
+#[command(about = "List what AWS holds for the resource (as a table, text or JSON)")]
+pub struct PlainArgs {}
+
+/// Listings that may be long: at most --limit items.
+#[derive(Debug, Parser)]
+#[command(about = "List what AWS holds for the resource, the first --limit items")]
+pub struct LimitArgs {
+    /// At most this many items (default 100)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: Option<u32>,
+}
+
+/// `ls [PREFIX]`, as `aws s3 ls s3://BUCKET/PREFIX` lists.
+#[derive(Debug, Parser)]
+#[command(
+    about = "The bucket's prefixes and objects directly under PREFIX (as `aws s3 ls` lists them)"
+)]
+pub struct LsArgs {
+    /// A key prefix (end it with / to list a "folder")
+    pub prefix: Option<String>,
+    /// At most this many entries (default 100)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "Log lines from CloudWatch Logs: a function's, or a REST API stage's (history, or --follow)",
+    after_help = "A function's log group is its LoggingConfig.LogGroup, else /aws/lambda/NAME. A REST \
+API's are, for its stage (--stage) or every stage, the execution log group \
+(API-Gateway-Execution-Logs_{restApiId}/{stage}) when the stage logs executions, and the access log \
+group of its AccessLogSettings; stderr says which were read. Lines of all streams and groups are \
+interleaved, oldest first. --follow uses CloudWatch Logs Live Tail (StartLiveTail; sessions are \
+renewed when AWS ends them after 3 hours) and, where Live Tail cannot be used, polls \
+FilterLogEvents every second; stderr says which. It runs until interrupted.\n\nExit status: 0, or 1 \
+when no log group exists or one cannot be read."
+)]
+pub struct LogsArgs {
+    /// Start of the window: a duration back (30m, 1h, 2d) or a time (2025-01-01T00:00Z)
+    #[arg(long, default_value = "1h", value_name = "WHEN")]
+    pub since: String,
+    /// End of the window (same forms as --since); not with --follow
+    #[arg(long, value_name = "WHEN", conflicts_with = "follow")]
+    pub until: Option<String>,
+    /// A CloudWatch Logs filter pattern (e.g. ERROR, "exact phrase", { $.level = "ERROR" })
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Only the lines of this invocation (or API request)
+    #[arg(long, value_name = "ID", conflicts_with = "filter")]
+    pub request_id: Option<String>,
+    /// Keep printing new lines as they arrive
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// A REST API's stage (default: every stage)
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    about = "CloudWatch metrics over a window, as sparklines (numbers with -o json)",
+    after_help = "A function: Invocations, Errors, Throttles (sums), Duration p50/p99, \
+ConcurrentExecutions (maximum). A REST API: Count, 4XXError, 5XXError (sums), Latency p50/p99, \
+of one stage with --stage. All series come from one GetMetricData request. When a sparkline has \
+fewer columns than periods, each column shows the largest value of the periods it covers."
+)]
+pub struct MetricsArgs {
+    /// Start of the window: a duration back (30m, 3h, 2d) or a time (2025-01-01T00:00Z)
+    #[arg(long, default_value = "3h", value_name = "WHEN")]
+    pub since: String,
+    /// One point per period: 1m, 5m, 1h, ... (a multiple of 60 s)
+    #[arg(long, default_value = "1m", value_name = "PERIOD", value_parser = crate::actions::metrics::parse_period)]
+    pub period: i32,
+    /// A REST API's stage (default: all stages together)
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+}
+
+// The arguments of the native actions (`cdkx CONSTRUCT ACTION ...`), each parsed by its runner in
+// src/cli/ from the words after the action's name.
+
+/// What `probe --help` says after the options (both forms).
+const PROBE_AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \
+SigV4-signed (service execute-api; lambda for a function URL, ID.lambda-url.REGION.on.aws) with \
+your credentials, or with --as-role's. Each answer gets a verdict that names the problem: not \
+signed, bad signature, expired, no identity policy, the API's resource policy does not allow \
+your account.\n\n\
+A function URL (AWS::Lambda::Url, AuthType AWS_IAM) needs both lambda:InvokeFunctionUrl and \
+lambda:InvokeFunction: the analysis reads the function's resource policy (GetPolicy) and your \
+identity policies for each and names the one you lack.\n\n\
+Before the answers: who may call the API, and whether you may (allow, deny, unknown, \
+conditional) by IAM's rules, your identity policies asked of iam:SimulatePrincipalPolicy, else \
+read from IAM, else (for the app's own roles) from the template. A resource policy that names \
+only your account leaves the decision to your identity policies.\n\n\
+Exit status: 0 when the signed request succeeded (2xx), 4 when it got an error answer, 1 when \
+a request could not be sent.\n\n\
+With --endpoint-url (or AWS_ENDPOINT_URL, or --execute-api-endpoint) the requests go to that \
+address with the API's own Host header, as for a local emulator, a proxy or a private endpoint.";
+
+#[derive(Debug, Clone, Args)]
+pub struct ProbeOptions {
+    /// Path under the stage, with an optional query (e.g. /items?id=1)
+    #[arg(long, default_value = "/", value_name = "PATH")]
+    pub path: String,
+    /// HTTP method
+    #[arg(
+        short = 'X',
+        long = "request",
+        default_value = "GET",
+        value_name = "METHOD"
+    )]
+    pub method: String,
+    /// Request body, or @FILE to read it from a file
+    #[arg(short = 'd', long = "data", value_name = "BODY|@FILE")]
+    pub data: Option<String>,
+    /// Extra header, 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "'K: V'")]
+    pub headers: Vec<String>,
+    /// Sign as this role (assumed with your credentials) instead of as yourself
+    #[arg(long, value_name = "ARN")]
+    pub as_role: Option<String>,
+    /// Print the signed request (signature and token redacted) and an equivalent curl line
+    #[arg(long)]
+    pub show_signed: bool,
+    /// Send the requests to this address instead of the API's host, keeping its Host header
+    #[arg(long, env = "CDKX_EXECUTE_API_ENDPOINT", value_name = "URL")]
+    pub execute_api_endpoint: Option<String>,
+}
+
+#[derive(Debug, Parser)]
+#[command(about = "Call the REST API or function URL unsigned and signed, and explain both answers", after_help = PROBE_AFTER_HELP)]
+pub struct ConstructProbeArgs {
+    /// The stage to call [default: the stage the app deploys]
+    #[arg(long, value_name = "STAGE")]
+    pub stage: Option<String>,
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+}
+
+/// `cdkx probe URL`: any URL, https or (for loopback and private addresses) http.
+#[derive(Debug, Args)]
+#[command(after_help = PROBE_AFTER_HELP)]
+pub struct UrlProbeArgs {
+    /// The URL to call (https://ID.execute-api.REGION.amazonaws.com/stage/path, or any other)
+    pub url: String,
+    #[command(flatten)]
+    pub opts: ProbeOptions,
 }
 
 #[cfg(test)]

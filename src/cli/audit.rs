@@ -3,39 +3,15 @@
 use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
-use clap::Parser;
 use unicode_width::UnicodeWidthStr;
 
 use super::OutputFormat;
+use super::args::AuditArgs;
 use super::construct::Ctx;
 use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE};
 use crate::present::table::{Col, Cut, fit_columns, shorten};
 use crate::sanitize;
 use crate::time::parse_when;
-
-#[derive(Debug, Parser)]
-#[command(
-    about = "CloudTrail management events for the resource (LookupEvents), newest first",
-    after_help = "--output json prints one JSON object per event (JSON Lines), with the full \
-CloudTrail record under \"event\", as pages arrive."
-)]
-struct AuditArgs {
-    /// Start of the window: a duration back (30m, 12h, 7d) or a time (2025-01-01T00:00Z)
-    #[arg(long, default_value = "90d", value_name = "WHEN")]
-    since: String,
-    /// End of the window (same forms as --since)
-    #[arg(long, default_value = "now", value_name = "WHEN")]
-    until: String,
-    /// Only events of this name (e.g. UpdateFunctionCode)
-    #[arg(long, value_name = "NAME")]
-    event: Option<String>,
-    /// At most this many events (0: all in the window)
-    #[arg(long, default_value_t = 50, value_name = "N")]
-    limit: usize,
-    /// Only events whose caller is in another account than the resource
-    #[arg(long)]
-    cross_account: bool,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: AuditArgs = ctx.parse(args);

@@ -2,25 +2,13 @@
 //! page in the AWS console, or CloudTrail's event history for it, or print the URL.
 
 use anyhow::Result;
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::ConsoleArgs;
 use super::construct::Ctx;
 use crate::actions::command::{RunError, open_in_browser};
 use crate::actions::console::{ConsoleRequest, console_url};
 use crate::sanitize;
-
-/// Open the resource's page in the AWS console (audit-console: CloudTrail's event history for
-/// it). With --print, print the URL instead.
-#[derive(Debug, Parser)]
-struct ConsoleArgs {
-    /// Print the URL instead of opening a browser
-    #[arg(long, short)]
-    print: bool,
-    /// For a REST API: open its stages page
-    #[arg(long, value_name = "STAGE")]
-    stage: Option<String>,
-}
 
 pub fn run(ctx: &Ctx<'_>, args: &[String], audit: bool) -> Result<i32> {
     let args: ConsoleArgs = ctx.parse(args);

@@ -2,22 +2,12 @@
 //! readable sections of [`crate::present::describe`].
 
 use anyhow::Result;
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::DescribeArgs;
 use super::construct::Ctx;
 use crate::actions::describe::{DescribeOptions, describe};
 use crate::present::describe::render_for;
-
-/// Show what AWS knows of the resource: a Lambda function's configuration and policy, a REST
-/// API's stages, methods and resource policy, an HTTP API's stages and routes, or
-/// CloudFormation's view of anything else.
-#[derive(Debug, Parser)]
-struct DescribeArgs {
-    /// Show the values of a function's environment variables (they may hold secrets)
-    #[arg(long)]
-    show_env: bool,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: DescribeArgs = ctx.parse(args);

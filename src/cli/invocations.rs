@@ -1,13 +1,11 @@
 //! `cdkx FUNCTION|API invocations`: who called it, from which accounts, how often.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::Parser;
 
 use super::OutputFormat;
-use super::args::{GroupArg, SourceArg};
+use super::args::InvocationsArgs;
 use super::construct::Ctx;
 use crate::actions::invocations::{
     self, GroupBy, InvocationQuery, InvocationReport, Progress, SourceKind,
@@ -17,54 +15,6 @@ use crate::present::table::{Col, Table};
 use crate::present::{timeline, words};
 use crate::sanitize;
 use crate::time::parse_when;
-
-#[derive(Debug, Parser)]
-#[command(
-    about = "Who invoked the function (Lambda data events) or the API (access logs), and how often",
-    after_help = "CloudTrail's event history never shows these calls. cdkx reads them from a \
-trail that logs Lambda data events (its S3 objects, or --trail-logs DIR), from an Athena table \
-over that trail (--athena-table), from a CloudTrail Lake event data store where the account has \
-one (used by auto when present), or, for a REST or HTTP API, from its stages' access logs. A source that \
-is not set up is reported with the command that sets it up."
-)]
-struct InvocationsArgs {
-    /// Start of the window (30m, 12h, 7d, or 2025-01-01T00:00Z)
-    #[arg(long, default_value = "1d", value_name = "WHEN")]
-    since: String,
-    /// End of the window
-    #[arg(long, default_value = "now", value_name = "WHEN")]
-    until: String,
-    /// Where to read the calls from
-    #[arg(long, value_enum, default_value_t = SourceArg::Auto)]
-    source: SourceArg,
-    /// Group the summary by caller account, principal or day
-    #[arg(long, value_enum, default_value_t = GroupArg::Account)]
-    by: GroupArg,
-    /// Also list every call
-    #[arg(long)]
-    rows: bool,
-    /// Also chart the calls by caller account over the window (a sparkline per account)
-    #[arg(long)]
-    chart: bool,
-    /// Read trail log files (*.json.gz) from this directory instead of S3
-    #[arg(long, value_name = "DIR")]
-    trail_logs: Option<PathBuf>,
-    /// Query this Athena table of the trail (DATABASE.TABLE)
-    #[arg(long, value_name = "TABLE")]
-    athena_table: Option<String>,
-    /// Athena workgroup
-    #[arg(long, value_name = "W")]
-    workgroup: Option<String>,
-    /// Athena database (when --athena-table has none)
-    #[arg(long, value_name = "D")]
-    database: Option<String>,
-    /// Where Athena writes results (s3://bucket/prefix/)
-    #[arg(long, value_name = "S3_URL")]
-    output_location: Option<String>,
-    /// Print the Athena query
-    #[arg(long)]
-    show_sql: bool,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: InvocationsArgs = ctx.parse(args);

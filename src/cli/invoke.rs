@@ -2,12 +2,11 @@
 //! view (unsigned | signed, each with a verdict) when the payload follows that pattern.
 
 use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::InvokeArgs;
 use super::construct::Ctx;
 use crate::actions::invoke::{self, InvokeRequest, InvokeResult, MAX_PAYLOAD};
 use crate::present::sides;
@@ -18,29 +17,6 @@ pub const FUNCTION_ERROR_EXIT: i32 = 3;
 
 /// Lines of payload shown on a terminal before the rest is left out (see --full).
 const TERMINAL_LINES: usize = 200;
-
-#[derive(Debug, Parser)]
-#[command(
-    about = "Invoke the Lambda function (RequestResponse) and show its answer",
-    after_help = "Exit status: 0 when the function succeeded, 3 when it returned an error \
-(FunctionError), 1 when cdkx could not invoke it.\n\nA payload of the form {\"without\": ..., \"with\": ...} \
-(a requestor that calls an IAM-authorized API unsigned and signed) is shown side by side, with \
-a verdict for each answer."
-)]
-struct InvokeArgs {
-    /// The event as JSON text
-    #[arg(long, value_name = "JSON", conflicts_with = "payload_file")]
-    payload: Option<String>,
-    /// Read the event from a file (`-` for stdin)
-    #[arg(long, value_name = "FILE")]
-    payload_file: Option<PathBuf>,
-    /// Also show the run's log lines (by request id from its log group; else the last 4 KB)
-    #[arg(long)]
-    log: bool,
-    /// Show the whole payload on a terminal too
-    #[arg(long)]
-    full: bool,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: InvokeArgs = ctx.parse(args);

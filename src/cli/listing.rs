@@ -3,41 +3,14 @@
 //! when the listing was cut at `--limit`.
 
 use anyhow::Result;
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::{LimitArgs, LsArgs, PlainArgs};
 use super::construct::Ctx;
 use crate::actions::listing::{self, ListingRequest};
 use crate::catalogue::NativeAction;
 use crate::present::table::Table;
 use crate::sanitize;
-
-/// Listings without options.
-#[derive(Debug, Parser)]
-#[command(about = "List what AWS holds for the resource (as a table, text or JSON)")]
-struct PlainArgs {}
-
-/// Listings that may be long: at most --limit items.
-#[derive(Debug, Parser)]
-#[command(about = "List what AWS holds for the resource, the first --limit items")]
-struct LimitArgs {
-    /// At most this many items (default 100)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    limit: Option<u32>,
-}
-
-/// `ls [PREFIX]`, as `aws s3 ls s3://BUCKET/PREFIX` lists.
-#[derive(Debug, Parser)]
-#[command(
-    about = "The bucket's prefixes and objects directly under PREFIX (as `aws s3 ls` lists them)"
-)]
-struct LsArgs {
-    /// A key prefix (end it with / to list a "folder")
-    prefix: Option<String>,
-    /// At most this many entries (default 100)
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    limit: Option<u32>,
-}
 
 fn request(ctx: &Ctx<'_>, action: NativeAction, args: &[String]) -> ListingRequest {
     match action {

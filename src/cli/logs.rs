@@ -5,46 +5,13 @@
 use std::io::Write;
 
 use anyhow::{Result, anyhow};
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::LogsArgs;
 use super::construct::Ctx;
 use crate::actions::logs::{self, FollowEvent, LogLine, LogsRequest};
 use crate::sanitize;
 use crate::time::parse_when;
-
-#[derive(Debug, Parser)]
-#[command(
-    about = "Log lines from CloudWatch Logs: a function's, or a REST API stage's (history, or --follow)",
-    after_help = "A function's log group is its LoggingConfig.LogGroup, else /aws/lambda/NAME. A REST \
-API's are, for its stage (--stage) or every stage, the execution log group \
-(API-Gateway-Execution-Logs_{restApiId}/{stage}) when the stage logs executions, and the access log \
-group of its AccessLogSettings; stderr says which were read. Lines of all streams and groups are \
-interleaved, oldest first. --follow uses CloudWatch Logs Live Tail (StartLiveTail; sessions are \
-renewed when AWS ends them after 3 hours) and, where Live Tail cannot be used, polls \
-FilterLogEvents every second; stderr says which. It runs until interrupted.\n\nExit status: 0, or 1 \
-when no log group exists or one cannot be read."
-)]
-struct LogsArgs {
-    /// Start of the window: a duration back (30m, 1h, 2d) or a time (2025-01-01T00:00Z)
-    #[arg(long, default_value = "1h", value_name = "WHEN")]
-    since: String,
-    /// End of the window (same forms as --since); not with --follow
-    #[arg(long, value_name = "WHEN", conflicts_with = "follow")]
-    until: Option<String>,
-    /// A CloudWatch Logs filter pattern (e.g. ERROR, "exact phrase", { $.level = "ERROR" })
-    #[arg(long, value_name = "PATTERN")]
-    filter: Option<String>,
-    /// Only the lines of this invocation (or API request)
-    #[arg(long, value_name = "ID", conflicts_with = "filter")]
-    request_id: Option<String>,
-    /// Keep printing new lines as they arrive
-    #[arg(long, short = 'f')]
-    follow: bool,
-    /// A REST API's stage (default: every stage)
-    #[arg(long, value_name = "STAGE")]
-    stage: Option<String>,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: LogsArgs = ctx.parse(args);

@@ -4,9 +4,9 @@
 use std::io::IsTerminal;
 
 use anyhow::{Result, anyhow};
-use clap::Parser;
 
 use super::OutputFormat;
+use super::args::MetricsArgs;
 use super::construct::Ctx;
 use crate::actions::metrics::{self, MetricsReport, MetricsRequest, Series};
 use crate::sanitize;
@@ -15,26 +15,6 @@ use crate::time::parse_when;
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 /// Drawn for periods without data.
 const NO_DATA: char = ' ';
-
-#[derive(Debug, Parser)]
-#[command(
-    about = "CloudWatch metrics over a window, as sparklines (numbers with -o json)",
-    after_help = "A function: Invocations, Errors, Throttles (sums), Duration p50/p99, \
-ConcurrentExecutions (maximum). A REST API: Count, 4XXError, 5XXError (sums), Latency p50/p99, \
-of one stage with --stage. All series come from one GetMetricData request. When a sparkline has \
-fewer columns than periods, each column shows the largest value of the periods it covers."
-)]
-struct MetricsArgs {
-    /// Start of the window: a duration back (30m, 3h, 2d) or a time (2025-01-01T00:00Z)
-    #[arg(long, default_value = "3h", value_name = "WHEN")]
-    since: String,
-    /// One point per period: 1m, 5m, 1h, ... (a multiple of 60 s)
-    #[arg(long, default_value = "1m", value_name = "PERIOD", value_parser = metrics::parse_period)]
-    period: i32,
-    /// A REST API's stage (default: all stages together)
-    #[arg(long, value_name = "STAGE")]
-    stage: Option<String>,
-}
 
 pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: MetricsArgs = ctx.parse(args);

@@ -2,8 +2,8 @@
 //! each answer with a verdict.
 
 use anyhow::Result;
-use clap::{Args, Parser};
 
+use super::args::{ConstructProbeArgs, ProbeOptions, UrlProbeArgs};
 use super::construct::Ctx;
 use super::{GlobalArgs, OutputFormat};
 use crate::actions::probe::{self, ProbeRequest, ProbeResult};
@@ -13,73 +13,6 @@ use crate::sanitize;
 
 /// Exit code when the signed request got an error answer.
 pub const SIGNED_ERROR_EXIT: i32 = 4;
-
-const AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \
-SigV4-signed (service execute-api; lambda for a function URL, ID.lambda-url.REGION.on.aws) with \
-your credentials, or with --as-role's. Each answer gets a verdict that names the problem: not \
-signed, bad signature, expired, no identity policy, the API's resource policy does not allow \
-your account.\n\n\
-A function URL (AWS::Lambda::Url, AuthType AWS_IAM) needs both lambda:InvokeFunctionUrl and \
-lambda:InvokeFunction: the analysis reads the function's resource policy (GetPolicy) and your \
-identity policies for each and names the one you lack.\n\n\
-Before the answers: who may call the API, and whether you may (allow, deny, unknown, \
-conditional) by IAM's rules, your identity policies asked of iam:SimulatePrincipalPolicy, else \
-read from IAM, else (for the app's own roles) from the template. A resource policy that names \
-only your account leaves the decision to your identity policies.\n\n\
-Exit status: 0 when the signed request succeeded (2xx), 4 when it got an error answer, 1 when \
-a request could not be sent.\n\n\
-With --endpoint-url (or AWS_ENDPOINT_URL, or --execute-api-endpoint) the requests go to that \
-address with the API's own Host header, as for a local emulator, a proxy or a private endpoint.";
-
-#[derive(Debug, Clone, Args)]
-pub struct ProbeOptions {
-    /// Path under the stage, with an optional query (e.g. /items?id=1)
-    #[arg(long, default_value = "/", value_name = "PATH")]
-    path: String,
-    /// HTTP method
-    #[arg(
-        short = 'X',
-        long = "request",
-        default_value = "GET",
-        value_name = "METHOD"
-    )]
-    method: String,
-    /// Request body, or @FILE to read it from a file
-    #[arg(short = 'd', long = "data", value_name = "BODY|@FILE")]
-    data: Option<String>,
-    /// Extra header, 'Name: value' (repeatable)
-    #[arg(short = 'H', long = "header", value_name = "'K: V'")]
-    headers: Vec<String>,
-    /// Sign as this role (assumed with your credentials) instead of as yourself
-    #[arg(long, value_name = "ARN")]
-    as_role: Option<String>,
-    /// Print the signed request (signature and token redacted) and an equivalent curl line
-    #[arg(long)]
-    show_signed: bool,
-    /// Send the requests to this address instead of the API's host, keeping its Host header
-    #[arg(long, env = "CDKX_EXECUTE_API_ENDPOINT", value_name = "URL")]
-    execute_api_endpoint: Option<String>,
-}
-
-#[derive(Debug, Parser)]
-#[command(about = "Call the REST API or function URL unsigned and signed, and explain both answers", after_help = AFTER_HELP)]
-struct ConstructProbeArgs {
-    /// The stage to call [default: the stage the app deploys]
-    #[arg(long, value_name = "STAGE")]
-    stage: Option<String>,
-    #[command(flatten)]
-    opts: ProbeOptions,
-}
-
-/// `cdkx probe URL`: any URL, https or (for loopback and private addresses) http.
-#[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
-pub struct UrlProbeArgs {
-    /// The URL to call (https://ID.execute-api.REGION.amazonaws.com/stage/path, or any other)
-    url: String,
-    #[command(flatten)]
-    opts: ProbeOptions,
-}
 
 pub async fn run_native(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     let args: ConstructProbeArgs = ctx.parse(args);
