@@ -736,26 +736,22 @@ pub fn analyze_http_api(
     a
 }
 
-/// [`analyze_http_api`] with the caller's identity side looked up with `aws`, as
-/// [`analyze_with_lookup`] does for REST APIs.
-pub async fn analyze_http_api_with_lookup(
+/// [`analyze`] for a REST API, [`analyze_http_api`] for an HTTP API (which has no resource
+/// policy, so `policy` is not read): what `describe` and `probe` run for either kind of API.
+pub fn analyze_api(
     app: &App,
     deployment: Option<&Deployment>,
-    aws: &Aws,
     subject: &Subject,
+    policy: Option<&Value>,
     caller: Option<&CallerIdentity>,
+    identity: Option<&IdentityEvidence>,
     request: &AccessRequest,
 ) -> AccessAnalysis {
-    let region = subject
-        .region
-        .clone()
-        .or_else(|| aws.default_region())
-        .unwrap_or_else(|| "us-east-1".into());
-    let evidence = match (caller, request.method_arn(subject)) {
-        (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
-        _ => None,
-    };
-    analyze_http_api(app, deployment, subject, caller, evidence.as_ref(), request)
+    if ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type) {
+        analyze_http_api(app, deployment, subject, caller, identity, request)
+    } else {
+        analyze(app, deployment, subject, policy, caller, identity, request)
+    }
 }
 
 const NO_RESOURCE_POLICY: &str = "the API has no resource policy";
@@ -1320,7 +1316,8 @@ pub async fn identity_evidence_for(
     }
 }
 
-/// Looks up the caller's identity side with `aws` and analyzes: what `describe` and `probe` run.
+/// Looks up the caller's identity side with `aws` and analyzes ([`analyze_api`]): what
+/// `describe` runs.
 pub async fn analyze_with_lookup(
     app: &App,
     deployment: Option<&Deployment>,
@@ -1339,7 +1336,7 @@ pub async fn analyze_with_lookup(
         (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
         _ => None,
     };
-    analyze(
+    analyze_api(
         app,
         deployment,
         subject,

@@ -555,11 +555,12 @@ async fn describe_http_api(
     let request = http_api_request(&stages, &routes);
     let partition = Partition::from_name(&subject.partition);
     let mut d = http_api_description(subject, region, partition, api, stages, routes);
-    d.access = super::access::analyze_http_api_with_lookup(
+    d.access = super::access::analyze_with_lookup(
         app,
         deployment,
         aws,
         subject,
+        None,
         caller.ok().as_ref(),
         &request,
     )

@@ -243,87 +243,6 @@ fn http_api_template_stages(app: &App, subject: &Subject) -> Vec<String> {
     names
 }
 
-/// [`check_stage`] for an HTTP API: a stage the template deploys passes at once; any other is
-/// looked up among the API's live stages (GetStages).
-async fn check_http_api_stage(
-    app: &App,
-    owner: &Aws,
-    subject: &Subject,
-    stage: &str,
-) -> Result<(), ActionError> {
-    let template = http_api_template_stages(app, subject);
-    if template.iter().any(|s| s == stage) {
-        return Ok(());
-    }
-    let (Some(api_id), Some(region)) = (subject.physical_id.as_deref(), subject.region.as_deref())
-    else {
-        return Ok(());
-    };
-    let known = match owner.get_http_api_stages(region, api_id).await {
-        Ok(stages) => stages.into_iter().map(|s| s.name).collect(),
-        Err(_) => template,
-    };
-    if known.is_empty() || known.iter().any(|s| s == stage) {
-        return Ok(());
-    }
-    Err(ActionError::Input(format!(
-        "{} has no stage {stage:?}; its stages: {}",
-        subject.construct_path,
-        known.join(", ")
-    )))
-}
-
-/// The probe of an HTTP API construct: [`probe_construct`]'s steps, with the stage chosen as
-/// HTTP APIs do and access judged without a resource policy (HTTP APIs have none).
-#[expect(
-    clippy::too_many_arguments,
-    reason = "the same arguments as probe_construct, which it serves"
-)]
-async fn probe_http_api_construct(
-    app: &App,
-    deployment: Option<&Deployment>,
-    owner: &Aws,
-    signer: &Aws,
-    subject: &Subject,
-    stage: Option<&str>,
-    req: &ProbeRequest,
-    endpoint: Option<String>,
-) -> Result<ProbeResult, ActionError> {
-    if let Some(stage) = stage {
-        check_http_api_stage(app, owner, subject, stage).await?;
-    }
-    let target = http_api_target(app, subject, stage, &req.path, endpoint)?;
-    let request = super::access::AccessRequest {
-        stage: http_api_stage(app, subject, stage),
-        method: req.method.clone(),
-        path: req.path.clone(),
-    };
-    let who = async {
-        let caller = signer.caller_identity(&target.region).await.ok();
-        let evidence = match (&caller, request.method_arn(subject)) {
-            (Some(c), Some(arn)) => {
-                Some(super::access::identity_evidence(signer, &target.region, c, &arn).await)
-            }
-            _ => None,
-        };
-        (caller, evidence)
-    };
-    let (result, (caller, evidence)) = futures::join!(probe(signer, &target, req, None), who);
-    let access = super::access::analyze_http_api(
-        app,
-        deployment,
-        subject,
-        caller.as_ref(),
-        evidence.as_ref(),
-        &request,
-    );
-    Ok(ProbeResult {
-        signer: caller,
-        access: Some(access),
-        ..result
-    })
-}
-
 /// A URL given by the user. The signing region comes from an execute-api host name, else
 /// `region`. Plain http is accepted only for loopback and private addresses.
 pub fn target_from_url(
@@ -407,15 +326,20 @@ fn join_path(base: &str, path: &str) -> String {
 }
 
 /// Checks a stage the user named: one the template deploys passes at once (no call); any other
-/// is looked up among the API's live stages (one GetStages call), and an unknown one is an error
-/// that names the stages the API has.
+/// is looked up among the API's live stages (one GetStages call, of API Gateway v2 for an HTTP
+/// API), and an unknown one is an error that names the stages the API has.
 pub async fn check_stage(
     app: &App,
     owner: &Aws,
     subject: &Subject,
     stage: &str,
 ) -> Result<(), ActionError> {
-    let template = template_stages(app, subject);
+    let http = ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type);
+    let template = if http {
+        http_api_template_stages(app, subject)
+    } else {
+        template_stages(app, subject)
+    };
     if template.iter().any(|s| s == stage) {
         return Ok(());
     }
@@ -423,10 +347,20 @@ pub async fn check_stage(
     else {
         return Ok(());
     };
-    let known = match owner.get_stages(region, api_id).await {
-        Ok(stages) => stages.into_iter().map(|s| s.name).collect(),
-        Err(_) => template,
+    let live: Option<Vec<String>> = if http {
+        owner
+            .get_http_api_stages(region, api_id)
+            .await
+            .ok()
+            .map(|stages| stages.into_iter().map(|s| s.name).collect())
+    } else {
+        owner
+            .get_stages(region, api_id)
+            .await
+            .ok()
+            .map(|stages| stages.into_iter().map(|s| s.name).collect())
     };
+    let known = live.unwrap_or(template);
     if known.is_empty() || known.iter().any(|s| s == stage) {
         return Ok(());
     }
@@ -547,9 +481,11 @@ pub async fn probe_as(signer: &Aws, target: &ProbeTarget, req: &ProbeRequest) ->
     }
 }
 
-/// The probe of a RestApi construct, as the CLI and the TUI run it: the URL from the app, the
-/// request signed by `signer`, and who may call the API (its live policy read with `owner`, the
-/// API account's credentials, else the template's) judged for the actual signer.
+/// The probe of an API construct (a REST or an HTTP API, or a function URL), as the CLI and the
+/// TUI run it: the URL from the app (an HTTP API's stage chosen as HTTP APIs do), the request
+/// signed by `signer`, and who may call the API (a REST API's live policy read with `owner`, the
+/// API account's credentials, else the template's; an HTTP API has none) judged for the actual
+/// signer.
 #[expect(
     clippy::too_many_arguments,
     reason = "the app, both credentials and the request, each from a different place in each front end"
@@ -564,12 +500,6 @@ pub async fn probe_construct(
     req: &ProbeRequest,
     endpoint: Option<String>,
 ) -> Result<ProbeResult, ActionError> {
-    if ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type) {
-        return probe_http_api_construct(
-            app, deployment, owner, signer, subject, stage, req, endpoint,
-        )
-        .await;
-    }
     if ResourceKind::LambdaUrl.is(&subject.cfn_type) {
         if stage.is_some() {
             return Err(ActionError::Input(format!(
@@ -579,12 +509,18 @@ pub async fn probe_construct(
         }
         return probe_function_url(owner, signer, subject, req, endpoint).await;
     }
+    let http = ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type);
     if let Some(stage) = stage {
         check_stage(app, owner, subject, stage).await?;
     }
     let target = target_for(app, subject, stage, &req.path, endpoint)?;
     let request = super::access::AccessRequest {
-        stage: stage_of(&target.url),
+        // An HTTP API's `$default` stage has no segment in the URL.
+        stage: if http {
+            http_api_stage(app, subject, stage)
+        } else {
+            stage_of(&target.url)
+        },
         method: req.method.clone(),
         path: req.path.clone(),
     };
@@ -600,12 +536,19 @@ pub async fn probe_construct(
         };
         (caller, evidence)
     };
-    let ((policy, _), result, (caller, evidence)) = futures::join!(
-        super::describe::current_resource_policy(app, owner, subject),
-        probe(signer, &target, req, None),
-        who
-    );
-    let access = super::access::analyze(
+    // An HTTP API has no resource policy to read.
+    let policy = async {
+        if http {
+            None
+        } else {
+            super::describe::current_resource_policy(app, owner, subject)
+                .await
+                .0
+        }
+    };
+    let (policy, result, (caller, evidence)) =
+        futures::join!(policy, probe(signer, &target, req, None), who);
+    let access = super::access::analyze_api(
         app,
         deployment,
         subject,
@@ -614,11 +557,8 @@ pub async fn probe_construct(
         evidence.as_ref(),
         &request,
     );
-    let result = ProbeResult {
-        signer: caller,
-        ..result
-    };
     Ok(ProbeResult {
+        signer: caller,
         access: Some(access),
         ..result
     })
