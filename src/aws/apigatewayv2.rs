@@ -2,7 +2,7 @@
 
 use aws_sdk_apigatewayv2 as apigwv2;
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, every_page};
 use crate::time::iso_of;
 
 /// What GetApi says of an HTTP API.
@@ -82,11 +82,8 @@ impl Aws {
         api_id: &str,
     ) -> Result<Vec<HttpApiRoute>, AwsError> {
         const CALL: &str = "apigateway:GetRoutes";
-        let client = self.apigatewayv2(region);
-        let mut pages = crate::bounds::Pages::new(CALL);
-        let mut token = None;
-        let mut routes = Vec::new();
-        loop {
+        let client = &self.apigatewayv2(region);
+        let mut routes = every_page(CALL, region, |token| async move {
             let page = client
                 .get_routes()
                 .api_id(api_id)
@@ -94,19 +91,15 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
-            routes.extend(page.items().iter().map(|r| HttpApiRoute {
+            let routes = page.items().iter().map(|r| HttpApiRoute {
                 id: r.route_id().map(str::to_string),
                 route_key: r.route_key().unwrap_or_default().to_string(),
                 authorization_type: r.authorization_type().map(|a| a.as_str().to_string()),
                 target: r.target().map(str::to_string),
-            }));
-            token = pages
-                .next(page.next_token().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                break;
-            }
-        }
+            });
+            Ok((routes.collect(), page.next_token().map(str::to_string)))
+        })
+        .await?;
         routes.sort_by(|a, b| a.route_key.cmp(&b.route_key));
         Ok(routes)
     }
@@ -118,11 +111,8 @@ impl Aws {
         api_id: &str,
     ) -> Result<Vec<HttpApiStage>, AwsError> {
         const CALL: &str = "apigateway:GetStages";
-        let client = self.apigatewayv2(region);
-        let mut pages = crate::bounds::Pages::new(CALL);
-        let mut token = None;
-        let mut stages = Vec::new();
-        loop {
+        let client = &self.apigatewayv2(region);
+        let mut stages = every_page(CALL, region, |token| async move {
             let page = client
                 .get_stages()
                 .api_id(api_id)
@@ -130,34 +120,28 @@ impl Aws {
                 .send()
                 .await
                 .map_err(|e| self.call_error(CALL, region, &e))?;
-            stages.extend(page.items().iter().map(|s| {
-                HttpApiStage {
-                    name: s.stage_name().unwrap_or_default().to_string(),
-                    auto_deploy: s.auto_deploy().unwrap_or(false),
-                    description: s
-                        .description()
-                        .filter(|d| !d.is_empty())
-                        .map(str::to_string),
-                    created: s.created_date().and_then(iso_of),
-                    last_updated: s.last_updated_date().and_then(iso_of),
-                    access_log_destination: s
-                        .access_log_settings()
-                        .and_then(|a| a.destination_arn())
-                        .filter(|d| !d.is_empty())
-                        .map(str::to_string),
-                    access_log_format: s
-                        .access_log_settings()
-                        .and_then(|a| a.format())
-                        .map(str::to_string),
-                }
-            }));
-            token = pages
-                .next(page.next_token().map(str::to_string))
-                .map_err(|l| super::page_limit(region, l))?;
-            if token.is_none() {
-                break;
-            }
-        }
+            let stages = page.items().iter().map(|s| HttpApiStage {
+                name: s.stage_name().unwrap_or_default().to_string(),
+                auto_deploy: s.auto_deploy().unwrap_or(false),
+                description: s
+                    .description()
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+                created: s.created_date().and_then(iso_of),
+                last_updated: s.last_updated_date().and_then(iso_of),
+                access_log_destination: s
+                    .access_log_settings()
+                    .and_then(|a| a.destination_arn())
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string),
+                access_log_format: s
+                    .access_log_settings()
+                    .and_then(|a| a.format())
+                    .map(str::to_string),
+            });
+            Ok((stages.collect(), page.next_token().map(str::to_string)))
+        })
+        .await?;
         stages.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(stages)
     }
