@@ -523,9 +523,14 @@ pub fn function_arn(
         return Some(physical_id.to_string());
     }
     let account = account.filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()))?;
-    Some(format!(
-        "arn:{partition}:lambda:{region}:{account}:function:{physical_id}"
-    ))
+    let arn = crate::arn::Arn {
+        partition,
+        service: "lambda",
+        region,
+        account,
+        resource: &format!("function:{physical_id}"),
+    };
+    Some(arn.to_string())
 }
 
 #[cfg(test)]

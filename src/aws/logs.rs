@@ -233,7 +233,14 @@ impl aws_smithy_runtime_api::client::interceptors::Intercept for EndpointAsGiven
 
 /// `arn:PARTITION:logs:REGION:ACCOUNT:log-group:NAME`, what StartLiveTail wants for a group.
 pub fn log_group_arn(partition: &str, region: &str, account: &str, group: &str) -> String {
-    format!("arn:{partition}:logs:{region}:{account}:log-group:{group}")
+    let arn = crate::arn::Arn {
+        partition,
+        service: "logs",
+        region,
+        account,
+        resource: &format!("log-group:{group}"),
+    };
+    arn.to_string()
 }
 
 impl Aws {

@@ -300,22 +300,22 @@ impl FunctionRef {
         let id = subject.require_physical_id()?;
         let url = ResourceKind::LambdaUrl.is(&subject.cfn_type);
         if id.starts_with("arn:") {
-            let parsed = crate::arn::account(id).zip(
-                id.split(":function:")
-                    .nth(1)
-                    .and_then(|r| r.split(':').next()),
-            );
-            let Some((account, name)) = parsed else {
+            // The function's own ARN: a qualifier (`:live`, `:3`) is not part of it.
+            let parsed = Arn::parse(id).and_then(|a| {
+                let name = a.resource.strip_prefix("function:")?.split(':').next()?;
+                let resource = format!("function:{name}");
+                let arn = Arn {
+                    resource: &resource,
+                    ..a
+                };
+                Some((a.account()?, name, arn.to_string()))
+            });
+            let Some((account, name, arn)) = parsed else {
                 return Err(ActionError::Input(format!(
                     "{}: {id} is not a Lambda function ARN",
                     subject.construct_path
                 )));
             };
-            let arn = id
-                .split(":function:")
-                .next()
-                .map(|p| format!("{p}:function:{name}"))
-                .unwrap_or_default();
             return Ok(FunctionRef {
                 name: name.to_string(),
                 arn,
@@ -486,6 +486,52 @@ mod tests {
             source: "trail",
             door: Some(door),
         }
+    }
+
+    #[test]
+    fn a_function_is_named_by_its_physical_id_or_its_arn_without_qualifier() {
+        let subject = |physical: &str| Subject {
+            construct_path: "S/fn".into(),
+            construct_id: "fn".into(),
+            fqn: None,
+            cfn_type: ResourceKind::LambdaFunction.as_str().into(),
+            logical_id: None,
+            stack: 0,
+            stack_name: "S".into(),
+            physical_id: Some(physical.into()),
+            physical_state: "deployed".into(),
+            region: Some("cn-north-1".into()),
+            account: Some("111111111111".into()),
+            partition: "aws-cn".into(),
+        };
+        let by_name = FunctionRef::of(&subject("fn-1"), "cn-north-1").unwrap();
+        assert_eq!(
+            by_name.arn,
+            "arn:aws-cn:lambda:cn-north-1:111111111111:function:fn-1"
+        );
+        let by_arn = FunctionRef::of(
+            &subject("arn:aws:lambda:us-east-1:222222222222:function:fn-2:live"),
+            "us-east-1",
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                by_arn.name.as_str(),
+                by_arn.account.as_str(),
+                by_arn.arn.as_str()
+            ),
+            (
+                "fn-2",
+                "222222222222",
+                "arn:aws:lambda:us-east-1:222222222222:function:fn-2"
+            )
+        );
+        let not_a_function = FunctionRef::of(&subject("arn:aws:sqs:us-east-1:2:q"), "us-east-1");
+        assert!(
+            matches!(&not_a_function, Err(ActionError::Input(m)) if m.contains("is not a Lambda function ARN")),
+            "{:?}",
+            not_a_function.err()
+        );
     }
 
     #[test]
