@@ -23,6 +23,7 @@ use crate::assembly::Environment;
 use crate::aws::{CallerIdentity, StackResourceRow, TrailEvent};
 use crate::catalogue::CommandCatalogue;
 use crate::deployed::{DeployedStack, Deployment, StackState};
+use crate::kind::ResourceKind;
 use crate::model::{self, ConstructNode, LogicalId, Resource, Stack, Target};
 
 pub const ACCOUNT: &str = "123456789012";
@@ -36,17 +37,17 @@ pub fn synthetic_resource(i: usize) -> (String, &'static str, &'static str) {
     match i % 3 {
         0 => (
             format!("fn{i}"),
-            "AWS::Lambda::Function",
+            ResourceKind::LambdaFunction.as_str(),
             "aws-cdk-lib.aws_lambda.Function",
         ),
         1 => (
             format!("role{i}"),
-            "AWS::IAM::Role",
+            ResourceKind::IamRole.as_str(),
             "aws-cdk-lib.aws_iam.Role",
         ),
         _ => (
             format!("queue{i}"),
-            "AWS::SQS::Queue",
+            ResourceKind::SqsQueue.as_str(),
             "aws-cdk-lib.aws_sqs.Queue",
         ),
     }
@@ -212,7 +213,7 @@ pub fn open_audit(app: &mut App, rows: Vec<AuditRow>, requests: usize) {
         .list
         .rows
         .iter()
-        .position(|r| r.cfn_type == "AWS::Lambda::Function")
+        .position(|r| ResourceKind::LambdaFunction.is(&r.cfn_type))
         .expect("a function");
     app.list.selected = app.list.visible.iter().position(|&v| v == row).unwrap_or(0);
     app.run_verb(row, Verb::Audit);
