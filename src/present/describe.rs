@@ -42,44 +42,60 @@ fn render_http_api(out: &mut String, a: &HttpApiDescription) {
     fields.add("region", &a.region);
     fields.render(out);
 
-    out.push('\n');
-    if a.stages.is_empty() {
-        out.push_str("Stages: none (the API is not deployed to a stage)\n");
-    } else {
-        out.push_str("Stages:\n");
-        let mut t = Table::new(vec!["  STAGE", "AUTO-DEPLOY", "INVOKE URL", "ACCESS LOGS"]);
-        for s in &a.stages {
-            t.push(vec![
-                format!("  {}", s.name),
-                if s.auto_deploy { "yes" } else { "no" }.into(),
-                s.invoke_url.clone(),
-                s.access_log_destination
-                    .clone()
-                    .unwrap_or_else(|| "-".into()),
-            ]);
-        }
-        out.push_str(&t.render());
+    let mut t = Table::new(vec!["  STAGE", "AUTO-DEPLOY", "INVOKE URL", "ACCESS LOGS"]);
+    for s in &a.stages {
+        t.push(vec![
+            format!("  {}", s.name),
+            if s.auto_deploy { "yes" } else { "no" }.into(),
+            s.invoke_url.clone(),
+            s.access_log_destination
+                .clone()
+                .unwrap_or_else(|| "-".into()),
+        ]);
     }
+    table_section(out, "Stages", NO_STAGE, t);
 
-    out.push('\n');
-    if a.routes.is_empty() {
-        out.push_str("Routes: none\n");
-    } else {
-        out.push_str("Routes:\n");
-        let mut t = Table::new(vec!["  ROUTE", "AUTHORIZATION"]);
-        for r in &a.routes {
-            t.push(vec![
-                format!("  {}", r.route_key),
-                r.authorization_type.clone().unwrap_or_else(|| "-".into()),
-            ]);
-        }
-        out.push_str(&t.render());
+    let mut t = Table::new(vec!["  ROUTE", "AUTHORIZATION"]);
+    for r in &a.routes {
+        t.push(vec![
+            format!("  {}", r.route_key),
+            r.authorization_type.clone().unwrap_or_else(|| "-".into()),
+        ]);
     }
+    table_section(out, "Routes", "none", t);
 
     out.push('\n');
     out.push_str("Resource policy: none (HTTP APIs cannot have one)\n");
     out.push('\n');
     out.push_str(&super::access::text(&a.access));
+}
+
+/// What an API without stages says under `Stages:`.
+const NO_STAGE: &str = "none (the API is not deployed to a stage)";
+
+/// A section after a blank line: `HEADING:` and its table, or `HEADING: NONE` when it has no
+/// rows.
+fn table_section(out: &mut String, heading: &str, none: &str, t: Table) {
+    out.push('\n');
+    if t.is_empty() {
+        out.push_str(&format!("{heading}: {none}\n"));
+    } else {
+        out.push_str(&format!("{heading}:\n"));
+        out.push_str(&t.render());
+    }
+}
+
+/// A section after a blank line: `HEADING:` and the JSON document, or `EMPTY: none` without
+/// one.
+fn json_section(out: &mut String, heading: &str, empty: &str, v: Option<&Value>) {
+    out.push('\n');
+    match v {
+        Some(v) => {
+            out.push_str(&format!("{heading}:\n"));
+            json_block(out, v);
+        }
+        None => out.push_str(&format!("{empty}: none\n")),
+    }
 }
 
 fn title(out: &mut String, path: &str, what: &str) {
@@ -131,14 +147,7 @@ fn render_function(out: &mut String, f: &FunctionDescription, show_env_hint: Opt
             out.push_str(&format!("  {}\n", sanitize::line(&v.name)));
         }
     }
-    out.push('\n');
-    match &f.policy {
-        Some(p) => {
-            out.push_str("Resource policy:\n");
-            json_block(out, p);
-        }
-        None => out.push_str("Resource policy: none\n"),
-    }
+    json_section(out, "Resource policy", "Resource policy", f.policy.as_ref());
     if let Some(a) = &f.access {
         out.push('\n');
         out.push_str(&super::access::function_text(a));
@@ -160,14 +169,12 @@ fn render_function_url(out: &mut String, u: &FunctionUrlDescription) {
     fields.opt("created", u.created.as_deref());
     fields.add("region", &u.region);
     fields.render(out);
-    out.push('\n');
-    match &u.policy {
-        Some(p) => {
-            out.push_str("Resource policy (the function's):\n");
-            json_block(out, p);
-        }
-        None => out.push_str("Resource policy: none\n"),
-    }
+    json_section(
+        out,
+        "Resource policy (the function's)",
+        "Resource policy",
+        u.policy.as_ref(),
+    );
     out.push('\n');
     out.push_str(&super::access::function_text(&u.access));
 }
@@ -189,50 +196,33 @@ fn render_rest_api(out: &mut String, a: &RestApiDescription) {
     fields.add("region", &a.region);
     fields.render(out);
 
-    out.push('\n');
-    if a.stages.is_empty() {
-        out.push_str("Stages: none (the API is not deployed to a stage)\n");
-    } else {
-        out.push_str("Stages:\n");
-        let mut t = Table::new(vec!["  STAGE", "DEPLOYMENT", "INVOKE URL"]);
-        for s in &a.stages {
-            t.push(vec![
-                format!("  {}", s.name),
-                s.deployment_id.clone().unwrap_or_else(|| "-".into()),
-                s.invoke_url.clone(),
-            ]);
-        }
-        out.push_str(&t.render());
+    let mut t = Table::new(vec!["  STAGE", "DEPLOYMENT", "INVOKE URL"]);
+    for s in &a.stages {
+        t.push(vec![
+            format!("  {}", s.name),
+            s.deployment_id.clone().unwrap_or_else(|| "-".into()),
+            s.invoke_url.clone(),
+        ]);
     }
+    table_section(out, "Stages", NO_STAGE, t);
 
-    out.push('\n');
-    if a.methods.is_empty() {
-        out.push_str("Methods: none\n");
-    } else {
-        out.push_str("Methods:\n");
-        let mut t = Table::new(vec!["  METHOD", "PATH", "AUTHORIZATION"]);
-        for m in &a.methods {
-            let mut auth = m.authorization_type.clone().unwrap_or_else(|| "-".into());
-            if m.api_key_required {
-                auth.push_str(" + API key");
-            }
-            t.push(vec![format!("  {}", m.method), m.path.clone(), auth]);
+    let mut t = Table::new(vec!["  METHOD", "PATH", "AUTHORIZATION"]);
+    for m in &a.methods {
+        let mut auth = m.authorization_type.clone().unwrap_or_else(|| "-".into());
+        if m.api_key_required {
+            auth.push_str(" + API key");
         }
-        out.push_str(&t.render());
+        t.push(vec![format!("  {}", m.method), m.path.clone(), auth]);
     }
+    table_section(out, "Methods", "none", t);
 
-    out.push('\n');
-    match (&a.policy, a.policy_source) {
-        (Some(p), PolicySource::Template) => {
-            out.push_str("Resource policy (from the app's template; the API returned none):\n");
-            json_block(out, p);
+    let heading = match a.policy_source {
+        PolicySource::Template => {
+            "Resource policy (from the app's template; the API returned none)"
         }
-        (Some(p), _) => {
-            out.push_str("Resource policy (from the API):\n");
-            json_block(out, p);
-        }
-        (None, _) => out.push_str("Resource policy: none\n"),
-    }
+        _ => "Resource policy (from the API)",
+    };
+    json_section(out, heading, "Resource policy", a.policy.as_ref());
     out.push('\n');
     out.push_str(&super::access::text(&a.access));
 }
@@ -251,21 +241,15 @@ fn render_stack(out: &mut String, s: &StackDescription) {
     fields.add("region", &s.region);
     fields.render(out);
 
-    out.push('\n');
-    if s.outputs.is_empty() {
-        out.push_str("Outputs: none\n");
-    } else {
-        out.push_str("Outputs:\n");
-        let mut t = Table::new(vec!["  KEY", "VALUE", "EXPORT"]);
-        for o in &s.outputs {
-            t.push(vec![
-                format!("  {}", o.key),
-                o.value.clone().unwrap_or_default(),
-                o.export_name.clone().unwrap_or_default(),
-            ]);
-        }
-        out.push_str(&t.render());
+    let mut t = Table::new(vec!["  KEY", "VALUE", "EXPORT"]);
+    for o in &s.outputs {
+        t.push(vec![
+            format!("  {}", o.key),
+            o.value.clone().unwrap_or_default(),
+            o.export_name.clone().unwrap_or_default(),
+        ]);
     }
+    table_section(out, "Outputs", "none", t);
 }
 
 fn render_resource(out: &mut String, r: &ResourceDescription) {
@@ -288,14 +272,12 @@ fn render_resource(out: &mut String, r: &ResourceDescription) {
     fields.add("region", &r.region);
     fields.render(out);
 
-    out.push('\n');
-    match &r.properties {
-        Some(p) => {
-            out.push_str("Template properties:\n");
-            json_block(out, p);
-        }
-        None => out.push_str("Template properties: none\n"),
-    }
+    json_section(
+        out,
+        "Template properties",
+        "Template properties",
+        r.properties.as_ref(),
+    );
 }
 
 /// Pretty JSON, indented by two spaces, sanitized (a JSON string may hold bidi overrides).
