@@ -759,10 +759,12 @@ const HTTP_API_NO_RESOURCE_POLICY: &str =
     "HTTP APIs have no resource policy, so only callers of the API's own account can be allowed";
 
 #[cfg(test)]
-mod http_api_tests {
+pub(crate) mod http_api_tests {
     use super::*;
 
-    fn http_api() -> (App, Subject) {
+    /// The HTTP API of tests/fixtures/http-api, deployed as `abc123` in us-east-1 (the probe's
+    /// tests use it too).
+    pub(crate) fn http_api() -> (App, Subject) {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/http-api/cdk.out");
         let app = App::from_assembly(crate::assembly::read(&dir).expect("the http-api fixture"));

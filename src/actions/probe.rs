@@ -147,8 +147,9 @@ pub struct ProbeResult {
     pub function_access: Option<super::lambda_access::FunctionAccess>,
 }
 
-/// The execute-api URL of a RestApi construct: its id, a stage (`--stage`, else the stage the
-/// template deploys), the region and the partition's DNS suffix.
+/// The invoke URL of an API construct: its id, a stage (`--stage`, else the stage the template
+/// deploys; for an HTTP API, else `$default`, which has no path segment), the region and the
+/// partition's DNS suffix.
 pub fn target_for(
     app: &App,
     subject: &Subject,
@@ -156,10 +157,8 @@ pub fn target_for(
     path: &str,
     endpoint: Option<String>,
 ) -> Result<ProbeTarget, ActionError> {
-    if ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type) {
-        return http_api_target(app, subject, stage, path, endpoint);
-    }
-    if !ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
+    let http = ResourceKind::ApiGatewayV2Api.is(&subject.cfn_type);
+    if !http && !ResourceKind::ApiGatewayRestApi.is(&subject.cfn_type) {
         return Err(ActionError::WrongType {
             action: "probe",
             construct: subject.construct_path.clone(),
@@ -169,44 +168,29 @@ pub fn target_for(
     }
     let api_id = subject.require_physical_id()?;
     let region = subject.require_region()?.to_string();
-    let stage = match stage {
-        Some(s) => s.to_string(),
-        None => template_stage(app, subject).ok_or_else(|| {
-            ActionError::Input(format!(
-                "{} deploys no stage that cdkx can find in the template; name one with --stage",
-                subject.construct_path
-            ))
-        })?,
+    let partition = Partition::from_name(&subject.partition);
+    let (base, door) = if http {
+        let stage = http_api_stage(app, subject, stage);
+        let base = super::describe::http_api_invoke_url(api_id, &region, partition, &stage);
+        (base, Door::HttpApi)
+    } else {
+        let stage = match stage {
+            Some(s) => s.to_string(),
+            None => template_stage(app, subject).ok_or_else(|| {
+                ActionError::Input(format!(
+                    "{} deploys no stage that cdkx can find in the template; name one with --stage",
+                    subject.construct_path
+                ))
+            })?,
+        };
+        let base = super::describe::invoke_url(api_id, &region, partition, &stage);
+        (base, Door::RestApi)
     };
-    let partition = Partition::from_name(&subject.partition);
-    let base = super::describe::invoke_url(api_id, &region, partition, &stage);
     Ok(ProbeTarget {
         url: join_path(&base, path),
         region,
         endpoint,
-        door: Door::RestApi,
-    })
-}
-
-/// The invoke URL of an HTTP API construct: its id, a stage (`--stage`, else the stage the
-/// template deploys, else `$default`, which has no path segment), the region and partition.
-fn http_api_target(
-    app: &App,
-    subject: &Subject,
-    stage: Option<&str>,
-    path: &str,
-    endpoint: Option<String>,
-) -> Result<ProbeTarget, ActionError> {
-    let api_id = subject.require_physical_id()?;
-    let region = subject.require_region()?.to_string();
-    let stage = http_api_stage(app, subject, stage);
-    let partition = Partition::from_name(&subject.partition);
-    let base = super::describe::http_api_invoke_url(api_id, &region, partition, &stage);
-    Ok(ProbeTarget {
-        url: join_path(&base, path),
-        region,
-        endpoint,
-        door: Door::HttpApi,
+        door,
     })
 }
 
@@ -766,28 +750,7 @@ mod http_api_tests {
 
     #[test]
     fn an_http_api_target_uses_its_template_stage_and_judges_by_its_rules() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/http-api/cdk.out");
-        let app = App::from_assembly(crate::assembly::read(&dir).expect("the http-api fixture"));
-        let r = app
-            .resources
-            .iter()
-            .find(|r| ResourceKind::ApiGatewayV2Api.is(&r.cfn_type))
-            .unwrap();
-        let subject = Subject {
-            construct_path: r.construct_path.clone(),
-            construct_id: "iam-http-api".into(),
-            fqn: None,
-            cfn_type: r.cfn_type.clone(),
-            logical_id: Some(r.logical_id.0.clone()),
-            stack: r.stack,
-            stack_name: "HttpApiStack".into(),
-            physical_id: Some("abc123".into()),
-            physical_state: "deployed".into(),
-            region: Some("us-east-1".into()),
-            account: Some("123456789012".into()),
-            partition: "aws".into(),
-        };
+        let (app, subject) = crate::actions::access::http_api_tests::http_api();
         assert_eq!(http_api_template_stages(&app, &subject), vec!["$default"]);
         let t = target_for(&app, &subject, None, "/items?x=1", None).unwrap();
         assert_eq!(
