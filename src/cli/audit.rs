@@ -9,6 +9,8 @@ use super::OutputFormat;
 use super::args::AuditArgs;
 use super::construct::Ctx;
 use crate::actions::audit::{Audit, AuditQuery, AuditRow, DATA_EVENTS_NOTE};
+use crate::present;
+use crate::present::audit::HEADERS;
 use crate::present::table::{Col, Cut, fit_columns, shorten};
 use crate::sanitize;
 use crate::time::parse_when;
@@ -54,7 +56,7 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
                         writeln!(
                             stdout,
                             "{}",
-                            table_line(&HEADER.map(str::to_string), &widths)
+                            table_line(&COLUMNS.map(|(c, _)| c.header.to_string()), &widths)
                         )?;
                         header = true;
                     }
@@ -92,30 +94,19 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     Ok(0)
 }
 
-const HEADER: [&str; 9] = [
-    "TIME",
-    "EVENT",
-    "SOURCE",
-    "PRINCIPAL",
-    "ACCOUNT",
-    "SOURCE IP",
-    "RO",
-    "XACCT",
-    "USER AGENT",
-];
-
 /// The columns of the audit table, with the widths they usually need (a table that streams
 /// cannot wait for its last row to measure them).
+/// present::audit's columns, with XACCT (the cross-account mark) before the user agent.
 const COLUMNS: [(Col, usize); 9] = [
-    (Col::new("TIME", 20), 20),
-    (Col::new("EVENT", 14).prose(), 30),
-    (Col::new("SOURCE", 8).optional(3), 16),
-    (Col::new("PRINCIPAL", 16), 48),
-    (Col::new("ACCOUNT", 12).optional(2), 12),
-    (Col::new("SOURCE IP", 9).optional(4), 15),
-    (Col::new("RO", 3).optional(5), 3),
+    (Col::new(HEADERS[0], 20), 20),
+    (Col::new(HEADERS[1], 14).prose(), 30),
+    (Col::new(HEADERS[2], 8).optional(3), 16),
+    (Col::new(HEADERS[3], 16), 48),
+    (Col::new(HEADERS[4], 12).optional(2), 12),
+    (Col::new(HEADERS[5], 9).optional(4), 15),
+    (Col::new(HEADERS[6], 3).optional(5), 3),
     (Col::new("XACCT", 5), 5),
-    (Col::new("USER AGENT", 10).optional(6).prose(), 60),
+    (Col::new(HEADERS[7], 10).optional(6).prose(), 60),
 ];
 
 /// Each column's width (None: dropped) for a terminal of `width` columns; not on a terminal,
@@ -137,27 +128,18 @@ fn stream_widths(width: Option<usize>) -> Vec<Option<(usize, Option<Cut>)>> {
 }
 
 fn cells(r: &AuditRow) -> [String; 9] {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let [time, event, source, principal, account, ip, ro, agent] = present::audit::cells(r);
+    let xacct = if r.cross_account { "YES" } else { "" };
     [
-        r.time.clone(),
-        r.event_name.clone(),
-        r.event_source
-            .trim_end_matches(".amazonaws.com")
-            .to_string(),
-        r.principal.clone(),
-        opt(&r.caller_account),
-        opt(&r.source_ip),
-        match r.read_only {
-            Some(true) => "yes".into(),
-            Some(false) => "no".into(),
-            None => "-".into(),
-        },
-        if r.cross_account {
-            "YES".into()
-        } else {
-            "".into()
-        },
-        opt(&r.user_agent),
+        time,
+        event,
+        source,
+        principal,
+        account,
+        ip,
+        ro,
+        xacct.into(),
+        agent,
     ]
 }
 

@@ -15,6 +15,7 @@ use super::pager::PagerView;
 use super::{Step, View};
 use crate::actions::Subject;
 use crate::actions::audit::{AuditPage, AuditRow, DATA_EVENTS_NOTE};
+use crate::present::audit::HEADERS;
 use crate::present::table::pane_widths;
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Mode};
@@ -38,21 +39,7 @@ pub struct AuditLine {
 
 impl AuditLine {
     pub fn new(row: AuditRow) -> AuditLine {
-        let opt = |o: &Option<String>| text::safe(o.as_deref().unwrap_or("-")).into_owned();
-        let cells = [
-            text::safe(&row.time).into_owned(),
-            text::safe(&row.event_name).into_owned(),
-            text::safe(row.event_source.trim_end_matches(".amazonaws.com")).into_owned(),
-            text::safe(&row.principal).into_owned(),
-            opt(&row.caller_account),
-            opt(&row.source_ip),
-            match row.read_only {
-                Some(true) => "yes".into(),
-                Some(false) => "no".into(),
-                None => "-".into(),
-            },
-            opt(&row.user_agent),
-        ];
+        let cells = crate::present::audit::cells(&row);
         let hay = cells.join("\u{1}").to_lowercase();
         AuditLine { row, cells, hay }
     }
@@ -297,28 +284,14 @@ impl AuditView {
             cx.cursor.set(Some(pos));
         }
         let wide = w >= 110;
-        let (headers, weights, picks): (&[&str], &[usize], &[usize]) = if wide {
+        // The columns shown (of present::audit's), after the cross-account mark.
+        let (weights, picks): (&[usize], &[usize]) = if wide {
             (
-                &[
-                    "",
-                    "TIME",
-                    "EVENT",
-                    "SOURCE",
-                    "PRINCIPAL",
-                    "ACCOUNT",
-                    "SOURCE IP",
-                    "RO",
-                    "USER AGENT",
-                ],
                 &[1, 20, 28, 12, 44, 12, 15, 3, 20],
                 &[0, 1, 2, 3, 4, 5, 6, 7],
             )
         } else {
-            (
-                &["", "TIME", "EVENT", "ACCOUNT", "PRINCIPAL"],
-                &[1, 20, 22, 12, 30],
-                &[0, 1, 4, 3],
-            )
+            (&[1, 20, 22, 12, 30], &[0, 1, 4, 3])
         };
         let widths = pane_widths(w, weights);
         draw_cells(
@@ -326,7 +299,7 @@ impl AuditView {
             inner.x,
             inner.y,
             &widths,
-            headers.iter().map(|h| h.to_string()),
+            std::iter::once(String::new()).chain(picks.iter().map(|&c| HEADERS[c].to_string())),
             theme.heading(),
         );
         let body_h = (table_h as usize).saturating_sub(1);
