@@ -162,14 +162,9 @@ pub struct CommandCatalogue {
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogueError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// Not read (missing, not a regular file, too large, unreadable).
     #[error(transparent)]
     File(#[from] crate::bounds::FileError),
     #[error("both {} and {} exist in {}; keep one", .first.display(), .second.display(), .dir.display())]

@@ -31,14 +31,9 @@ pub struct Config {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// Not read (missing, not a regular file, too large, unreadable).
     #[error(transparent)]
     File(#[from] crate::bounds::FileError),
 }
