@@ -8,9 +8,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use clap::{ArgAction, Args, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{ArgAction, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::actions::invocations::{GroupBy, SourceKind};
+use crate::catalogue::NativeAction;
 use crate::session::{Session, Settings};
 
 const AFTER_HELP: &str = "\
@@ -520,6 +521,29 @@ pub struct MetricsArgs {
 
 // The arguments of the native actions (`cdkx CONSTRUCT ACTION ...`), each parsed by its runner in
 // src/cli/ from the words after the action's name.
+
+/// The arguments of a native action as clap reads them: its parser (for checking them and
+/// answering `--help` before any AWS call).
+pub fn native_args(action: NativeAction) -> clap::Command {
+    match action {
+        NativeAction::Describe => DescribeArgs::command(),
+        NativeAction::Invoke => InvokeArgs::command(),
+        NativeAction::Console | NativeAction::AuditConsole => ConsoleArgs::command(),
+        NativeAction::Audit => AuditArgs::command(),
+        NativeAction::Probe => ConstructProbeArgs::command(),
+        NativeAction::Invocations => InvocationsArgs::command(),
+        NativeAction::Logs => LogsArgs::command(),
+        NativeAction::Metrics => MetricsArgs::command(),
+        NativeAction::Ls => LsArgs::command(),
+        NativeAction::Scan | NativeAction::Events | NativeAction::Subscriptions => {
+            LimitArgs::command()
+        }
+        NativeAction::Stages
+        | NativeAction::Attributes
+        | NativeAction::Policies
+        | NativeAction::Resources => PlainArgs::command(),
+    }
+}
 
 /// What `probe --help` says after the options (both forms).
 const PROBE_AFTER_HELP: &str = "The request is sent twice, concurrently: without a signature and \

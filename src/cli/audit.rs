@@ -158,8 +158,3 @@ fn table_line(cells: &[String; 9], widths: &[Option<(usize, Option<Cut>)>]) -> S
     }
     line.trim_end().to_string()
 }
-
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <AuditArgs as clap::CommandFactory>::command()
-}

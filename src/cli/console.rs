@@ -59,8 +59,3 @@ pub(super) fn open_or_print(command: &str, url: &str, url_printed: bool) -> Resu
         }
     }
 }
-
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <ConsoleArgs as clap::CommandFactory>::command()
-}

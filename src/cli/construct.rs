@@ -270,24 +270,7 @@ pub async fn run(g: &GlobalArgs, mut args: RunArgs) -> Result<i32> {
 /// Parses a native action's arguments the way the action will: `--help` prints its help and
 /// exits 0, a bad argument prints usage and exits 2.
 fn check_args(action: NativeAction, bin: &str, args: &[String]) {
-    let command = match action {
-        NativeAction::Describe => super::describe::args_command(),
-        NativeAction::Invoke => super::invoke::args_command(),
-        NativeAction::Console | NativeAction::AuditConsole => super::console::args_command(),
-        NativeAction::Audit => super::audit::args_command(),
-        NativeAction::Probe => super::probe::args_command(),
-        NativeAction::Invocations => super::invocations::args_command(),
-        NativeAction::Logs => super::logs::args_command(),
-        NativeAction::Metrics => super::metrics::args_command(),
-        NativeAction::Stages
-        | NativeAction::Ls
-        | NativeAction::Attributes
-        | NativeAction::Subscriptions
-        | NativeAction::Scan
-        | NativeAction::Policies
-        | NativeAction::Resources
-        | NativeAction::Events => super::listing::args_command(action),
-    };
+    let command = super::args::native_args(action);
     if let Err(e) = command
         .bin_name(bin.to_string())
         .try_get_matches_from(std::iter::once(bin.to_string()).chain(args.iter().cloned()))

@@ -25,8 +25,3 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     }
     Ok(0)
 }
-
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <DescribeArgs as clap::CommandFactory>::command()
-}

@@ -214,8 +214,3 @@ fn calls_table(r: &InvocationReport) -> Option<Table> {
     }
     Some(t)
 }
-
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <InvocationsArgs as clap::CommandFactory>::command()
-}

@@ -146,8 +146,3 @@ pub fn render(r: &InvokeResult, format: OutputFormat, limit: Option<usize>) -> S
     }
     out
 }
-
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <InvokeArgs as clap::CommandFactory>::command()
-}

@@ -56,15 +56,3 @@ pub async fn run(ctx: &Ctx<'_>, action: NativeAction, args: &[String]) -> Result
     }
     Ok(0)
 }
-
-/// The listing's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command(action: NativeAction) -> clap::Command {
-    use clap::CommandFactory;
-    match action {
-        NativeAction::Ls => LsArgs::command(),
-        NativeAction::Scan | NativeAction::Events | NativeAction::Subscriptions => {
-            LimitArgs::command()
-        }
-        _ => PlainArgs::command(),
-    }
-}

@@ -91,11 +91,6 @@ pub async fn run(ctx: &Ctx<'_>, args: &[String]) -> Result<i32> {
     }
 }
 
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <LogsArgs as clap::CommandFactory>::command()
-}
-
 #[cfg(test)]
 mod tests {
     use crate::actions::logs::{self, LogLine};

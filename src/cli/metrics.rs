@@ -170,11 +170,6 @@ pub fn sparkline(s: &Series, r: &MetricsReport, slots: usize, width: usize) -> S
         .collect()
 }
 
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <MetricsArgs as clap::CommandFactory>::command()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

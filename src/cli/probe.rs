@@ -250,11 +250,6 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
-/// The action's own arguments, for checking them (and answering `--help`) before any AWS call.
-pub(super) fn args_command() -> clap::Command {
-    <ConstructProbeArgs as clap::CommandFactory>::command()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
