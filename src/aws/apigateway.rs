@@ -2,7 +2,7 @@
 
 use aws_sdk_apigateway as apigw;
 
-use super::{Aws, AwsError, every_page};
+use super::{Aws, AwsError, every_page, non_empty};
 use crate::time::iso_of;
 
 /// What GetRestApi says of an API.
@@ -67,10 +67,7 @@ impl Aws {
         Ok(RestApiConfig {
             id: out.id().unwrap_or(api_id).to_string(),
             name: out.name().map(str::to_string),
-            description: out
-                .description()
-                .filter(|d| !d.is_empty())
-                .map(str::to_string),
+            description: non_empty(out.description()),
             created: out.created_date().and_then(iso_of),
             endpoint_types: out
                 .endpoint_configuration()
@@ -78,7 +75,7 @@ impl Aws {
                 .unwrap_or_default(),
             api_key_source: out.api_key_source().map(|s| s.as_str().to_string()),
             disable_execute_api_endpoint: out.disable_execute_api_endpoint(),
-            policy: out.policy().filter(|p| !p.is_empty()).map(str::to_string),
+            policy: non_empty(out.policy()),
         })
     }
 
@@ -101,17 +98,12 @@ impl Aws {
             .map(|s| RestApiStage {
                 name: s.stage_name().unwrap_or_default().to_string(),
                 deployment_id: s.deployment_id().map(str::to_string),
-                description: s
-                    .description()
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string),
+                description: non_empty(s.description()),
                 created: s.created_date().and_then(iso_of),
                 last_updated: s.last_updated_date().and_then(iso_of),
-                access_log_destination: s
-                    .access_log_settings()
-                    .and_then(|a| a.destination_arn())
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string),
+                access_log_destination: non_empty(
+                    s.access_log_settings().and_then(|a| a.destination_arn()),
+                ),
                 access_log_format: s
                     .access_log_settings()
                     .and_then(|a| a.format())

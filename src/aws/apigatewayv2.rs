@@ -2,7 +2,7 @@
 
 use aws_sdk_apigatewayv2 as apigwv2;
 
-use super::{Aws, AwsError, every_page};
+use super::{Aws, AwsError, every_page, non_empty};
 use crate::time::iso_of;
 
 /// What GetApi says of an HTTP API.
@@ -64,10 +64,7 @@ impl Aws {
         Ok(HttpApiConfig {
             id: out.api_id().unwrap_or(api_id).to_string(),
             name: out.name().map(str::to_string),
-            description: out
-                .description()
-                .filter(|d| !d.is_empty())
-                .map(str::to_string),
+            description: non_empty(out.description()),
             created: out.created_date().and_then(iso_of),
             protocol_type: out.protocol_type().map(|p| p.as_str().to_string()),
             api_endpoint: out.api_endpoint().map(str::to_string),
@@ -123,17 +120,12 @@ impl Aws {
             let stages = page.items().iter().map(|s| HttpApiStage {
                 name: s.stage_name().unwrap_or_default().to_string(),
                 auto_deploy: s.auto_deploy().unwrap_or(false),
-                description: s
-                    .description()
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string),
+                description: non_empty(s.description()),
                 created: s.created_date().and_then(iso_of),
                 last_updated: s.last_updated_date().and_then(iso_of),
-                access_log_destination: s
-                    .access_log_settings()
-                    .and_then(|a| a.destination_arn())
-                    .filter(|d| !d.is_empty())
-                    .map(str::to_string),
+                access_log_destination: non_empty(
+                    s.access_log_settings().and_then(|a| a.destination_arn()),
+                ),
                 access_log_format: s
                     .access_log_settings()
                     .and_then(|a| a.format())

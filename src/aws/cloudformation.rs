@@ -3,7 +3,7 @@
 use aws_sdk_cloudformation as cfn;
 use cfn::error::{ProvideErrorMetadata, SdkError};
 
-use super::{Aws, AwsError, StackResourceRow, StackVersion, every_page};
+use super::{Aws, AwsError, StackResourceRow, StackVersion, every_page, non_empty};
 use crate::time::iso_of;
 
 impl Aws {
@@ -61,10 +61,7 @@ impl Aws {
                     let logical = r.logical_resource_id().filter(|l| !l.is_empty())?;
                     Some(StackResourceRow {
                         logical_id: logical.to_string(),
-                        physical_id: r
-                            .physical_resource_id()
-                            .filter(|p| !p.is_empty())
-                            .map(str::to_string),
+                        physical_id: non_empty(r.physical_resource_id()),
                         cfn_type: r.resource_type().unwrap_or_default().to_string(),
                         status: r.resource_status().map(|s| s.as_str().to_string()),
                     })
@@ -188,10 +185,7 @@ impl Aws {
             stack_name: s.stack_name().unwrap_or(stack).to_string(),
             status: s.stack_status().map(|st| st.as_str().to_string()),
             status_reason: s.stack_status_reason().map(str::to_string),
-            description: s
-                .description()
-                .filter(|d| !d.is_empty())
-                .map(str::to_string),
+            description: non_empty(s.description()),
             created: when(s.creation_time()),
             last_updated: when(s.last_updated_time()),
             parent_id: s.parent_id().map(str::to_string),
@@ -254,10 +248,7 @@ impl Aws {
                             .resource_status()
                             .map(|s| s.as_str().to_string())
                             .unwrap_or_default(),
-                        reason: e
-                            .resource_status_reason()
-                            .filter(|r| !r.is_empty())
-                            .map(str::to_string),
+                        reason: non_empty(e.resource_status_reason()),
                     })
                     .collect();
                 Ok((items, page.next_token().map(str::to_string)))

@@ -4,7 +4,7 @@ use aws_sdk_cloudtrail as cloudtrail;
 use aws_smithy_types::DateTime;
 use cloudtrail::types::{LookupAttribute, LookupAttributeKey};
 
-use super::{Aws, AwsError, every_page};
+use super::{Aws, AwsError, every_page, non_empty};
 
 /// One event as LookupEvents returns it; `record` is the full CloudTrail record (JSON text).
 #[derive(Debug, Clone, Default)]
@@ -77,10 +77,7 @@ impl Aws {
             .collect();
         Ok(LookupPage {
             events,
-            next_token: out
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string),
+            next_token: non_empty(out.next_token()),
         })
     }
 }
@@ -140,10 +137,7 @@ impl Aws {
                 name,
                 arn,
                 bucket: t.s3_bucket_name().map(str::to_string),
-                prefix: t
-                    .s3_key_prefix()
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string),
+                prefix: non_empty(t.s3_key_prefix()),
                 home_region: t.home_region().map(str::to_string),
                 multi_region: t.is_multi_region_trail().unwrap_or(false),
                 organization: t.is_organization_trail().unwrap_or(false),

@@ -6,7 +6,7 @@ use lambda::error::ProvideErrorMetadata;
 use lambda::operation::RequestId;
 use lambda::types::{InvocationType, LogType};
 
-use super::{Aws, AwsError};
+use super::{Aws, AwsError, non_empty};
 
 /// A function's configuration, as GetFunction returns it. Environment values are secrets until
 /// a front end is told otherwise.
@@ -101,17 +101,10 @@ impl Aws {
                 .collect(),
             last_modified: c.last_modified().map(str::to_string),
             code_size: c.code_size(),
-            description: c
-                .description()
-                .filter(|d| !d.is_empty())
-                .map(str::to_string),
+            description: non_empty(c.description()),
             state: c.state().map(|s| s.as_str().to_string()),
             environment,
-            log_group: c
-                .logging_config()
-                .and_then(|l| l.log_group())
-                .filter(|g| !g.is_empty())
-                .map(str::to_string),
+            log_group: non_empty(c.logging_config().and_then(|l| l.log_group())),
         })
     }
 

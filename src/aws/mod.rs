@@ -892,6 +892,12 @@ where
     }
 }
 
+/// A string field of an answer, `None` when AWS left it out or sent it empty (many services
+/// say "not set" with `""`).
+pub(crate) fn non_empty(s: Option<&str>) -> Option<String> {
+    s.filter(|s| !s.is_empty()).map(str::to_string)
+}
+
 /// Every page of a listing through the page guard: `fetch` asks for the page after a token and
 /// returns its items and the next token. For listings written as loops over a token.
 pub(crate) async fn every_page<T, F, Fut>(
