@@ -331,20 +331,10 @@ pub async fn check_stage(
     else {
         return Ok(());
     };
-    let live: Option<Vec<String>> = if http {
-        owner
-            .get_http_api_stages(region, api_id)
-            .await
-            .ok()
-            .map(|stages| stages.into_iter().map(|s| s.name).collect())
-    } else {
-        owner
-            .get_stages(region, api_id)
-            .await
-            .ok()
-            .map(|stages| stages.into_iter().map(|s| s.name).collect())
+    let known = match owner.api_stages(region, api_id, http).await {
+        Ok(stages) => stages.into_iter().map(|s| s.name).collect(),
+        Err(_) => template,
     };
-    let known = live.unwrap_or(template);
     if known.is_empty() || known.iter().any(|s| s == stage) {
         return Ok(());
     }

@@ -1,4 +1,5 @@
-//! API Gateway v2 (HTTP API) calls: GetApi, GetRoutes, GetStages.
+//! API Gateway v2 (HTTP API) calls: GetApi, GetRoutes, GetStages; and the stages of either kind
+//! of API ([`ApiStage`]).
 
 use aws_sdk_apigatewayv2 as apigwv2;
 
@@ -44,7 +45,43 @@ pub struct HttpApiStage {
     pub access_log_format: Option<String>,
 }
 
+/// A stage of a REST or an HTTP API: what the probe's stage check and the access-log source
+/// need of either kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApiStage {
+    pub name: String,
+    /// The log group ARN that receives the stage's access logs, when it has them.
+    pub access_log_destination: Option<String>,
+}
+
 impl Aws {
+    /// The stages of an HTTP API (`http_api`: API Gateway v2's GetStages) or of a REST API (v1's),
+    /// sorted by name.
+    pub async fn api_stages(
+        &self,
+        region: &str,
+        api_id: &str,
+        http_api: bool,
+    ) -> Result<Vec<ApiStage>, AwsError> {
+        let stage = |name, access_log_destination| ApiStage {
+            name,
+            access_log_destination,
+        };
+        Ok(if http_api {
+            let stages = self.get_http_api_stages(region, api_id).await?;
+            stages
+                .into_iter()
+                .map(|s| stage(s.name, s.access_log_destination))
+                .collect()
+        } else {
+            let stages = self.get_stages(region, api_id).await?;
+            stages
+                .into_iter()
+                .map(|s| stage(s.name, s.access_log_destination))
+                .collect()
+        })
+    }
+
     fn apigatewayv2(&self, region: &str) -> apigwv2::Client {
         service_client!(apigwv2, self, region)
     }

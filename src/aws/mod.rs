@@ -37,7 +37,7 @@ mod sqs;
 pub use execute_api::{ExecuteApiRequest, HttpAnswer, SignedRequestView};
 
 pub use apigateway::{RestApiConfig, RestApiMethod, RestApiStage};
-pub use apigatewayv2::{HttpApiConfig, HttpApiRoute, HttpApiStage};
+pub use apigatewayv2::{ApiStage, HttpApiConfig, HttpApiRoute, HttpApiStage};
 pub use athena::{AthenaTarget, ResultPage};
 pub use cloudformation::{StackDetail, StackEvent, StackOutput, StackResourceDetail};
 pub use cloudtrail::{EventDataStore, FieldCondition, LakePage, LookupPage, Trail, TrailEvent};

@@ -10,40 +10,6 @@ use crate::aws::Aws;
 /// The access-log line format cdkx reads best (`$context.identity.*` fields as JSON).
 pub const ACCESS_LOG_FORMAT: &str = r#"{"requestId":"$context.requestId","requestTime":"$context.requestTimeEpoch","accountId":"$context.identity.accountId","caller":"$context.identity.caller","userArn":"$context.identity.userArn","sourceIp":"$context.identity.sourceIp","httpMethod":"$context.httpMethod","path":"$context.path","status":"$context.status"}"#;
 
-/// Every stage of an API as (name, access log destination): a REST API's, or an HTTP API's
-/// (API Gateway v2) when `http_api`.
-async fn access_log_stages(
-    aws: &Aws,
-    region: &str,
-    api: &str,
-    http_api: bool,
-) -> Result<Vec<LoggedStage>, crate::aws::AwsError> {
-    Ok(if http_api {
-        aws.get_http_api_stages(region, api)
-            .await?
-            .into_iter()
-            .map(|s| LoggedStage {
-                name: s.name,
-                access_log_destination: s.access_log_destination,
-            })
-            .collect()
-    } else {
-        aws.get_stages(region, api)
-            .await?
-            .into_iter()
-            .map(|s| LoggedStage {
-                name: s.name,
-                access_log_destination: s.access_log_destination,
-            })
-            .collect()
-    })
-}
-
-struct LoggedStage {
-    name: String,
-    access_log_destination: Option<String>,
-}
-
 /// How to turn on a stage's access logs in the format cdkx reads best.
 fn enable_access_logs_hint(api: &str, stage: &str, http_api: bool) -> String {
     if http_api {
@@ -68,7 +34,7 @@ pub(super) async fn from_access_logs(
     q: &InvocationQuery,
     progress: &Progressor,
 ) -> (SourceReport, Vec<Invocation>) {
-    let stages = match access_log_stages(aws, region, api, http_api).await {
+    let stages = match aws.api_stages(region, api, http_api).await {
         Ok(s) => s,
         Err(e) => {
             return (
