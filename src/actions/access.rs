@@ -1158,13 +1158,17 @@ fn render_document(doc: &Value, render: &dyn Fn(&Value) -> String) -> Value {
 /// The caller's identity side from AWS: iam:SimulatePrincipalPolicy with `aws` (credentials of
 /// the caller's own account), else its policies read and evaluated; `None` in the evidence's
 /// grant when neither could be read (the reason and the permission that would help are given).
+/// This one asks about `request` on `subject` (execute-api:Invoke on the request's ARN); `None`
+/// when the caller or the ARN is not known.
 pub async fn identity_evidence(
     aws: &Aws,
     region: &str,
-    caller: &CallerIdentity,
-    resource: &str,
-) -> IdentityEvidence {
-    identity_evidence_for(aws, region, caller, INVOKE, resource).await
+    caller: Option<&CallerIdentity>,
+    subject: &Subject,
+    request: &AccessRequest,
+) -> Option<IdentityEvidence> {
+    let (caller, arn) = caller.zip(request.method_arn(subject))?;
+    Some(identity_evidence_for(aws, region, caller, INVOKE, &arn).await)
 }
 
 /// [`identity_evidence`] for any `action` on `resource`.
@@ -1334,10 +1338,7 @@ pub async fn analyze_with_lookup(
         .clone()
         .or_else(|| aws.default_region())
         .unwrap_or_else(|| "us-east-1".into());
-    let evidence = match (caller, request.method_arn(subject)) {
-        (Some(c), Some(arn)) => Some(identity_evidence(aws, &region, c, &arn).await),
-        _ => None,
-    };
+    let evidence = identity_evidence(aws, &region, caller, subject, request).await;
     analyze_api(
         app,
         deployment,

@@ -502,12 +502,14 @@ pub async fn probe_construct(
     // own credentials), found while the requests are in flight.
     let who = async {
         let caller = signer.caller_identity(&target.region).await.ok();
-        let evidence = match (&caller, request.method_arn(subject)) {
-            (Some(c), Some(arn)) => {
-                Some(super::access::identity_evidence(signer, &target.region, c, &arn).await)
-            }
-            _ => None,
-        };
+        let evidence = super::access::identity_evidence(
+            signer,
+            &target.region,
+            caller.as_ref(),
+            subject,
+            &request,
+        )
+        .await;
         (caller, evidence)
     };
     // An HTTP API has no resource policy to read.
