@@ -641,7 +641,9 @@ pub const BINDINGS: &[Binding] = &[
         action: Action::Backspace,
         section: Section::Listing,
         help: "ls: up one prefix",
-        hint: Some("up"),
+        // Only ls has prefixes: its pane says "Backspace up"; the status line would say it for
+        // every listing.
+        hint: None,
     },
     Binding {
         modes: &[ProbeForm],
