@@ -1,5 +1,7 @@
 //! How a function or a REST API has been doing: its CloudWatch metrics over a window, fetched in
-//! one GetMetricData request (all series, all pages) and returned as numbers per series.
+//! one GetMetricData request (all series, all pages) and returned as numbers per series; and the
+//! activity of many at once (a function's invocations, an API's count), as few requests as
+//! GetMetricData's limit of queries allows, for the TUI list's sparkline column.
 
 use serde::Serialize;
 
@@ -188,6 +190,200 @@ pub async fn metrics(
         since_s,
         series,
     })
+}
+
+/// GetMetricData takes at most this many queries in one request.
+pub const MAX_QUERIES: usize = 500;
+
+/// A resource whose activity the list shows: a function (its invocations) or a REST API (its
+/// count of requests, all stages).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityTarget {
+    /// The caller's name for the answer (the list: the construct's index).
+    pub key: usize,
+    pub region: String,
+    pub of: ActivityOf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ActivityOf {
+    /// A function by name.
+    Function(String),
+    /// A REST API by id, with its name when the template says it (`Name`); else it is asked for.
+    RestApi { id: String, name: Option<String> },
+}
+
+impl ActivityTarget {
+    /// The target for `subject`, if it has an activity series (a deployed function or REST
+    /// API in a known region). `template_name`: the REST API's `Name` from the template.
+    pub fn of(
+        key: usize,
+        subject: &Subject,
+        template_name: Option<&str>,
+    ) -> Option<ActivityTarget> {
+        let id = subject.physical_id.clone()?;
+        let region = subject.region.clone()?;
+        let of = match ResourceKind::of(&subject.cfn_type)? {
+            ResourceKind::LambdaFunction => ActivityOf::Function(id),
+            ResourceKind::ApiGatewayRestApi => ActivityOf::RestApi {
+                id,
+                name: template_name.map(str::to_string),
+            },
+            _ => return None,
+        };
+        Some(ActivityTarget { key, region, of })
+    }
+
+    /// The one series it stands for (`None`: a REST API whose name is not known).
+    fn query(&self, id: String) -> Option<MetricQuery> {
+        let (namespace, metric, dimension, value) = match &self.of {
+            ActivityOf::Function(name) => ("AWS/Lambda", "Invocations", "FunctionName", name),
+            ActivityOf::RestApi { name, .. } => {
+                ("AWS/ApiGateway", "Count", "ApiName", name.as_ref()?)
+            }
+        };
+        Some(MetricQuery {
+            id,
+            namespace: namespace.to_string(),
+            metric: metric.to_string(),
+            dimensions: vec![(dimension.to_string(), value.clone())],
+            stat: "Sum".to_string(),
+        })
+    }
+}
+
+/// The series of many resources over one window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// The start of the window, on a multiple of the period (seconds since the epoch).
+    pub since_s: i64,
+    pub until_s: i64,
+    pub period_s: i32,
+    /// Per target (by its key), its series; targets in regions whose request failed are left out.
+    pub series: Vec<(usize, Series)>,
+    /// Why some regions have no answer (one message each).
+    pub errors: Vec<String>,
+}
+
+impl Activity {
+    /// How many periods the window holds.
+    pub fn slots(&self) -> usize {
+        let period = i64::from(self.period_s.max(1));
+        usize::try_from((self.until_s - self.since_s + period - 1) / period).unwrap_or(0)
+    }
+}
+
+/// The requests that fetch `targets`' series: per region, at most [`MAX_QUERIES`] queries each
+/// (query ids `q0`, `q1`, ... in each), with the key each query answers for.
+pub fn plan(targets: &[ActivityTarget]) -> Vec<(String, Vec<(usize, MetricQuery)>)> {
+    let mut by_region: Vec<(String, Vec<&ActivityTarget>)> = Vec::new();
+    for t in targets {
+        match by_region.iter_mut().find(|(r, _)| *r == t.region) {
+            Some((_, ts)) => ts.push(t),
+            None => by_region.push((t.region.clone(), vec![t])),
+        }
+    }
+    let mut requests = Vec::new();
+    for (region, ts) in by_region {
+        let wanted: Vec<&ActivityTarget> = ts
+            .into_iter()
+            .filter(|t| t.query(String::new()).is_some())
+            .collect();
+        for chunk in wanted.chunks(MAX_QUERIES) {
+            let batch: Vec<(usize, MetricQuery)> = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, t)| Some((t.key, t.query(format!("q{i}"))?)))
+                .collect();
+            requests.push((region.clone(), batch));
+        }
+    }
+    requests
+}
+
+/// The activity of `targets` (one sum per period) over `[since_s, until_s)`: REST APIs whose
+/// name the template did not give are looked up first (GetRestApi), then one GetMetricData
+/// request per region and [`MAX_QUERIES`] targets. A region whose request fails is said once
+/// in `errors`; the others still answer.
+pub async fn activity(
+    aws: &Aws,
+    targets: &[ActivityTarget],
+    since_s: i64,
+    until_s: i64,
+    period_s: i32,
+) -> Activity {
+    let period = i64::from(period_s.max(1));
+    let since_s = since_s - since_s.rem_euclid(period);
+    let mut errors: Vec<String> = Vec::new();
+    let names = futures::future::join_all(targets.iter().map(|t| async move {
+        match &t.of {
+            ActivityOf::RestApi { id, name: None } => {
+                let found = aws.get_rest_api(&t.region, id).await;
+                Some(found.map(|api| api.name))
+            }
+            _ => None,
+        }
+    }))
+    .await;
+    let mut named = Vec::with_capacity(targets.len());
+    for (t, found) in targets.iter().zip(names) {
+        let mut t = t.clone();
+        match found {
+            Some(Ok(name)) => {
+                if let ActivityOf::RestApi { name: n, .. } = &mut t.of {
+                    *n = name;
+                }
+            }
+            Some(Err(e)) => {
+                let e = e.to_string();
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+            None => {}
+        }
+        named.push(t);
+    }
+    let requests = plan(&named);
+    let answers = futures::future::join_all(requests.iter().map(|(region, batch)| async move {
+        let queries: Vec<MetricQuery> = batch.iter().map(|(_, q)| q.clone()).collect();
+        aws.get_metric_data(region, &queries, since_s, until_s, period_s)
+            .await
+    }))
+    .await;
+    let mut series = Vec::new();
+    for ((_, batch), answer) in requests.iter().zip(answers) {
+        match answer {
+            Ok(data) => {
+                for ((key, q), d) in batch.iter().zip(data) {
+                    series.push((
+                        *key,
+                        Series {
+                            id: q.id.clone(),
+                            metric: q.metric.clone(),
+                            stat: q.stat.clone(),
+                            timestamps: Vec::new(),
+                            epochs: d.timestamps,
+                            values: d.values,
+                        },
+                    ));
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                if !errors.contains(&e) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    Activity {
+        since_s,
+        until_s,
+        period_s,
+        series,
+        errors,
+    }
 }
 
 fn iso_s(s: i64) -> String {

@@ -151,7 +151,11 @@ impl App {
                 if self.cx.refreshing == Some(id) {
                     self.cx.refreshing = None;
                     self.take_deployment(deployment);
+                    self.list.load_activity(&mut self.cx);
                 }
+            }
+            Msg::Activity { id, activity } => {
+                self.list.receive_activity(id, &activity, &mut self.cx);
             }
             Msg::Failed { what, error } => self.cx.error(format!("{what} failed: {error}")),
             msg => {

@@ -204,6 +204,8 @@ pub fn settled(model: model::App, deployment: Deployment, header: Header, theme:
             });
         }
     }
+    // The activity column's request (made once the ids are known) is not answered here.
+    app.take_effects();
     app
 }
 

@@ -42,10 +42,12 @@ pub enum Mode {
     Logs,
     /// A built-in listing (`ls`, `scan`, `stages`, ...) as a table.
     Listing,
+    /// A function's or an API's CloudWatch metrics.
+    Metrics,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 17] = [
+    pub const ALL: [Mode; 18] = [
         Mode::List,
         Mode::Filter,
         Mode::Jump,
@@ -63,6 +65,7 @@ impl Mode {
         Mode::Invocations,
         Mode::Logs,
         Mode::Listing,
+        Mode::Metrics,
     ];
 
     /// Modes where printable keys are text, not commands.
@@ -88,6 +91,8 @@ pub enum Verb {
     Invocations,
     /// A function's log lines, following new ones.
     Logs,
+    /// A function's or a REST API's CloudWatch metrics.
+    Metrics,
     /// Copy the physical id to the clipboard (in the console view: the URL).
     Copy,
 }
@@ -293,6 +298,7 @@ const NAV: &[Mode] = &[
     Invocations,
     Logs,
     Listing,
+    Metrics,
 ];
 const NOT_LIST: &[Mode] = &[
     Menu,
@@ -307,6 +313,7 @@ const NOT_LIST: &[Mode] = &[
     Invocations,
     Logs,
     Listing,
+    Metrics,
 ];
 const SCROLL: &[Mode] = &[
     List,
@@ -320,6 +327,7 @@ const SCROLL: &[Mode] = &[
     Invocations,
     Logs,
     Listing,
+    Metrics,
 ];
 const REFRESH: &[Mode] = &[
     List,
@@ -331,6 +339,7 @@ const REFRESH: &[Mode] = &[
     Invocations,
     Logs,
     Listing,
+    Metrics,
 ];
 const TYPING: &[Mode] = &[Filter, Jump, Payload, ProbeForm];
 const DIGITS: &[Key] = &[
@@ -492,6 +501,14 @@ pub const BINDINGS: &[Binding] = &[
         hint: Some("raw/sections"),
     },
     Binding {
+        modes: &[Describe],
+        keys: &[ch('m')],
+        action: Action::Verb(Verb::Metrics),
+        section: Section::Views,
+        help: "describe: the metrics of its panel in a view of their own, any window",
+        hint: None,
+    },
+    Binding {
         modes: &[Confirm],
         keys: &[ch('y'), code(KeyCode::Enter)],
         action: Action::Confirm,
@@ -602,6 +619,14 @@ pub const BINDINGS: &[Binding] = &[
         section: Section::Invocations,
         help: "copy the command that sets up a source that is not set up (OSC 52)",
         hint: Some("copy setup"),
+    },
+    Binding {
+        modes: &[Metrics],
+        keys: &[ch('t')],
+        action: Action::CycleWindow,
+        section: Section::Views,
+        help: "metrics: time window: last hour, 3 hours, day, 7 days",
+        hint: Some("window"),
     },
     Binding {
         modes: &[Logs],
@@ -803,6 +828,13 @@ pub const VERBS: &[VerbSpec] = &[
         name: "logs",
         native: Some(NativeAction::Logs),
         help: "a function's log lines, following new ones as they come",
+    },
+    VerbSpec {
+        verb: Verb::Metrics,
+        key: 'm',
+        name: "metrics",
+        native: Some(NativeAction::Metrics),
+        help: "CloudWatch metrics as sparklines: invocations, errors, duration; an API's count, errors, latency",
     },
     VerbSpec {
         verb: Verb::Copy,

@@ -12,10 +12,12 @@ use crate::actions::invocations::{Invocation, InvocationReport, Progress};
 use crate::actions::invoke::InvokeResult;
 use crate::actions::listing::{Listing, ListingRequest};
 use crate::actions::logs::LogLine;
+use crate::actions::metrics::{Activity, ActivityTarget, MetricsReport};
 use crate::actions::probe::{ProbeRequest, ProbeResult};
 use crate::aws::Aws;
 use crate::catalogue::{Command, NativeAction};
 use crate::deployed::Deployment;
+use crate::model::StackIdx;
 
 /// Identifies one background request; answers carry it back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,6 +34,11 @@ pub enum Slot {
     Invocations,
     Logs,
     Listing,
+    /// The list's activity column (sparklines).
+    Activity,
+    /// A function's or an API's metrics: the metrics view's, describe's panel's.
+    Metrics,
+    MetricsPanel,
 }
 
 /// A running audit, handed back between batches so "load more" continues where it stopped.
@@ -112,6 +119,16 @@ pub enum Msg {
         id: RequestId,
         result: Result<Box<Listing>, String>,
     },
+    /// The list's activity column: every function's and API's series of the last hour.
+    Activity {
+        id: RequestId,
+        activity: Box<Activity>,
+    },
+    /// One resource's metrics over a window.
+    Metrics {
+        id: RequestId,
+        result: Result<Box<MetricsReport>, String>,
+    },
     /// A task failed unexpectedly (it panicked); the UI goes on.
     Failed {
         what: &'static str,
@@ -171,6 +188,25 @@ pub enum Effect {
         subject: Subject,
         action: NativeAction,
         request: ListingRequest,
+    },
+    /// The activity of these functions and APIs (each with the stack it belongs to, whose
+    /// account's credentials read it), one sum per period over `[since_s, until_s)`.
+    Activity {
+        id: RequestId,
+        targets: Vec<(StackIdx, ActivityTarget)>,
+        since_s: i64,
+        until_s: i64,
+        period_s: i32,
+    },
+    /// A function's or a REST API's metrics (the `metrics` action) over `[since_s, until_s)`,
+    /// in `slot` (the view's or describe's panel's: one does not abort the other).
+    Metrics {
+        id: RequestId,
+        slot: Slot,
+        subject: Subject,
+        since_s: i64,
+        until_s: i64,
+        period_s: i32,
     },
     Cancel(Slot),
     OpenBrowser {

@@ -464,3 +464,39 @@ fn invocations_chart() {
     });
     snap("invocations_chart", &app);
 }
+
+#[test]
+fn list_with_sparklines() {
+    let mut app = app();
+    answer_activity(&mut app);
+    assert!(app.list.sparks.shown());
+    snap("list_sparklines", &app);
+}
+
+#[test]
+fn describe_with_metrics() {
+    let (mut app, row) = requestor();
+    press(&mut app, KeyCode::Char('d'));
+    let effects = app.take_effects();
+    let id = request_of(&effects).expect("a describe request");
+    let metrics = metrics_request_of(&effects).expect("a metrics request");
+    let s = app.subject(row);
+    let function = s.physical_id.clone().unwrap();
+    app.receive(Msg::Described {
+        id,
+        result: Ok(function_description(&s.construct_path, &function)),
+    });
+    app.receive(Msg::Metrics {
+        id: metrics,
+        result: Ok(Box::new(metrics_report(&function))),
+    });
+    snap("describe_metrics", &app);
+    // `m` opens the metrics view over it, with the same series.
+    press(&mut app, KeyCode::Char('m'));
+    let id = metrics_request_of(&app.take_effects()).expect("the view's request");
+    app.receive(Msg::Metrics {
+        id,
+        result: Ok(Box::new(metrics_report(&function))),
+    });
+    snap("metrics_view", &app);
+}

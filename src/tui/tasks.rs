@@ -24,6 +24,7 @@ use crate::actions::invocations::{
 use crate::actions::invoke::{InvokeRequest, invoke};
 use crate::actions::listing;
 use crate::actions::logs::{self, LogsRequest};
+use crate::actions::metrics::{self, ActivityTarget, MetricsRequest};
 use crate::actions::probe;
 use crate::aws::{AthenaTarget, Aws};
 use crate::cache::Cache;
@@ -78,8 +79,16 @@ impl Tasks {
         &self,
         subject: &Subject,
     ) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
+        self.aws_for_stack(subject.stack)
+    }
+
+    /// The configuration for reading what `stack` holds: its account's credentials.
+    fn aws_for_stack(
+        &self,
+        stack: model::StackIdx,
+    ) -> impl Future<Output = Result<Aws, String>> + Send + use<> {
         let aws = self.aws();
-        let root = self.model.root_stack(subject.stack);
+        let root = self.model.root_stack(stack);
         let account = self.model.stacks[root].env.account.clone();
         let lookup = self.model.stacks[root].lookup_role.clone();
         // Reading may go through the account's CDK lookup role; invoking never does
@@ -314,6 +323,95 @@ impl Tasks {
                         Err(e) => Err(e),
                     };
                     Some(Msg::Listed { id, result })
+                });
+            }
+            Effect::Activity {
+                id,
+                targets,
+                since_s,
+                until_s,
+                period_s,
+            } => {
+                // One call of the action per account (its credentials), all at once; the
+                // action batches each account's targets by region.
+                let mut accounts: Vec<(Option<String>, model::StackIdx, Vec<ActivityTarget>)> =
+                    Vec::new();
+                for (stack, target) in targets {
+                    let account = self.model.stacks[self.model.root_stack(stack)]
+                        .env
+                        .account
+                        .clone();
+                    match accounts.iter_mut().find(|(a, _, _)| *a == account) {
+                        Some((_, _, ts)) => ts.push(target),
+                        None => accounts.push((account, stack, vec![target])),
+                    }
+                }
+                let work: Vec<_> = accounts
+                    .into_iter()
+                    .map(|(_, stack, ts)| (self.aws_for_stack(stack), ts))
+                    .collect();
+                self.spawn(Some(Slot::Activity), "the activity column", async move {
+                    let answers =
+                        futures::future::join_all(work.into_iter().map(|(aws, ts)| async move {
+                            match aws.await {
+                                Ok(aws) => {
+                                    metrics::activity(&aws, &ts, since_s, until_s, period_s).await
+                                }
+                                Err(e) => metrics::Activity {
+                                    since_s,
+                                    until_s,
+                                    period_s,
+                                    series: Vec::new(),
+                                    errors: vec![e],
+                                },
+                            }
+                        }))
+                        .await;
+                    let mut all = metrics::Activity {
+                        since_s,
+                        until_s,
+                        period_s,
+                        series: Vec::new(),
+                        errors: Vec::new(),
+                    };
+                    for a in answers {
+                        all.series.extend(a.series);
+                        for e in a.errors {
+                            if !all.errors.contains(&e) {
+                                all.errors.push(e);
+                            }
+                        }
+                    }
+                    Some(Msg::Activity {
+                        id,
+                        activity: Box::new(all),
+                    })
+                });
+            }
+            Effect::Metrics {
+                id,
+                slot,
+                subject,
+                since_s,
+                until_s,
+                period_s,
+            } => {
+                let aws = self.aws_for(&subject);
+                self.spawn(Some(slot), "metrics", async move {
+                    let req = MetricsRequest {
+                        since_s,
+                        until_s,
+                        period_s,
+                        stage: None,
+                    };
+                    let result = match aws.await {
+                        Ok(aws) => metrics::metrics(&aws, &subject, &req)
+                            .await
+                            .map(Box::new)
+                            .map_err(|e| e.to_string()),
+                        Err(e) => Err(e),
+                    };
+                    Some(Msg::Metrics { id, result })
                 });
             }
             Effect::AuditStart { id, subject } => self.audit(id, Start::New(Box::new(subject))),

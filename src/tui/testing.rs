@@ -490,3 +490,112 @@ pub fn spread_calls() -> Vec<crate::actions::invocations::Invocation> {
     calls.sort_by(|a, b| b.epoch.total_cmp(&a.epoch));
     calls
 }
+
+/// Answers the list's activity request (made as after a lookup): every function and API gets
+/// a series over the hour, but the second, which has no data points.
+pub fn answer_activity(app: &mut App) {
+    use crate::actions::metrics::{Activity, Series};
+    app.list.load_activity(&mut app.cx);
+    let asked = app.take_effects().into_iter().find_map(|e| match e {
+        Effect::Activity {
+            id,
+            targets,
+            since_s,
+            until_s,
+            period_s,
+        } => Some((id, targets, since_s, until_s, period_s)),
+        _ => None,
+    });
+    let (id, targets, since_s, until_s, period_s) = asked.expect("an activity request");
+    let series = targets
+        .iter()
+        .enumerate()
+        .map(|(n, (_, t))| {
+            let points: Vec<(i64, f64)> = if n == 1 {
+                Vec::new()
+            } else {
+                (0..12i64)
+                    .filter(|k| (k + n as i64) % 5 != 4)
+                    .map(|k| {
+                        let v = ((k * (n as i64 + 3)) % 9) as f64;
+                        (since_s + k * i64::from(period_s) + 10, v)
+                    })
+                    .collect()
+            };
+            let s = Series {
+                id: format!("q{n}"),
+                metric: "Invocations".into(),
+                stat: "Sum".into(),
+                timestamps: Vec::new(),
+                epochs: points.iter().map(|p| p.0).collect(),
+                values: points.iter().map(|p| p.1).collect(),
+            };
+            (t.key, s)
+        })
+        .collect();
+    app.receive(super::msg::Msg::Activity {
+        id,
+        activity: Box::new(Activity {
+            since_s,
+            until_s,
+            period_s,
+            series,
+            errors: Vec::new(),
+        }),
+    });
+}
+
+/// The id of the last metrics request queued (describe's panel, the metrics view).
+pub fn metrics_request_of(effects: &[Effect]) -> Option<super::msg::RequestId> {
+    effects.iter().rev().find_map(|e| match e {
+        Effect::Metrics { id, .. } => Some(*id),
+        _ => None,
+    })
+}
+
+/// A function's metrics over 3 hours from 2026-01-01T00:00Z, per minute: invocations in a
+/// wave, a few errors, no throttles, durations, concurrency.
+pub fn metrics_report(function: &str) -> crate::actions::metrics::MetricsReport {
+    use crate::actions::metrics::{MetricsReport, Series};
+    let since_s = 1_767_225_600;
+    let series = |id: &str, metric: &str, stat: &str, f: &dyn Fn(i64) -> Option<f64>| {
+        let points: Vec<(i64, f64)> = (0..180)
+            .filter_map(|m| f(m).map(|v| (since_s + 60 * m, v)))
+            .collect();
+        Series {
+            id: id.into(),
+            metric: metric.into(),
+            stat: stat.into(),
+            timestamps: points
+                .iter()
+                .map(|p| crate::time::iso_ms(p.0 * 1000))
+                .collect(),
+            epochs: points.iter().map(|p| p.0).collect(),
+            values: points.iter().map(|p| p.1).collect(),
+        }
+    };
+    MetricsReport {
+        target: format!("lambda:{function}"),
+        region: REGION.into(),
+        since: "2026-01-01T00:00:00Z".into(),
+        until: "2026-01-01T03:00:00Z".into(),
+        period: 60,
+        since_s,
+        series: vec![
+            series("invocations", "Invocations", "Sum", &|m| {
+                (m % 7 != 3).then(|| ((m % 30) as f64 - 15.0).abs() + 1.0)
+            }),
+            series("errors", "Errors", "Sum", &|m| (m % 40 == 5).then_some(2.0)),
+            series("throttles", "Throttles", "Sum", &|_| None),
+            series("duration_p50", "Duration", "p50", &|m| {
+                (m % 7 != 3).then_some(40.0 + (m % 11) as f64)
+            }),
+            series("duration_p99", "Duration", "p99", &|m| {
+                (m % 7 != 3).then_some(180.5 + (m % 13) as f64 * 3.25)
+            }),
+            series("concurrency", "ConcurrentExecutions", "Maximum", &|m| {
+                (m % 7 != 3).then_some((m % 4) as f64 + 1.0)
+            }),
+        ],
+    }
+}

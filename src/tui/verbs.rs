@@ -17,6 +17,7 @@ use super::views::invoke::InvokeView;
 use super::views::listing::ListingView;
 use super::views::logs::LogsView;
 use super::views::menu::{MenuTarget, items_for};
+use super::views::metrics::MetricsView;
 use super::views::payload::PayloadView;
 use super::views::probe::{ProbeInput, ProbeView};
 use super::views::probe_form::ProbeForm;
@@ -156,6 +157,7 @@ fn run_verb(cx: &mut Cx, views: &mut Vec<View>, recall: &mut Recall, subject: Su
             };
             views.push(LogsView::start(subject, jump, cx));
         }
+        Verb::Metrics => views.push(MetricsView::start(subject, cx)),
         Verb::Copy => match &subject.physical_id {
             Some(pid) => {
                 cx.push(Effect::Copy(pid.clone()));

@@ -1,6 +1,8 @@
 //! The resource list, the main screen: every stack and resource of the app in construct-tree
 //! order with its physical id, a `/` filter over every column and a `:` jump to a stack or type.
 //! Only the rows on screen are drawn, so ten thousand resources cost what a screenful does.
+//! Functions and REST APIs get a sparkline of their last hour (invocations, requests), asked
+//! for in the background once the physical ids are known and drawn when it arrives.
 
 use std::cell::Cell;
 use std::collections::HashMap;
@@ -12,13 +14,14 @@ use ratatui::widgets::{Block, Widget};
 
 use super::menu::MenuView;
 use super::{Run, Step, View};
+use crate::actions::metrics::{Activity, ActivityTarget};
 use crate::deployed::{Deployment, Physical, StackState};
 use crate::kind::ResourceKind;
 use crate::model::{self, Resolved, StackIdx, Target};
 use crate::present::table::{self, Col, Cut};
 use crate::tui::cx::Cx;
 use crate::tui::keymap::{Action, Mode};
-use crate::tui::msg::{Effect, Slot};
+use crate::tui::msg::{Effect, RequestId, Slot};
 use crate::tui::text::{self, fit, pad};
 use crate::tui::widgets::cursor::{scroll_offset, step};
 use crate::tui::widgets::input::LineInput;
@@ -70,9 +73,30 @@ pub struct ListView {
     pub selected: usize,
     pub filter: String,
     pub prompt: Option<(PromptKind, LineInput)>,
+    /// The activity column: functions' and APIs' last hour.
+    pub sparks: Sparks,
     /// The first visible row drawn last time, and how many rows fit (drawing keeps them).
     offset: Cell<usize>,
     page: Cell<usize>,
+}
+
+/// The activity column's window: the last hour, one sum per 5 minutes.
+pub const SPARK_WINDOW_S: i64 = 3600;
+pub const SPARK_PERIOD_S: i32 = 300;
+
+/// The activity column's data: per construct, its sums per period (`None`: no data points).
+#[derive(Debug, Default)]
+pub struct Sparks {
+    /// The request on its way, if any.
+    pub pending: Option<RequestId>,
+    pub grids: HashMap<usize, Vec<Option<f64>>>,
+}
+
+impl Sparks {
+    /// The column shows once an answer brought a series for some row.
+    pub fn shown(&self) -> bool {
+        !self.grids.is_empty()
+    }
 }
 
 /// A stack as the list names it: its name, or `Parent/Nested` for a nested stack.
@@ -93,6 +117,7 @@ impl ListView {
             selected: 0,
             filter: String::new(),
             prompt: None,
+            sparks: Sparks::default(),
             offset: Cell::new(0),
             page: Cell::new(10),
         };
@@ -106,6 +131,83 @@ impl ListView {
             row.hay_physical = physical_label(app, d, row, loading).to_lowercase();
         }
         self.refilter();
+    }
+
+    /// Asks for the activity of every function and REST API whose physical id is known (after
+    /// each lookup, so the list's refresh refreshes it). Nothing is asked when none is.
+    pub fn load_activity(&mut self, cx: &mut Cx) {
+        let mut seen = std::collections::HashSet::new();
+        let targets: Vec<(StackIdx, ActivityTarget)> = self
+            .rows
+            .iter()
+            .filter(|r| !r.is_stack && seen.insert(r.construct))
+            .filter_map(|r| {
+                let Target::Resource(res) = r.target else {
+                    return None;
+                };
+                let resource = &cx.model.resources[res];
+                let name = resource
+                    .properties
+                    .as_ref()
+                    .and_then(|p| p.get("Name"))
+                    .and_then(|n| n.as_str());
+                let subject = cx.subject(&self.resolved_of(r));
+                Some((r.stack, ActivityTarget::of(r.construct, &subject, name)?))
+            })
+            .collect();
+        if targets.is_empty() {
+            self.sparks = Sparks::default();
+            return;
+        }
+        let id = cx.id();
+        self.sparks.pending = Some(id);
+        // A window that ends at the end of the current period: a whole number of periods.
+        let period = i64::from(SPARK_PERIOD_S);
+        let now = crate::time::now() as i64;
+        let until_s = now - now.rem_euclid(period) + period;
+        cx.push(Effect::Activity {
+            id,
+            targets,
+            since_s: until_s - SPARK_WINDOW_S,
+            until_s,
+            period_s: SPARK_PERIOD_S,
+        });
+    }
+
+    /// Takes in the activity asked for last (an older answer is dropped); a failure leaves the
+    /// rows it concerns blank and is said once in the status line.
+    pub fn receive_activity(&mut self, id: RequestId, activity: &Activity, cx: &mut Cx) {
+        if self.sparks.pending != Some(id) {
+            return;
+        }
+        self.sparks.pending = None;
+        let slots = activity.slots();
+        self.sparks.grids = activity
+            .series
+            .iter()
+            .map(|(key, series)| {
+                let grid = crate::present::metrics::grid(
+                    series,
+                    activity.since_s,
+                    activity.period_s,
+                    slots,
+                );
+                (*key, grid)
+            })
+            .collect();
+        if let Some(e) = activity.errors.first() {
+            cx.error(format!(
+                "no activity column (CloudWatch metrics): {}",
+                text::safe(e)
+            ));
+        }
+    }
+
+    fn resolved_of(&self, r: &ListRow) -> Resolved {
+        Resolved {
+            construct: r.construct,
+            target: r.target,
+        }
     }
 
     /// How many resources the list holds (stack header rows are not resources); the title and
@@ -199,11 +301,7 @@ impl ListView {
 
     /// The construct a row stands for.
     pub fn resolved(&self, row: usize) -> Resolved {
-        let r = &self.rows[row];
-        Resolved {
-            construct: r.construct,
-            target: r.target,
-        }
+        self.resolved_of(&self.rows[row])
     }
 
     /// Looks the physical ids up again, showing them as being refreshed meanwhile.
@@ -398,14 +496,26 @@ impl ListView {
                     .max(text::width(c.header))
             })
             .collect();
-        let widths = table::fit_columns(&COLUMNS, &values, &natural, width);
+        // The activity column, at the right end, once there is activity to show.
+        let spark_w = if self.sparks.shown() {
+            spark_width(width)
+        } else {
+            0
+        };
+        let table_w = if spark_w > 0 {
+            width - spark_w - 2
+        } else {
+            width
+        };
+        let widths = table::fit_columns(&COLUMNS, &values, &natural, table_w);
         // The last shown column takes what is left of the line.
         let mut widths = widths;
         let used: usize = widths.iter().flatten().sum::<usize>()
             + 2 * widths.iter().flatten().count().saturating_sub(1);
         if let Some(last) = widths.iter_mut().rev().find(|w| w.is_some()) {
-            *last = Some(last.unwrap_or(0) + width.saturating_sub(used));
+            *last = Some(last.unwrap_or(0) + table_w.saturating_sub(used));
         }
+        let spark_x = inner.x + (table_w + 2) as u16;
         let draw_row = |buf: &mut Buffer, y: u16, cells: &[Cell4]| {
             let mut x = inner.x;
             for (cell, w, cut, style) in cells {
@@ -420,6 +530,10 @@ impl ListView {
             .filter_map(|(c, w)| w.map(|w| (c.header, w, Cut::End, theme.heading())))
             .collect();
         draw_row(buf, header_y, &heading);
+        if spark_w > 0 {
+            let title = if spark_w >= 12 { "LAST HOUR" } else { "1 HOUR" };
+            buf.set_stringn(spark_x, header_y, title, spark_w, theme.heading());
+        }
         let mut next_resource = 0;
         for (line, &ri) in window.iter().enumerate() {
             let row = &self.rows[ri];
@@ -451,6 +565,16 @@ impl ListView {
                     })
                     .collect();
                 draw_row(buf, y, &cells);
+                if spark_w > 0
+                    && let Some(grid) = self.sparks.grids.get(&row.construct)
+                {
+                    if grid.iter().all(Option::is_none) {
+                        buf.set_stringn(spark_x, y, NO_ACTIVITY, spark_w, theme.dim());
+                    } else {
+                        let bars = crate::present::metrics::spark(grid, spark_w);
+                        buf.set_stringn(spark_x, y, bars, spark_w, theme.ok());
+                    }
+                }
             }
             if offset + line == self.selected {
                 buf.set_style(Rect::new(inner.x, y, inner.width, 1), theme.selected());
@@ -508,6 +632,19 @@ impl ListView {
         }
     }
 }
+
+/// The activity column's width for a list `width` wide: a bar per 5 minutes when there is
+/// room, a bar per 10 minutes at 80 columns, none on a very narrow screen.
+fn spark_width(width: usize) -> usize {
+    match width {
+        w if w >= 120 => 12,
+        w if w >= 60 => 6,
+        _ => 0,
+    }
+}
+
+/// What the activity column shows for a function or API without data points in the hour.
+const NO_ACTIVITY: &str = "·";
 
 /// A cell to draw: its text, width, how it is shortened, its style.
 type Cell4<'a> = (&'a str, usize, Cut, ratatui::style::Style);

@@ -295,9 +295,8 @@ mod tests {
                 (Some('e'), "audit-console"),
                 (Some('w'), "invocations"),
                 (Some('l'), "logs"),
+                (Some('m'), "metrics"),
                 (Some('y'), "copy id"),
-                // Native, without a view in the TUI yet.
-                (None, "metrics"),
             ]
         );
         let api = catalogue.commands_for(

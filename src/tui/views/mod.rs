@@ -13,6 +13,7 @@ pub mod list;
 pub mod listing;
 pub mod logs;
 pub mod menu;
+pub mod metrics;
 pub mod pager;
 pub mod payload;
 pub mod probe;
@@ -37,6 +38,7 @@ use invoke::InvokeView;
 use listing::ListingView;
 use logs::LogsView;
 use menu::{MenuItem, MenuView};
+use metrics::MetricsView;
 use pager::PagerView;
 use payload::PayloadView;
 use probe::{ProbeInput, ProbeView};
@@ -92,6 +94,7 @@ pub enum View {
     Invocations(InvocationsView),
     Logs(LogsView),
     Listing(ListingView),
+    Metrics(MetricsView),
 }
 
 impl View {
@@ -111,6 +114,7 @@ impl View {
             View::Invocations(_) => Mode::Invocations,
             View::Logs(v) => v.mode(),
             View::Listing(_) => Mode::Listing,
+            View::Metrics(_) => Mode::Metrics,
         }
     }
 
@@ -137,6 +141,7 @@ impl View {
             View::Invocations(v) => v.load.pending().is_some(),
             View::Logs(v) => v.busy(),
             View::Listing(v) => v.load.pending().is_some(),
+            View::Metrics(v) => v.load.pending().is_some(),
             _ => false,
         }
     }
@@ -158,6 +163,7 @@ impl View {
             View::Invocations(v) => v.act(action, cx),
             View::Logs(v) => v.act(action, cx),
             View::Listing(v) => v.act(action, cx),
+            View::Metrics(v) => v.act(action, cx),
         }
     }
 
@@ -173,6 +179,7 @@ impl View {
             View::Invocations(v) => v.receive(msg),
             View::Logs(v) => v.receive(msg),
             View::Listing(v) => v.receive(msg),
+            View::Metrics(v) => v.receive(msg),
             View::Menu(_)
             | View::Help(_)
             | View::Payload(_)
@@ -199,6 +206,7 @@ impl View {
             View::Invocations(v) => v.render(cx, area, buf),
             View::Logs(v) => v.render(cx, area, buf),
             View::Listing(v) => v.render(cx, area, buf),
+            View::Metrics(v) => v.render(cx, area, buf),
         }
         Vec::new()
     }
