@@ -345,14 +345,13 @@ pub async fn activity(
         named.push(t);
     }
     let requests = plan(&named);
-    let answers = futures::future::join_all(requests.iter().map(|(region, batch)| async move {
-        let queries: Vec<MetricQuery> = batch.iter().map(|(_, q)| q.clone()).collect();
-        aws.get_metric_data(region, &queries, since_s, until_s, period_s)
-            .await
-    }))
-    .await;
     let mut series = Vec::new();
-    for ((_, batch), answer) in requests.iter().zip(answers) {
+    // One request after the other: usually there is one, and CloudWatch limits the rate.
+    for (region, batch) in &requests {
+        let queries: Vec<MetricQuery> = batch.iter().map(|(_, q)| q.clone()).collect();
+        let answer = aws
+            .get_metric_data(region, &queries, since_s, until_s, period_s)
+            .await;
         match answer {
             Ok(data) => {
                 for ((key, q), d) in batch.iter().zip(data) {
@@ -405,5 +404,129 @@ mod tests {
         assert!(parse_period("0m").is_err());
         assert!(parse_period("m").is_err());
         assert!(parse_period("1y").is_err());
+    }
+
+    fn function(key: usize, region: &str) -> ActivityTarget {
+        ActivityTarget {
+            key,
+            region: region.into(),
+            of: ActivityOf::Function(format!("fn{key}")),
+        }
+    }
+
+    #[test]
+    fn activity_is_asked_per_region_in_requests_of_at_most_500_queries() {
+        let mut targets: Vec<ActivityTarget> = (0..600).map(|k| function(k, "us-east-1")).collect();
+        targets.push(function(600, "eu-west-1"));
+        targets.push(ActivityTarget {
+            key: 601,
+            region: "eu-west-1".into(),
+            of: ActivityOf::RestApi {
+                id: "a1b2c3".into(),
+                name: Some("orders".into()),
+            },
+        });
+        // An API whose name is not known has no series to ask for.
+        targets.push(ActivityTarget {
+            key: 602,
+            region: "eu-west-1".into(),
+            of: ActivityOf::RestApi {
+                id: "d4e5f6".into(),
+                name: None,
+            },
+        });
+        let plan = plan(&targets);
+        let shape: Vec<(&str, usize)> = plan.iter().map(|(r, b)| (r.as_str(), b.len())).collect();
+        assert_eq!(
+            shape,
+            [("us-east-1", 500), ("us-east-1", 100), ("eu-west-1", 2)]
+        );
+        // Ids are unique within a request; the keys come back in order.
+        for (_, batch) in &plan {
+            let ids: std::collections::HashSet<&str> =
+                batch.iter().map(|(_, q)| q.id.as_str()).collect();
+            assert_eq!(ids.len(), batch.len());
+        }
+        assert_eq!(plan[1].1[0].0, 500);
+        let (_, api) = &plan[2].1[1];
+        assert_eq!(
+            (
+                api.namespace.as_str(),
+                api.metric.as_str(),
+                api.stat.as_str()
+            ),
+            ("AWS/ApiGateway", "Count", "Sum")
+        );
+        assert_eq!(
+            api.dimensions,
+            [("ApiName".to_string(), "orders".to_string())]
+        );
+        let (_, f) = &plan[0].1[7];
+        assert_eq!(
+            (f.namespace.as_str(), f.metric.as_str()),
+            ("AWS/Lambda", "Invocations")
+        );
+        assert_eq!(
+            f.dimensions,
+            [("FunctionName".to_string(), "fn7".to_string())]
+        );
+    }
+
+    #[tokio::test]
+    async fn six_hundred_functions_take_two_requests_and_each_answer_finds_its_function() {
+        use crate::aws::replay::{REGION, Replay, metric_data as answer};
+        let since = 1_699_999_800;
+        let targets: Vec<ActivityTarget> = (0..600).map(|k| function(k, REGION)).collect();
+        let r = Replay::new(vec![
+            answer(&[("q0", since + 300, 3.0), ("q499", since, 7.0)]),
+            answer(&[("q99", since + 600, 5.0)]),
+        ]);
+        let a = activity(&r.aws, &targets, since + 20, since + 3600, 300).await;
+        assert!(a.errors.is_empty(), "{:?}", a.errors);
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        assert!(
+            sent[0]
+                .uri
+                .starts_with("https://monitoring.us-east-1.amazonaws.com"),
+            "{}",
+            sent[0].uri
+        );
+        let functions = |i: usize| sent[i].body.matches("FunctionName").count();
+        assert_eq!((functions(0), functions(1)), (500, 100));
+        assert!(sent[1].body.contains("fn599") && !sent[0].body.contains("fn599"));
+        // The window starts on a period boundary: 12 periods of 5 minutes.
+        assert_eq!((a.since_s, a.slots()), (since, 12));
+        assert_eq!(a.series.len(), 600);
+        let of = |k: usize| &a.series.iter().find(|(key, _)| *key == k).unwrap().1;
+        assert_eq!(
+            (of(0).epochs.as_slice(), of(0).values.as_slice()),
+            (&[since + 300][..], &[3.0][..])
+        );
+        assert_eq!(of(499).values, [7.0]);
+        assert_eq!(of(599).values, [5.0]);
+        assert!(of(1).values.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_region_that_fails_is_said_once_and_the_others_still_answer() {
+        use crate::aws::replay::{Cbor, Replay, cbor, metric_data as answer};
+        let since = 1_699_999_800;
+        let targets = [
+            function(0, "us-east-1"),
+            function(1, "us-east-1"),
+            function(2, "eu-west-1"),
+        ];
+        let denied = Cbor::Map(vec![
+            ("__type", Cbor::Text("com.amazonaws.cloudwatch#AccessDenied".into())),
+            ("message", Cbor::Text("User: arn:aws:iam::123456789012:user/dev is not authorized to perform: cloudwatch:GetMetricData".into())),
+        ]);
+        let r = Replay::new(vec![cbor(403, &denied), answer(&[("q0", since, 1.0)])]);
+        let a = activity(&r.aws, &targets, since, since + 3600, 300).await;
+        assert_eq!(a.errors.len(), 1, "{:?}", a.errors);
+        assert!(a.errors[0].contains("GetMetricData"), "{:?}", a.errors);
+        let keys: Vec<usize> = a.series.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [2]);
+        assert_eq!(a.series[0].1.values, [1.0]);
     }
 }

@@ -106,3 +106,49 @@ impl Aws {
         Ok(series)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MetricQuery;
+    use crate::aws::replay::{REGION, Replay, cbor, metric_data_page as page};
+
+    #[tokio::test]
+    async fn pages_are_merged_per_series_oldest_first() {
+        let r = Replay::new(vec![
+            cbor(200, &page(&[("a", 120, 2.0), ("b", 60, 9.0)], Some("t1"))),
+            cbor(200, &page(&[("a", 60, 1.0)], None)),
+        ]);
+        let q = |id: &str| MetricQuery {
+            id: id.into(),
+            namespace: "AWS/Lambda".into(),
+            metric: "Invocations".into(),
+            dimensions: vec![("FunctionName".into(), format!("fn-{id}"))],
+            stat: "Sum".into(),
+        };
+        let got = r
+            .aws
+            .get_metric_data(REGION, &[q("a"), q("b"), q("c")], 0, 180, 60)
+            .await
+            .unwrap();
+        let shape: Vec<(&str, &[i64], &[f64])> = got
+            .iter()
+            .map(|s| (s.id.as_str(), &s.timestamps[..], &s.values[..]))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("a", &[60, 120][..], &[1.0, 2.0][..]),
+                ("b", &[60][..], &[9.0][..]),
+                ("c", &[][..], &[][..]),
+            ]
+        );
+        let sent = r.sent();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].header("smithy-protocol"), Some("rpc-v2-cbor"));
+        assert!(sent[0].body.contains("fn-c") && !sent[0].body.contains("t1"));
+        assert!(
+            sent[1].body.contains("t1"),
+            "the second page asks with the token"
+        );
+    }
+}

@@ -29,7 +29,7 @@ mod iam;
 mod lambda;
 mod logs;
 #[cfg(test)]
-mod replay;
+pub(crate) mod replay;
 mod s3;
 mod sns;
 mod sqs;

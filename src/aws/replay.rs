@@ -156,3 +156,107 @@ impl Sent {
         serde_json::from_str(&self.body).unwrap_or_default()
     }
 }
+
+/// An answer of a Smithy RPC v2 CBOR service (CloudWatch): `body` encoded as CBOR.
+pub(crate) fn cbor(status: u16, body: &Cbor) -> ReplayEvent {
+    let mut bytes = Vec::new();
+    body.encode(&mut bytes);
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("a valid HTTP status"),
+        SdkBody::from(bytes),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/cbor".to_string());
+    response
+        .headers_mut()
+        .insert("smithy-protocol", "rpc-v2-cbor".to_string());
+    ReplayEvent::new(HttpRequest::new(SdkBody::empty()), response)
+}
+
+/// A GetMetricData answer: one point for each `(query id, time, value)`.
+pub(crate) fn metric_data(points: &[(&str, i64, f64)]) -> ReplayEvent {
+    cbor(200, &metric_data_page(points, None))
+}
+
+/// A page of a GetMetricData answer, with the token of the next page, if any.
+pub(crate) fn metric_data_page(points: &[(&str, i64, f64)], next: Option<&str>) -> Cbor {
+    let results = points
+        .iter()
+        .map(|(id, t, v)| {
+            Cbor::Map(vec![
+                ("Id", Cbor::Text((*id).to_string())),
+                ("Timestamps", Cbor::Array(vec![Cbor::Time(*t)])),
+                ("Values", Cbor::Array(vec![Cbor::Float(*v)])),
+            ])
+        })
+        .collect();
+    let mut map = vec![("MetricDataResults", Cbor::Array(results))];
+    if let Some(n) = next {
+        map.push(("NextToken", Cbor::Text(n.to_string())));
+    }
+    Cbor::Map(map)
+}
+
+/// The few CBOR values an answer needs, to write one by hand.
+#[derive(Debug, Clone)]
+pub(crate) enum Cbor {
+    Map(Vec<(&'static str, Cbor)>),
+    Array(Vec<Cbor>),
+    Text(String),
+    Float(f64),
+    /// Seconds since the epoch (tag 1), as Smithy writes timestamps.
+    Time(i64),
+}
+
+impl Cbor {
+    fn head(out: &mut Vec<u8>, major: u8, n: u64) {
+        let m = major << 5;
+        match n {
+            0..=23 => out.push(m | n as u8),
+            24..=0xff => out.extend([m | 24, n as u8]),
+            0x100..=0xffff => {
+                out.push(m | 25);
+                out.extend((n as u16).to_be_bytes());
+            }
+            0x1_0000..=0xffff_ffff => {
+                out.push(m | 26);
+                out.extend((n as u32).to_be_bytes());
+            }
+            _ => {
+                out.push(m | 27);
+                out.extend(n.to_be_bytes());
+            }
+        }
+    }
+
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Cbor::Map(entries) => {
+                Self::head(out, 5, entries.len() as u64);
+                for (k, v) in entries {
+                    Cbor::Text((*k).to_string()).encode(out);
+                    v.encode(out);
+                }
+            }
+            Cbor::Array(items) => {
+                Self::head(out, 4, items.len() as u64);
+                for i in items {
+                    i.encode(out);
+                }
+            }
+            Cbor::Text(s) => {
+                Self::head(out, 3, s.len() as u64);
+                out.extend(s.as_bytes());
+            }
+            Cbor::Float(f) => {
+                out.push(0xfb);
+                out.extend(f.to_be_bytes());
+            }
+            Cbor::Time(t) => {
+                Self::head(out, 6, 1);
+                Self::head(out, 0, u64::try_from(*t).expect("a time after 1970"));
+            }
+        }
+    }
+}

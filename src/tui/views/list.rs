@@ -870,3 +870,136 @@ fn row(
     r.hay = hay;
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::KeyCode;
+
+    use crate::actions::metrics::Activity;
+    use crate::tui::msg::{Effect, Msg};
+    use crate::tui::testing::*;
+
+    #[test]
+    fn the_first_frame_asks_no_metrics_the_lookup_answer_does() {
+        let model = fixture_model();
+        let d = deployed(&model);
+        let mut app = crate::tui::app::App::new(
+            std::sync::Arc::new(model),
+            std::sync::Arc::new(crate::catalogue::CommandCatalogue::builtin()),
+            d.clone(),
+            header(false),
+            crate::tui::theme::Theme { color: false },
+            false,
+        );
+        let effects = app.take_effects();
+        assert!(
+            !effects.iter().any(|e| matches!(e, Effect::Activity { .. })),
+            "{effects:?}"
+        );
+        assert!(!screen(&app, 160, 48).contains("LAST HOUR"));
+        let id = request_of(&effects).unwrap();
+        app.receive(Msg::Deployment { id, deployment: d });
+        let effects = app.take_effects();
+        let Some(Effect::Activity {
+            targets,
+            since_s,
+            until_s,
+            period_s,
+            ..
+        }) = effects
+            .into_iter()
+            .find(|e| matches!(e, Effect::Activity { .. }))
+        else {
+            panic!("no activity request after the lookup");
+        };
+        // Both functions and the REST API, by the name its template gives.
+        assert_eq!(targets.len(), 3, "{targets:?}");
+        assert!(targets.iter().any(|(_, t)| matches!(
+            &t.of,
+            crate::actions::metrics::ActivityOf::RestApi { name: Some(n), .. } if n == "iam-backed-api"
+        )), "{targets:?}");
+        assert_eq!((until_s - since_s, period_s), (3600, 300));
+        assert_eq!(until_s % 300, 0);
+    }
+
+    #[test]
+    fn refresh_asks_again_and_an_older_answer_is_dropped() {
+        let mut app = app();
+        answer_activity(&mut app);
+        assert!(app.list.sparks.shown());
+        app.list.load_activity(&mut app.cx);
+        let old = app.list.sparks.pending.unwrap();
+        // The list's refresh: a lookup, then (its answer) a new activity request.
+        press(&mut app, KeyCode::Char('r'));
+        let lookup = request_of(&app.take_effects()).unwrap();
+        app.receive(Msg::Deployment {
+            id: lookup,
+            deployment: deployed(&app.cx.model),
+        });
+        let new = app.list.sparks.pending.unwrap();
+        assert_ne!(old, new);
+        app.receive(Msg::Activity {
+            id: old,
+            activity: Box::new(Activity {
+                since_s: 0,
+                until_s: 3600,
+                period_s: 300,
+                series: Vec::new(),
+                errors: vec!["stale".into()],
+            }),
+        });
+        assert_eq!(app.list.sparks.pending, Some(new), "still waiting");
+        assert!(app.list.sparks.shown(), "the old sparklines stay meanwhile");
+        assert!(app.cx.status.is_none(), "{:?}", app.cx.status);
+    }
+
+    #[test]
+    fn a_failure_leaves_the_column_out_and_says_so_once() {
+        let mut app = app();
+        app.list.load_activity(&mut app.cx);
+        let id = app.list.sparks.pending.unwrap();
+        app.receive(Msg::Activity {
+            id,
+            activity: Box::new(Activity {
+                since_s: 0,
+                until_s: 3600,
+                period_s: 300,
+                series: Vec::new(),
+                errors: vec![
+                    "cloudwatch:GetMetricData in us-east-1: access denied \u{1b}[2J".into(),
+                ],
+            }),
+        });
+        assert!(!app.list.sparks.shown());
+        assert!(app.views.is_empty(), "no popup");
+        let text = screen(&app, 160, 48);
+        assert!(!text.contains("LAST HOUR"), "{text}");
+        assert_eq!(
+            text.matches("no activity column (CloudWatch metrics): cloudwatch:GetMetricData")
+                .count(),
+            1,
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}'));
+    }
+
+    #[test]
+    fn the_column_fits_80_columns_and_goes_on_a_tiny_screen() {
+        let mut app = app();
+        answer_activity(&mut app);
+        for (w, h, header) in [
+            (80, 24, Some("1 HOUR")),
+            (160, 48, Some("LAST HOUR")),
+            (50, 20, None),
+        ] {
+            let text = screen(&app, w, h);
+            for line in text.lines() {
+                assert!(line.chars().count() <= usize::from(w) + 2, "{line:?}");
+            }
+            match header {
+                Some(hd) => assert!(text.contains(hd), "{text}"),
+                None => assert!(!text.contains("HOUR"), "{text}"),
+            }
+        }
+    }
+}

@@ -145,3 +145,130 @@ impl MetricsView {
         draw_lines(&lines, &self.scroll, inner, buf, cx.theme.dim());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crossterm::event::KeyCode;
+
+    use super::*;
+    use crate::tui::keymap::Mode;
+    use crate::tui::testing::*;
+
+    fn asked(effects: &[Effect]) -> (RequestId, Slot, i64, i32) {
+        effects
+            .iter()
+            .rev()
+            .find_map(|e| match e {
+                Effect::Metrics {
+                    id,
+                    slot,
+                    since_s,
+                    until_s,
+                    period_s,
+                    ..
+                } => Some((*id, *slot, until_s - since_s, *period_s)),
+                _ => None,
+            })
+            .expect("a metrics request")
+    }
+
+    #[test]
+    fn m_opens_the_view_t_moves_the_window_and_older_answers_are_dropped() {
+        let mut app = app();
+        let row = select(&mut app, "requestorFn");
+        press(&mut app, KeyCode::Char('m'));
+        assert_eq!(app.mode(), Mode::Metrics);
+        let (first, slot, back, period) = asked(&app.take_effects());
+        assert_eq!((slot, back, period), (Slot::Metrics, 3 * 3600, 60));
+        press(&mut app, KeyCode::Char('t'));
+        let (second, _, back, period) = asked(&app.take_effects());
+        assert_eq!((back, period), (86400, 300));
+        let function = app.subject(row).physical_id.unwrap();
+        app.receive(Msg::Metrics {
+            id: first,
+            result: Ok(Box::new(metrics_report(&function))),
+        });
+        assert!(
+            matches!(app.views.last(), Some(View::Metrics(v)) if v.load.waits_for(second)),
+            "the first window's answer is stale"
+        );
+        app.receive(Msg::Metrics {
+            id: second,
+            result: Err("cloudwatch:GetMetricData in us-east-1: access denied".into()),
+        });
+        let text = screen(&app, 80, 24);
+        assert!(text.contains("last day, per 5 minutes"), "{text}");
+        assert!(text.contains("✗ cloudwatch:GetMetricData"), "{text}");
+        // On to 7 days, then round to the first window; Esc cancels a request, then closes.
+        for _ in 0..2 {
+            press(&mut app, KeyCode::Char('t'));
+        }
+        assert_eq!(asked(&app.take_effects()).2, 3600);
+        press(&mut app, KeyCode::Esc);
+        assert!(
+            app.take_effects()
+                .iter()
+                .any(|e| matches!(e, Effect::Cancel(Slot::Metrics)))
+        );
+        assert_eq!(app.mode(), Mode::Metrics);
+        press(&mut app, KeyCode::Esc);
+        assert_eq!(app.mode(), Mode::List);
+    }
+
+    #[test]
+    fn the_menu_runs_metrics_natively_and_only_where_the_catalogue_has_it() {
+        let mut app = app();
+        select(&mut app, "iam-backed-api");
+        press(&mut app, KeyCode::Enter);
+        press(&mut app, KeyCode::Char('m'));
+        assert_eq!(app.mode(), Mode::Metrics);
+        assert!(
+            app.take_effects()
+                .iter()
+                .any(|e| matches!(e, Effect::Metrics { .. }))
+        );
+        let mut app = crate::tui::testing::app();
+        select(&mut app, "ServiceRole");
+        press(&mut app, KeyCode::Char('m'));
+        assert_eq!(app.mode(), Mode::List);
+        assert!(app.take_effects().is_empty());
+        let status = app.cx.status.clone().unwrap();
+        assert!(
+            status.text.contains("has no `metrics` action"),
+            "{status:?}"
+        );
+    }
+
+    #[test]
+    fn describe_asks_for_its_panel_beside_the_description() {
+        let mut app = app();
+        select(&mut app, "requestorFn");
+        press(&mut app, KeyCode::Char('d'));
+        let effects = app.take_effects();
+        let (_, slot, back, period) = asked(&effects);
+        assert_eq!((slot, back, period), (Slot::MetricsPanel, 3 * 3600, 60));
+        assert!(effects.iter().any(|e| matches!(e, Effect::Describe { .. })));
+        // Loading: the panel says so, the description does not wait for it.
+        assert!(screen(&app, 160, 48).contains("asking CloudWatch"));
+        // Esc closes the view and the panel's request goes with it.
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Esc);
+        let effects = app.take_effects();
+        assert!(
+            effects
+                .iter()
+                .any(|e| matches!(e, Effect::Cancel(Slot::MetricsPanel))),
+            "{effects:?}"
+        );
+        assert_eq!(app.mode(), Mode::List);
+        // A role has no panel.
+        select(&mut app, "ServiceRole");
+        press(&mut app, KeyCode::Char('d'));
+        assert!(
+            !app.take_effects()
+                .iter()
+                .any(|e| matches!(e, Effect::Metrics { .. }))
+        );
+        assert!(!screen(&app, 160, 48).contains("metrics ·"));
+    }
+}
