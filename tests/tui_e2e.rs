@@ -556,3 +556,106 @@ fn the_log_view_follows_a_function_pauses_and_goes_to_an_invoke() {
     let raw = String::from_utf8_lossy(&t.raw_output()).into_owned();
     assert!(!raw.contains(FAKE_SECRET_KEY));
 }
+
+/// Puts data points into the emulator's CloudWatch: `(namespace, metric, dimensions, seconds
+/// ago, value)`.
+fn put_metrics(emu: &Emulator, points: &[(&str, &str, Value, u64, f64)]) {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    for (namespace, metric, dims, ago, value) in points {
+        let data = json!([{"MetricName": metric, "Value": value, "Timestamp": now - ago,
+                           "Dimensions": dims}]);
+        emu.python(&format!(
+            "client('cloudwatch').put_metric_data(Namespace={namespace:?}, MetricData=json.loads({:?}))",
+            data.to_string()
+        ));
+    }
+}
+
+#[test]
+fn sparklines_in_the_list_a_metrics_panel_in_describe_and_the_metrics_view() {
+    let emu = Emulator::start();
+    emu.deploy(&fixture("iam-api"));
+    let cache = tempfile::tempdir().unwrap();
+    let function = requestor_function(&emu, cache.path());
+    let api = emu.python("print(client('apigateway').get_rest_apis()['items'][0]['name'])");
+    let fn_dims = json!([{"Name": "FunctionName", "Value": function}]);
+    let api_dims = json!([{"Name": "ApiName", "Value": api.trim()}]);
+    put_metrics(
+        &emu,
+        &[
+            ("AWS/Lambda", "Invocations", fn_dims.clone(), 50 * 60, 3.0),
+            ("AWS/Lambda", "Invocations", fn_dims.clone(), 20 * 60, 9.0),
+            ("AWS/Lambda", "Invocations", fn_dims.clone(), 30, 6.0),
+            ("AWS/Lambda", "Errors", fn_dims, 20 * 60, 1.0),
+            ("AWS/ApiGateway", "Count", api_dims, 10 * 60, 4.0),
+        ],
+    );
+    emu.reset_request_counts();
+
+    let mut t = tui(&emu, cache.path(), &[], 160, 40);
+    // The list first, then the column once CloudWatch answered.
+    let screen = t.wait_text(&["LAST HOUR", "account: 123456789012"]);
+    let row = |name: &str| -> String {
+        screen
+            .lines()
+            .find(|l| l.starts_with(&format!("│{name} ")))
+            .unwrap_or_else(|| panic!("no row {name}: {screen}"))
+            .to_string()
+    };
+    // 3, 9, 6 on a 0..9 scale, oldest first, each in its own 5 minutes.
+    let requestor = row("requestorFn");
+    let at = |c: char| {
+        requestor
+            .find(c)
+            .unwrap_or_else(|| panic!("no {c} in {requestor}"))
+    };
+    assert!(at('▃') < at('█') && at('█') < at('▆'), "{requestor}");
+    // The API's one count is its maximum; the other function has no data points.
+    assert!(row("iam-backed-api").contains('█'), "{screen}");
+    assert!(
+        row("iamApiFn")
+            .trim_end_matches('│')
+            .trim_end()
+            .ends_with('·'),
+        "{screen}"
+    );
+    let calls = emu.request_counts();
+    assert_eq!(
+        calls["monitoring:GetMetricData"], 1,
+        "one request for the list: {calls}"
+    );
+
+    // Describe: the panel fills in beside the description.
+    t.key("/");
+    t.send("requestorFn");
+    t.wait_text(&["Resources (4 of 13)"]);
+    t.key(ENTER);
+    t.key("d");
+    let screen = t.wait_text(&[
+        "metrics · last 3 hours, per minute",
+        "Invocations Sum",
+        "min 3  max 9  sum 18",
+        "Throttles Sum",
+    ]);
+    assert!(screen.contains("Errors Sum"), "{screen}");
+
+    // `m` opens the metrics view; `t` moves its window.
+    t.key("m");
+    t.wait_text(&[
+        "metrics IamApigatewayLambdaStack/requestorFn",
+        "last 3 hours, per minute",
+    ]);
+    t.key("t");
+    let screen = t.wait_text(&["last day, per 5 minutes", "sum 18"]);
+    assert!(screen.contains(&format!("lambda:{function}")), "{screen}");
+    t.key(ESC);
+    t.key(ESC);
+    t.key(ESC);
+    t.key(ESC);
+    t.wait_text(&["q quit"]);
+    t.key("q");
+    assert!(t.wait_exit(Duration::from_secs(30)).success());
+}
