@@ -195,7 +195,15 @@ impl ListView {
                 (*key, grid)
             })
             .collect();
-        if let Some(e) = activity.errors.first() {
+        // An error already on the status line (usually the lookup's failure) says more: it
+        // stays.
+        let other_error = cx
+            .status
+            .as_ref()
+            .is_some_and(|s| s.kind == crate::tui::cx::StatusKind::Error);
+        if let Some(e) = activity.errors.first()
+            && !other_error
+        {
             cx.error(format!(
                 "no activity column (CloudWatch metrics): {}",
                 text::safe(e)
@@ -981,6 +989,26 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\u{1b}'));
+        // After a failed lookup, its error stays on the status line.
+        app.list.load_activity(&mut app.cx);
+        let id = app.list.sparks.pending.unwrap();
+        app.cx
+            .error("could not look up stack IamApigatewayLambdaStack: offline");
+        app.receive(Msg::Activity {
+            id,
+            activity: Box::new(Activity {
+                since_s: 0,
+                until_s: 3600,
+                period_s: 300,
+                series: Vec::new(),
+                errors: vec!["cloudwatch:GetMetricData: could not reach the endpoint".into()],
+            }),
+        });
+        let status = app.cx.status.clone().unwrap();
+        assert!(
+            status.text.contains("could not look up stack"),
+            "{status:?}"
+        );
     }
 
     #[test]
