@@ -140,7 +140,15 @@ impl ListView {
         let targets: Vec<(StackIdx, ActivityTarget)> = self
             .rows
             .iter()
-            .filter(|r| !r.is_stack && seen.insert(r.construct))
+            .filter(|r| {
+                // Only functions and REST APIs have a series: the others cost nothing here.
+                !r.is_stack
+                    && matches!(
+                        ResourceKind::of(&r.cfn_type),
+                        Some(ResourceKind::LambdaFunction | ResourceKind::ApiGatewayRestApi)
+                    )
+                    && seen.insert(r.construct)
+            })
             .filter_map(|r| {
                 let Target::Resource(res) = r.target else {
                     return None;
