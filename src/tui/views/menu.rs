@@ -72,6 +72,8 @@ pub fn items(commands: &IndexMap<String, Command>) -> Vec<MenuItem> {
             None if let Some(action) = cmd.native().filter(|a| is_listing(*a)) => {
                 (VERBS.len(), None, MenuTarget::Listing(action))
             }
+            // Every native action has a view (see the test below); a new one without a view
+            // still shows, and says where it runs.
             None if cmd.kind == CommandKind::Native => {
                 help = format!("(command line only) {help}");
                 (VERBS.len(), None, MenuTarget::Command(cmd.clone()))
@@ -253,6 +255,16 @@ fn without_flags(help: &str) -> String {
 mod tests {
     use super::*;
     use crate::catalogue::CommandCatalogue;
+
+    #[test]
+    fn every_native_action_runs_in_the_tui() {
+        for action in crate::catalogue::NativeAction::ALL {
+            assert!(
+                verb_for_native(action).is_some() || is_listing(action),
+                "{action:?} has neither a verb nor a listing view: the menu would say \"command line only\""
+            );
+        }
+    }
 
     #[test]
     fn menu_help_speaks_in_keys_not_flags() {
