@@ -138,8 +138,16 @@ pub const MAX_STACKS: usize = 10_000;
 /// Reads a whole file the assembly names through [`crate::bounds::read_file`] (regular files
 /// only, opened without blocking, at most [`MAX_FILE_BYTES`]), in the assembly's words.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, AssemblyError> {
+    let mut out = Vec::new();
+    read_file_into(path, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_file`] into a buffer that is reused from file to file (see
+/// [`crate::bounds::read_file_into`]).
+fn read_file_into(path: &Path, out: &mut Vec<u8>) -> Result<(), AssemblyError> {
     use crate::bounds::FileError;
-    crate::bounds::read_file(path, MAX_FILE_BYTES, "a file of a cloud assembly").map_err(
+    crate::bounds::read_file_into(path, MAX_FILE_BYTES, "a file of a cloud assembly", out).map_err(
         |e| match e {
             FileError::Io { path, source } => AssemblyError::Io { path, source },
             FileError::NotRegular { path, kind } => AssemblyError::Invalid {
@@ -392,11 +400,29 @@ pub struct Assembly {
 pub struct ReadOptions {
     /// Resources' `Properties` (describe and the access analysis use them; `list` does not).
     pub properties: bool,
+    /// The app's construct nodes (`model::App::constructs`), which the resolver names constructs
+    /// by. `list` names none and leaves them out; the tree is read all the same (it gives each
+    /// resource its construct and type).
+    pub constructs: bool,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
-        ReadOptions { properties: true }
+        ReadOptions {
+            properties: true,
+            constructs: true,
+        }
+    }
+}
+
+impl ReadOptions {
+    /// What `list` needs: the resources with their constructs' paths and types, no properties
+    /// and no construct nodes.
+    pub fn listing() -> ReadOptions {
+        ReadOptions {
+            properties: false,
+            constructs: false,
+        }
     }
 }
 
@@ -703,13 +729,32 @@ enum Job<'a> {
     Metadata(&'a Path),
     TreeRoot(&'a Path),
     TreeChild(&'a TreeRoot, usize),
+    /// A forest file of a split tree, read before the subtrees that refer to it are flattened.
+    Forest(&'a Path),
+    /// A subtree that refers to forest files, flattened once they are read: (the subtree, its
+    /// depth, the file it is from).
+    Flatten(&'a std::sync::Mutex<Option<TreeNode>>, usize, &'a Path),
 }
 
 enum Done {
     Template(Result<Template, AssemblyError>),
     Metadata(Result<Vec<(String, String)>, AssemblyError>),
     TreeRoot(Result<TreeRoot, AssemblyError>),
-    TreeChild(Result<Vec<TreeEntry>, AssemblyError>),
+    TreeChild(Result<Subtree, AssemblyError>),
+    /// None when the file cannot be read or parsed: flattening reads it again and says why, in
+    /// the order of the subtrees.
+    Forest(Option<HashMap<String, TreeNode>>),
+    Flatten(Result<Vec<TreeEntry>, AssemblyError>),
+}
+
+/// A child of a tree file's root: flattened, or parsed and waiting for the forest files it
+/// refers to.
+enum Subtree {
+    Entries(Vec<TreeEntry>),
+    Waiting {
+        node: Box<TreeNode>,
+        forests: Vec<PathBuf>,
+    },
 }
 
 /// Forest files of split trees, parsed once, shared by the cores.
@@ -980,8 +1025,10 @@ impl Reader {
             }
         }
         let mut jobs: Vec<Job> = Vec::new();
+        let mut child_of: Vec<(&TreeRoot, usize)> = Vec::new();
         for root in &roots {
             jobs.extend((0..root.children.len()).map(|i| Job::TreeChild(root, i)));
+            child_of.extend((0..root.children.len()).map(|i| (root, i)));
         }
         jobs.extend(meta_files.iter().map(|p| Job::Metadata(p)));
         let mut subtrees = Vec::new();
@@ -994,6 +1041,7 @@ impl Reader {
                 _ => unreachable!("a job's result has the job's kind"),
             }
         }
+        let subtrees = finish_subtrees(subtrees, &child_of, &ctx);
         let mut subtrees = subtrees.into_iter();
         for root in roots {
             self.out.tree.extend(root.entries);
@@ -1038,7 +1086,7 @@ impl Reader {
         if needs_metadata && let Some(file) = plan.metadata_file.clone() {
             let m = match self.metadata.remove(&file) {
                 Some(m) => m?,
-                None => read_metadata(&file)?,
+                None => read_metadata(&file, &mut Vec::new())?,
             };
             ids.extend(m);
         }
@@ -1301,21 +1349,37 @@ struct JobContext<'a> {
 }
 
 /// Runs the jobs on every core (in order of the list, each as soon as a core is free) and returns
-/// their results in the same order.
+/// their results in the same order. Each core reads files into one buffer it keeps.
 fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
-    let run = |job: &Job| match job {
-        Job::Template(p) => {
-            Done::Template(read_file(p).and_then(|b| parse_template(p, &b, ctx.options.properties)))
-        }
-        Job::Metadata(p) => Done::Metadata(read_metadata(p)),
+    let run = |job: &Job, buf: &mut Vec<u8>| match job {
+        Job::Template(p) => Done::Template(
+            read_file_into(p, buf).and_then(|()| parse_template(p, buf, ctx.options.properties)),
+        ),
+        Job::Metadata(p) => Done::Metadata(read_metadata(p, buf)),
         Job::TreeRoot(p) => Done::TreeRoot(tree_root(p, ctx.segments, ctx.forests)),
         Job::TreeChild(root, i) => Done::TreeChild(tree_child(root, *i, ctx.forests)),
+        Job::Forest(p) => Done::Forest(
+            read_file_into(p, buf)
+                .and_then(|()| parse_json::<ForestFile>(p, buf))
+                .ok()
+                .map(|f| f.forest),
+        ),
+        Job::Flatten(node, depth, file) => {
+            let node = node
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .expect("each subtree is flattened once");
+            let mut out = Vec::new();
+            Done::Flatten(flatten(node, *depth, file, ctx.forests, &mut out).map(|()| out))
+        }
     };
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(jobs.len());
     if threads < 2 {
-        return jobs.iter().map(run).collect();
+        let mut buf = Vec::new();
+        return jobs.iter().map(|j| run(j, &mut buf)).collect();
     }
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Done>>> =
@@ -1323,10 +1387,11 @@ fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
+                let mut buf = Vec::new();
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
-                    let done = run(job);
+                    let done = run(job, &mut buf);
                     *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
                 }
             });
@@ -1342,9 +1407,9 @@ fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
         .collect()
 }
 
-fn read_metadata(path: &Path) -> Result<Vec<(String, String)>, AssemblyError> {
-    let bytes = read_file(path)?;
-    let meta: RawMetadata = parse_json(path, &bytes)?;
+fn read_metadata(path: &Path, buf: &mut Vec<u8>) -> Result<Vec<(String, String)>, AssemblyError> {
+    read_file_into(path, buf)?;
+    let meta: RawMetadata = parse_json(path, buf)?;
     let mut out = Vec::new();
     for (p, entries) in meta {
         for e in entries {
@@ -1452,16 +1517,128 @@ fn tree_root(
     })
 }
 
-fn tree_child(
-    root: &TreeRoot,
-    i: usize,
-    forests: &Forests,
-) -> Result<Vec<TreeEntry>, AssemblyError> {
+/// Parses a child of a tree file's root and flattens it, unless it refers to forest files that
+/// are not read yet: then it waits for them (see [`finish_subtrees`]).
+fn tree_child(root: &TreeRoot, i: usize, forests: &Forests) -> Result<Subtree, AssemblyError> {
     let (at, range) = &root.children[i];
     let node: TreeNode = parse_at(&root.path, &root.bytes[range.clone()], at)?;
+    let wanted = forest_files(&node, &root.path);
+    let missing: Vec<PathBuf> = {
+        let files = forests.files.lock().unwrap_or_else(|e| e.into_inner());
+        wanted
+            .into_iter()
+            .filter(|f| !files.contains_key(f))
+            .collect()
+    };
+    if !missing.is_empty() {
+        return Ok(Subtree::Waiting {
+            node: Box::new(node),
+            forests: missing,
+        });
+    }
     let mut out = Vec::new();
     flatten(node, root.child_depth, &root.path, forests, &mut out)?;
-    Ok(out)
+    Ok(Subtree::Entries(out))
+}
+
+/// The forest files a subtree's references name (each once, in the order met). A name that
+/// climbs out of the assembly is left out here: flattening refuses it, in order.
+fn forest_files(node: &TreeNode, file: &Path) -> Vec<PathBuf> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut out: Vec<PathBuf> = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if let (Some(name), Some(_)) = (&n.file_name, &n.tree_id)
+            && let Ok(p) = safe_join(dir, name, file)
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+        stack.extend(&n.children);
+    }
+    out
+}
+
+/// Turns the tree's children into their entries. Split trees (CDK writes a big tree as
+/// `tree.json` referring to forest files) are read in two more rounds on every core: the forest
+/// files the subtrees refer to, each once, then the subtrees that waited for them. (Reading a
+/// forest file on first use, under the lock that shares them, would leave the other cores
+/// waiting for it.) Results stay in the children's order, errors included.
+fn finish_subtrees(
+    subtrees: Vec<Result<Subtree, AssemblyError>>,
+    child_of: &[(&TreeRoot, usize)],
+    ctx: &JobContext,
+) -> Vec<Result<Vec<TreeEntry>, AssemblyError>> {
+    let mut files: Vec<PathBuf> = Vec::new();
+    for s in &subtrees {
+        if let Ok(Subtree::Waiting { forests, .. }) = s {
+            for f in forests {
+                if !files.contains(f) {
+                    files.push(f.clone());
+                }
+            }
+        }
+    }
+    if files.is_empty() {
+        return subtrees
+            .into_iter()
+            .map(|s| {
+                s.map(|s| match s {
+                    Subtree::Entries(e) => e,
+                    Subtree::Waiting { .. } => unreachable!("no subtree waits"),
+                })
+            })
+            .collect();
+    }
+    let jobs: Vec<Job> = files.iter().map(|p| Job::Forest(p)).collect();
+    {
+        let mut loaded = ctx.forests.files.lock().unwrap_or_else(|e| e.into_inner());
+        for (f, done) in files.iter().zip(run_jobs(&jobs, ctx)) {
+            if let Done::Forest(Some(forest)) = done {
+                loaded.entry(f.clone()).or_insert(forest);
+            }
+        }
+    }
+    // The subtrees that waited, flattened on every core; the others are done.
+    let waiting: Vec<(std::sync::Mutex<Option<TreeNode>>, usize, &Path)> = subtrees
+        .iter()
+        .zip(child_of)
+        .filter(|(s, _)| matches!(s, Ok(Subtree::Waiting { .. })))
+        .map(|(_, (root, _))| {
+            (
+                std::sync::Mutex::new(None),
+                root.child_depth,
+                root.path.as_path(),
+            )
+        })
+        .collect();
+    let mut slots = waiting.iter();
+    let mut out: Vec<Option<Result<Vec<TreeEntry>, AssemblyError>>> = Vec::new();
+    for s in subtrees {
+        match s {
+            Ok(Subtree::Waiting { node, .. }) => {
+                let (slot, ..) = slots.next().expect("one slot per waiting subtree");
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(*node);
+                out.push(None);
+            }
+            Ok(Subtree::Entries(e)) => out.push(Some(Ok(e))),
+            Err(e) => out.push(Some(Err(e))),
+        }
+    }
+    let jobs: Vec<Job> = waiting
+        .iter()
+        .map(|(node, depth, file)| Job::Flatten(node, *depth, file))
+        .collect();
+    let mut flattened = run_jobs(&jobs, ctx).into_iter();
+    out.into_iter()
+        .map(|o| match o {
+            Some(done) => done,
+            None => match flattened.next() {
+                Some(Done::Flatten(r)) => r,
+                _ => unreachable!("one flattened subtree per waiting one"),
+            },
+        })
+        .collect()
 }
 
 /// Appends `node` and its descendants in depth-first order (children in declaration order),

@@ -67,6 +67,21 @@ pub fn size(n: u64) -> String {
 /// opened without blocking and checked through its own handle, so a FIFO swapped in after a
 /// check cannot hang cdkx, and at most `max` bytes are ever read.
 pub fn read_file(path: &Path, max: u64, what: &'static str) -> Result<Vec<u8>, FileError> {
+    let mut out = Vec::new();
+    read_file_into(path, max, what, &mut out)?;
+    Ok(out)
+}
+
+/// [`read_file`] into `out` (cleared first), whose memory is reused: a reader of many files
+/// (the templates of a cloud assembly) keeps one buffer instead of asking the system for fresh
+/// pages for every file. On an error `out` holds nothing meaningful.
+pub fn read_file_into(
+    path: &Path,
+    max: u64,
+    what: &'static str,
+    out: &mut Vec<u8>,
+) -> Result<(), FileError> {
+    out.clear();
     let io = |source| FileError::Io {
         path: path.to_path_buf(),
         source,
@@ -96,13 +111,13 @@ pub fn read_file(path: &Path, max: u64, what: &'static str) -> Result<Vec<u8>, F
     if meta.len() > max {
         return Err(too_large());
     }
-    let mut out = Vec::with_capacity(meta.len() as usize);
-    file.take(max + 1).read_to_end(&mut out).map_err(io)?;
+    out.reserve(meta.len() as usize);
+    file.take(max + 1).read_to_end(out).map_err(io)?;
     if out.len() as u64 > max {
         // It grew while being read.
         return Err(too_large());
     }
-    Ok(out)
+    Ok(())
 }
 
 /// [`read_file`] as UTF-8 text.
@@ -354,5 +369,20 @@ mod tests {
         );
         assert_eq!(read_file(&big, 11, "a test").unwrap().len(), 11);
         assert!(read_capped(&[0u8; 11][..], 10, "it").is_err());
+    }
+
+    #[test]
+    fn a_reused_buffer_holds_only_the_last_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let (long, short) = (dir.path().join("long"), dir.path().join("short"));
+        std::fs::write(&long, "a longer file").unwrap();
+        std::fs::write(&short, "short").unwrap();
+        let mut buf = Vec::new();
+        read_file_into(&long, 100, "a test", &mut buf).unwrap();
+        assert_eq!(buf, b"a longer file");
+        read_file_into(&short, 100, "a test", &mut buf).unwrap();
+        assert_eq!(buf, b"short");
+        // The limit holds for a reused buffer as for a new one.
+        assert!(read_file_into(&long, 5, "a test", &mut buf).is_err());
     }
 }

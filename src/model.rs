@@ -116,6 +116,10 @@ pub struct App {
     pub constructs: Vec<ConstructNode>,
 }
 
+/// From how many resources an app's resources are made on two cores: below it, starting a thread
+/// costs more than it saves.
+const PARALLEL_RESOURCES: usize = 4_000;
+
 /// CloudFormation types that are CDK bookkeeping rather than a user's resources.
 pub fn is_bookkeeping(cfn_type: &str) -> bool {
     ResourceKind::CdkMetadata.is(cfn_type)
@@ -124,7 +128,10 @@ pub fn is_bookkeeping(cfn_type: &str) -> bool {
 impl App {
     /// Reads the assembly at `dir` as `options` say and builds the app.
     pub fn load(dir: &Path, options: ReadOptions) -> Result<App, AssemblyError> {
-        Ok(App::from_assembly(assembly::read_with(dir, options)?))
+        Ok(App::build(
+            assembly::read_with(dir, options)?,
+            options.constructs,
+        ))
     }
 
     /// Loads what resolving `query` needs, and resolves it. When the query is a construct path
@@ -144,7 +151,13 @@ impl App {
         Ok((app, found))
     }
 
-    pub fn from_assembly(mut asm: Assembly) -> App {
+    pub fn from_assembly(asm: Assembly) -> App {
+        App::build(asm, true)
+    }
+
+    /// The app from the assembly; without `constructs`, [`App::constructs`] is left empty (see
+    /// [`ReadOptions::constructs`]).
+    fn build(mut asm: Assembly, constructs: bool) -> App {
         let stacks: Vec<Stack> = asm
             .stacks
             .iter_mut()
@@ -160,11 +173,9 @@ impl App {
             })
             .collect();
 
-        let tree_fqn: HashMap<&str, Option<&str>> = asm
-            .tree
-            .iter()
-            .map(|t| (t.path.as_str(), t.fqn.as_deref()))
-            .collect();
+        let mut tree_fqn: HashMap<&str, Option<&str>> =
+            HashMap::with_capacity_and_hasher(asm.tree.len(), Default::default());
+        tree_fqn.extend(asm.tree.iter().map(|t| (t.path.as_str(), t.fqn.as_deref())));
         let stack_paths: HashMap<&str, StackIdx> = stacks
             .iter()
             .enumerate()
@@ -222,48 +233,88 @@ impl App {
         };
 
         // Templates are consumed: their properties move into the resources instead of copies.
-        let templates: Vec<(String, crate::assembly::Template)> = std::mem::take(&mut asm.stacks)
-            .into_iter()
-            .map(|s| (s.path, s.template))
-            .collect();
-        let mut resources = Vec::with_capacity(templates.iter().map(|t| t.1.resources.len()).sum());
-        for (si, (stack_path, template)) in templates.into_iter().enumerate() {
-            for (logical, res) in template.resources {
-                let cfn_path = res
-                    .metadata
-                    .and_then(|m| m.cdk_path)
-                    .or_else(|| pick_path(si, &logical, &res.cfn_type));
-                let construct_path = match &cfn_path {
-                    Some(p) => owner_path(p, &tree_fqn),
-                    None => format!("{stack_path}/{logical}"),
-                };
-                let construct_id = construct_path
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or(&logical)
-                    .to_string();
-                let fqn = tree_fqn
-                    .get(construct_path.as_str())
-                    .copied()
-                    .flatten()
-                    .map(str::to_string);
-                resources.push(Resource {
-                    stack: si,
-                    logical_id: LogicalId(logical),
-                    cfn_type: res.cfn_type,
-                    cfn_path,
-                    construct_path,
-                    construct_id,
-                    fqn,
-                    properties: res.properties,
-                });
-            }
-        }
+        let mut templates: Vec<(String, crate::assembly::Template)> =
+            std::mem::take(&mut asm.stacks)
+                .into_iter()
+                .map(|s| (s.path, s.template))
+                .collect();
+        let total: usize = templates.iter().map(|t| t.1.resources.len()).sum();
+        let resources_of =
+            |first: StackIdx, templates: Vec<(String, crate::assembly::Template)>| {
+                let mut out =
+                    Vec::with_capacity(templates.iter().map(|t| t.1.resources.len()).sum());
+                for (k, (stack_path, template)) in templates.into_iter().enumerate() {
+                    let si = first + k;
+                    for (logical, res) in template.resources {
+                        let cfn_path = res
+                            .metadata
+                            .and_then(|m| m.cdk_path)
+                            .or_else(|| pick_path(si, &logical, &res.cfn_type));
+                        let construct_path = match &cfn_path {
+                            Some(p) => owner_path(p, &tree_fqn),
+                            None => format!("{stack_path}/{logical}"),
+                        };
+                        let construct_id = construct_path
+                            .rsplit('/')
+                            .next()
+                            .unwrap_or(&logical)
+                            .to_string();
+                        let fqn = tree_fqn
+                            .get(construct_path.as_str())
+                            .copied()
+                            .flatten()
+                            .map(str::to_string);
+                        out.push(Resource {
+                            stack: si,
+                            logical_id: LogicalId(logical),
+                            cfn_type: res.cfn_type,
+                            cfn_path,
+                            construct_path,
+                            construct_id,
+                            fqn,
+                            properties: res.properties,
+                        });
+                    }
+                }
+                out
+            };
+        // A big app's resources are made on two cores: the stacks split where half the
+        // resources are, the second half's resources appended to the first's.
+        let resources = if total >= PARALLEL_RESOURCES {
+            let mut seen = 0;
+            let mid = templates
+                .iter()
+                .position(|t| {
+                    seen += t.1.resources.len();
+                    seen * 2 >= total
+                })
+                .map_or(templates.len(), |i| i + 1);
+            let second = templates.split_off(mid);
+            std::thread::scope(|scope| {
+                let later = scope.spawn(|| resources_of(mid, second));
+                let mut resources = resources_of(0, templates);
+                match later.join() {
+                    Ok(more) => resources.extend(more),
+                    Err(e) => std::panic::resume_unwind(e),
+                }
+                resources
+            })
+        } else {
+            resources_of(0, templates)
+        };
         drop(tree_fqn);
         drop(path_by_logical);
         drop(tree_type);
 
-        let constructs = build_constructs(std::mem::take(&mut asm.tree), &stacks, &resources);
+        let tree = std::mem::take(&mut asm.tree);
+        let constructs = if constructs {
+            build_constructs(tree, &stacks, &resources)
+        } else {
+            // Freeing a big app's tree (several strings per construct) takes a while: another
+            // core does it while the caller goes on.
+            std::thread::spawn(move || drop(tree));
+            Vec::new()
+        };
         App {
             assembly_dir: asm.dir,
             stacks,
