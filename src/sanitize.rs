@@ -13,7 +13,8 @@ fn is_unsafe(c: char) -> bool {
 /// One line of untrusted text: every control character, newlines included, becomes a visible
 /// escape (`\x1b`, `\n`, `\u{202e}`).
 pub fn line(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    // Printable ASCII (most ids, paths and types) is safe: checked a byte at a time.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -97,7 +97,11 @@ impl Table {
         debug_assert_eq!(row.len(), self.cols.len());
         self.rows.push(
             row.into_iter()
-                .map(|c| sanitize::line(&c).into_owned())
+                .map(|c| match sanitize::line(&c) {
+                    // Most cells are safe as they are: kept, not copied.
+                    std::borrow::Cow::Borrowed(_) => c,
+                    std::borrow::Cow::Owned(safe) => safe,
+                })
                 .collect(),
         );
     }
@@ -118,17 +122,35 @@ impl Table {
             Some(w) => fit_widths(&self.cols, &self.rows, &natural, w),
             None => natural.iter().map(|&n| Some(n)).collect(),
         };
+        // Written into one string, line after line (a table may have 60,000 rows).
         let mut out = String::new();
         let header: Vec<String> = self.cols.iter().map(|c| c.header.to_string()).collect();
+        let shown = widths.iter().flatten().count();
         for row in std::iter::once(&header).chain(&self.rows) {
-            let cells: Vec<(&Col, &str, usize)> = self
+            let start = out.len();
+            let cells = self
                 .cols
                 .iter()
                 .zip(row)
                 .zip(&widths)
-                .filter_map(|((c, v), w)| w.map(|w| (c, v.as_str(), w)))
-                .collect();
-            out.push_str(&line(&cells));
+                .filter_map(|((c, v), w)| w.map(|w| (c, v.as_str(), w)));
+            for (i, (col, value, w)) in cells.enumerate() {
+                let width = cell_width(value);
+                let pad = if width <= w {
+                    // Fits (what `shorten` would keep as it is).
+                    out.push_str(value);
+                    w - width
+                } else {
+                    let cut = shorten(value, w, col.cut);
+                    out.push_str(&cut);
+                    w - cut.width()
+                };
+                if i + 1 < shown {
+                    out.extend(std::iter::repeat_n(' ', pad + GAP));
+                }
+            }
+            let kept = out[start..].trim_end().len();
+            out.truncate(start + kept);
             out.push('\n');
         }
         out
@@ -144,18 +166,6 @@ impl Table {
         }
         out
     }
-}
-
-fn line(cells: &[(&Col, &str, usize)]) -> String {
-    let mut line = String::new();
-    for (i, (col, value, w)) in cells.iter().enumerate() {
-        let shown = shorten(value, *w, col.cut);
-        line.push_str(&shown);
-        if i + 1 < cells.len() {
-            line.extend(std::iter::repeat_n(' ', w - shown.width() + GAP));
-        }
-    }
-    line.trim_end().to_string()
 }
 
 /// The width of the terminal stdout is, or None when stdout is not a terminal (then values are
@@ -176,10 +186,20 @@ fn natural_widths(cols: &[Col], rows: &[Vec<String>]) -> Vec<usize> {
     let mut widths: Vec<usize> = cols.iter().map(|c| c.header.width()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.width());
+            *w = (*w).max(cell_width(cell));
         }
     }
     widths
+}
+
+/// A cell's width in columns: its length when it is printable ASCII (one column a character),
+/// which most cells are.
+fn cell_width(s: &str) -> usize {
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        s.len()
+    } else {
+        s.width()
+    }
 }
 
 /// Each column's width in a line of `total` columns (None: dropped). Columns are dropped by
