@@ -1817,6 +1817,98 @@ pub fn nested_stack_construct_path(cdk_path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A split tree read on every core gives the entries of the same tree unsplit, in the same
+    /// order: children sharing a forest file, a forest node referring on to another forest file,
+    /// and a broken forest file is an error that names it.
+    #[test]
+    fn split_trees_read_like_whole_ones() {
+        use serde_json::json;
+        let node = |id: &str, path: &str, children: serde_json::Value| {
+            json!({"id": id, "path": path, "constructInfo": {"fqn": format!("x.{id}")},
+                   "children": children})
+        };
+        let leaf = |id: &str, path: &str| node(id, path, json!({}));
+        let stack = |s: &str| {
+            node(
+                s,
+                s,
+                json!({
+                    "A": node("A", &format!("{s}/A"), json!({"Resource": leaf("Resource", &format!("{s}/A/Resource"))})),
+                    "B": leaf("B", &format!("{s}/B")),
+                }),
+            )
+        };
+        let write =
+            |dir: &Path, tree: &serde_json::Value, forests: &[(&str, serde_json::Value)]| {
+                let manifest = json!({"version": "36.0.0", "artifacts": {
+                "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}});
+                fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+                fs::write(
+                    dir.join("tree.json"),
+                    json!({"version": "tree-0.1", "tree": tree}).to_string(),
+                )
+                .unwrap();
+                for (name, forest) in forests {
+                    fs::write(
+                        dir.join(name),
+                        json!({"version": "forest-0.1", "forest": forest}).to_string(),
+                    )
+                    .unwrap();
+                }
+            };
+        let stacks = ["S1", "S2", "S3", "S4"];
+        let whole = tempfile::tempdir().unwrap();
+        let children: serde_json::Map<String, serde_json::Value> =
+            stacks.iter().map(|s| (s.to_string(), stack(s))).collect();
+        write(whole.path(), &node("App", "", children.into()), &[]);
+
+        // S1 and S2 in trees-1.json, S3 in trees-2.json; S4's B through trees-2 then trees-3.
+        let split = tempfile::tempdir().unwrap();
+        let r = |s: &str, file: &str, id: &str| json!({"id": s, "path": s, "fileName": file, "treeId": id});
+        let mut s4 = stack("S4");
+        s4["children"]["B"] =
+            json!({"id": "B", "path": "S4/B", "fileName": "trees-2.json", "treeId": "s4b"});
+        let tree = node(
+            "App",
+            "",
+            json!({
+                "S1": r("S1", "trees-1.json", "t1"), "S2": r("S2", "trees-1.json", "t2"),
+                "S3": r("S3", "trees-2.json", "t3"), "S4": s4,
+            }),
+        );
+        let forests = [
+            (
+                "trees-1.json",
+                json!({"t1": stack("S1"), "t2": stack("S2")}),
+            ),
+            (
+                "trees-2.json",
+                json!({"t3": stack("S3"),
+                "s4b": {"id": "B", "path": "S4/B", "fileName": "trees-3.json", "treeId": "b"}}),
+            ),
+            ("trees-3.json", json!({"b": leaf("B", "S4/B")})),
+        ];
+        write(split.path(), &tree, &forests);
+        let entries = |dir: &Path| -> Vec<(String, String, Option<String>, usize)> {
+            read(dir)
+                .unwrap()
+                .tree
+                .into_iter()
+                .map(|t| (t.path, t.id, t.fqn, t.depth))
+                .collect()
+        };
+        let expected = entries(whole.path());
+        assert_eq!(expected.len(), 4 * 4);
+        assert_eq!(entries(split.path()), expected);
+
+        fs::write(split.path().join("trees-2.json"), "{\"forest\": [").unwrap();
+        let err = read(split.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("trees-2.json") && err.contains("field `forest`"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn files_parsed_ahead_fail_only_when_the_manifest_needs_them() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iam-api/cdk.out");
