@@ -1384,18 +1384,21 @@ fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let slots: Vec<std::sync::Mutex<Option<Done>>> =
         jobs.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut buf = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let done = run(job, &mut buf);
-                    *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
-                }
-            });
+    let work = || {
+        let mut buf = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(job) = jobs.get(i) else { break };
+            let done = run(job, &mut buf);
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(done);
         }
+    };
+    // The calling thread is one of the workers (a thread fewer to start on every round).
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
     });
     slots
         .into_iter()
