@@ -61,8 +61,8 @@ pub fn render(t: &Timeline, since: &str, until: &str, cols: Option<usize>) -> St
     let mut out = format!(
         "calls per {} by caller account, {} to {} (first bucket from {})\n",
         bucket_words(t.bucket_seconds),
-        safe(since),
-        safe(until),
+        safe(&super::words::to_second(since)),
+        safe(&super::words::to_second(until)),
         t.starts.first().map(String::as_str).unwrap_or("-"),
     );
     for a in &t.accounts {
@@ -123,7 +123,13 @@ mod tests {
         assert_eq!(bucket_words(7200), "2 h");
         assert_eq!(bucket_words(86400), "1 day");
         assert_eq!(bucket_words(3 * 86400), "3 days");
-        let text = render(&day(), "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", None);
+        // The window to the second, as the summary line above it says it.
+        let text = render(
+            &day(),
+            "2026-01-01T00:00:00.927549Z",
+            "2026-01-02T00:00:00Z",
+            None,
+        );
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
