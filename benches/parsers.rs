@@ -131,7 +131,7 @@ fn bench_expand_shell(c: &mut Criterion) {
         ),
         (
             "quoted-contexts",
-            "echo ${PHYSICAL_RESOURCE_ID} '${LOGICAL_ID}' \"${STACK_NAME}/${CONSTRUCT_PATH}\" && open https://${CONSOLE_HOST}/?id=${URL_ENCODED_PHYSICAL_RESOURCE_ID}",
+            "echo ${PHYSICAL_RESOURCE_ID} 'id: '\"${LOGICAL_ID}\" \"${STACK_NAME}/${CONSTRUCT_PATH}\" && open https://${CONSOLE_HOST}/?id=${URL_ENCODED_PHYSICAL_RESOURCE_ID}",
         ),
         (
             "no-placeholders",
