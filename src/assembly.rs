@@ -13,6 +13,9 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+mod flat_tree;
+use flat_tree::{Item, Reference};
+
 /// Why an assembly could not be read. Messages name the file (and field) and say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum AssemblyError {
@@ -510,17 +513,17 @@ struct AssetDestination {
     object_key: Option<String>,
 }
 
+/// A tree file's root node, left unparsed (the rare root that is itself a reference).
 #[derive(Deserialize)]
-struct TreeFile {
-    tree: TreeNode,
+struct RawTreeFile<'a> {
+    #[serde(borrow)]
+    tree: &'a RawValue,
 }
 
+/// A tree node as a plain structure: parsed only when [`flat_tree::parse_items`] fails, to name
+/// the field that is wrong.
 #[derive(Deserialize)]
-struct ForestFile {
-    forest: HashMap<String, TreeNode>,
-}
-
-#[derive(Deserialize)]
+#[allow(dead_code)]
 struct TreeNode {
     id: String,
     #[serde(default)]
@@ -597,6 +600,7 @@ struct ShallowTreeFile<'a> {
 
 /// The two attributes cdkx reads; the rest (notably the full `props`) is skipped unparsed.
 #[derive(Deserialize)]
+#[allow(dead_code)] // TreeNode's: read for the entries of a path's way down (tree_root)
 struct TreeAttributes {
     #[serde(rename = "aws:cdk:cloudformation:logicalId", default)]
     logical_id: Option<Value>,
@@ -731,9 +735,9 @@ enum Job<'a> {
     TreeChild(&'a TreeRoot, usize),
     /// A forest file of a split tree, read before the subtrees that refer to it are flattened.
     Forest(&'a Path),
-    /// A subtree that refers to forest files, flattened once they are read: (the subtree, its
-    /// depth, the file it is from).
-    Flatten(&'a std::sync::Mutex<Option<TreeNode>>, usize, &'a Path),
+    /// A subtree that refers to forest files, its references resolved once they are read: (the
+    /// subtree's items, the tree file it is from).
+    Flatten(&'a std::sync::Mutex<Option<Vec<Item>>>, &'a Path),
 }
 
 enum Done {
@@ -743,7 +747,7 @@ enum Done {
     TreeChild(Result<Subtree, AssemblyError>),
     /// None when the file cannot be read or parsed: flattening reads it again and says why, in
     /// the order of the subtrees.
-    Forest(Option<HashMap<String, TreeNode>>),
+    Forest(Option<flat_tree::ForestItems>),
     Flatten(Result<Vec<TreeEntry>, AssemblyError>),
 }
 
@@ -752,15 +756,21 @@ enum Done {
 enum Subtree {
     Entries(Vec<TreeEntry>),
     Waiting {
-        node: Box<TreeNode>,
+        items: Vec<Item>,
         forests: Vec<PathBuf>,
     },
 }
 
-/// Forest files of split trees, parsed once, shared by the cores.
+/// Forest files of split trees, read once, shared by the cores: by tree id, the items of each
+/// entry not used yet.
 #[derive(Default)]
 struct Forests {
-    files: std::sync::Mutex<HashMap<PathBuf, HashMap<String, TreeNode>>>,
+    files: std::sync::Mutex<HashMap<PathBuf, flat_tree::ForestItems>>,
+}
+
+fn read_forest(path: &Path, buf: &mut Vec<u8>) -> Result<flat_tree::ForestItems, AssemblyError> {
+    read_file_into(path, buf)?;
+    flat_tree::parse_forest(path, buf)
 }
 
 struct Reader {
@@ -1042,6 +1052,13 @@ impl Reader {
             }
         }
         let subtrees = finish_subtrees(subtrees, &child_of, &ctx);
+        // One allocation for the whole tree (a big one is tens of megabytes, moved once).
+        let total: usize = roots.iter().map(|r| r.entries.len()).sum::<usize>()
+            + subtrees
+                .iter()
+                .map(|s| s.as_ref().map_or(0, Vec::len))
+                .sum::<usize>();
+        self.out.tree.reserve(total);
         let mut subtrees = subtrees.into_iter();
         for root in roots {
             self.out.tree.extend(root.entries);
@@ -1358,20 +1375,15 @@ fn run_jobs(jobs: &[Job], ctx: &JobContext) -> Vec<Done> {
         Job::Metadata(p) => Done::Metadata(read_metadata(p, buf)),
         Job::TreeRoot(p) => Done::TreeRoot(tree_root(p, ctx.segments, ctx.forests)),
         Job::TreeChild(root, i) => Done::TreeChild(tree_child(root, *i, ctx.forests)),
-        Job::Forest(p) => Done::Forest(
-            read_file_into(p, buf)
-                .and_then(|()| parse_json::<ForestFile>(p, buf))
-                .ok()
-                .map(|f| f.forest),
-        ),
-        Job::Flatten(node, depth, file) => {
-            let node = node
+        Job::Forest(p) => Done::Forest(read_forest(p, buf).ok()),
+        Job::Flatten(items, file) => {
+            let items = items
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .take()
                 .expect("each subtree is flattened once");
             let mut out = Vec::new();
-            Done::Flatten(flatten(node, *depth, file, ctx.forests, &mut out).map(|()| out))
+            Done::Flatten(expand(items, file, ctx.forests, &mut out).map(|()| out))
         }
     };
     let threads = std::thread::available_parallelism()
@@ -1449,9 +1461,17 @@ fn tree_root(
         let file: ShallowTreeFile = parse_json(path, &bytes)?;
         let root = file.tree;
         if root.file_name.is_some() {
-            // The root itself in a forest file: rare enough to read the plain way.
-            let full: TreeFile = parse_json(path, &bytes)?;
-            flatten(full.tree, 0, path, forests, &mut entries)?;
+            // The root itself in a forest file: rare enough to read in one piece.
+            let raw: RawTreeFile = parse_json(path, &bytes)?;
+            let mut items = Vec::new();
+            flat_tree::parse_items(
+                path,
+                &bytes[range_in(&bytes, raw.tree)],
+                "tree",
+                0,
+                &mut items,
+            )?;
+            expand(items, path, forests, &mut entries)?;
             return Ok(TreeRoot {
                 path: path.to_path_buf(),
                 bytes: Vec::new(),
@@ -1520,12 +1540,19 @@ fn tree_root(
     })
 }
 
-/// Parses a child of a tree file's root and flattens it, unless it refers to forest files that
+/// Parses a child of a tree file's root into its entries, unless it refers to forest files that
 /// are not read yet: then it waits for them (see [`finish_subtrees`]).
 fn tree_child(root: &TreeRoot, i: usize, forests: &Forests) -> Result<Subtree, AssemblyError> {
     let (at, range) = &root.children[i];
-    let node: TreeNode = parse_at(&root.path, &root.bytes[range.clone()], at)?;
-    let wanted = forest_files(&node, &root.path);
+    let mut items = Vec::new();
+    flat_tree::parse_items(
+        &root.path,
+        &root.bytes[range.clone()],
+        at,
+        root.child_depth,
+        &mut items,
+    )?;
+    let wanted = forest_files(&items, &root.path);
     let missing: Vec<PathBuf> = {
         let files = forests.files.lock().unwrap_or_else(|e| e.into_inner());
         wanted
@@ -1535,29 +1562,34 @@ fn tree_child(root: &TreeRoot, i: usize, forests: &Forests) -> Result<Subtree, A
     };
     if !missing.is_empty() {
         return Ok(Subtree::Waiting {
-            node: Box::new(node),
+            items,
             forests: missing,
         });
     }
     let mut out = Vec::new();
-    flatten(node, root.child_depth, &root.path, forests, &mut out)?;
+    expand(items, &root.path, forests, &mut out)?;
     Ok(Subtree::Entries(out))
 }
 
 /// The forest files a subtree's references name (each once, in the order met). A name that
-/// climbs out of the assembly is left out here: flattening refuses it, in order.
-fn forest_files(node: &TreeNode, file: &Path) -> Vec<PathBuf> {
+/// climbs out of the assembly is left out here: expanding refuses it, in order.
+fn forest_files(items: &[Item], file: &Path) -> Vec<PathBuf> {
     let dir = file.parent().unwrap_or(Path::new("."));
+    let mut names: Vec<&str> = Vec::new();
+    for item in items {
+        if let Item::Ref(r) = item
+            && !names.contains(&r.file.as_str())
+        {
+            names.push(&r.file);
+        }
+    }
     let mut out: Vec<PathBuf> = Vec::new();
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        if let (Some(name), Some(_)) = (&n.file_name, &n.tree_id)
-            && let Ok(p) = safe_join(dir, name, file)
+    for name in names {
+        if let Ok(p) = safe_join(dir, name, file)
             && !out.contains(&p)
         {
             out.push(p);
         }
-        stack.extend(&n.children);
     }
     out
 }
@@ -1602,26 +1634,20 @@ fn finish_subtrees(
             }
         }
     }
-    // The subtrees that waited, flattened on every core; the others are done.
-    let waiting: Vec<(std::sync::Mutex<Option<TreeNode>>, usize, &Path)> = subtrees
+    // The subtrees that waited, expanded on every core; the others are done.
+    let waiting: Vec<(std::sync::Mutex<Option<Vec<Item>>>, &Path)> = subtrees
         .iter()
         .zip(child_of)
         .filter(|(s, _)| matches!(s, Ok(Subtree::Waiting { .. })))
-        .map(|(_, (root, _))| {
-            (
-                std::sync::Mutex::new(None),
-                root.child_depth,
-                root.path.as_path(),
-            )
-        })
+        .map(|(_, (root, _))| (std::sync::Mutex::new(None), root.path.as_path()))
         .collect();
     let mut slots = waiting.iter();
     let mut out: Vec<Option<Result<Vec<TreeEntry>, AssemblyError>>> = Vec::new();
     for s in subtrees {
         match s {
-            Ok(Subtree::Waiting { node, .. }) => {
-                let (slot, ..) = slots.next().expect("one slot per waiting subtree");
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(*node);
+            Ok(Subtree::Waiting { items, .. }) => {
+                let (slot, _) = slots.next().expect("one slot per waiting subtree");
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(items);
                 out.push(None);
             }
             Ok(Subtree::Entries(e)) => out.push(Some(Ok(e))),
@@ -1630,7 +1656,7 @@ fn finish_subtrees(
     }
     let jobs: Vec<Job> = waiting
         .iter()
-        .map(|(node, depth, file)| Job::Flatten(node, *depth, file))
+        .map(|(items, file)| Job::Flatten(items, file))
         .collect();
     let mut flattened = run_jobs(&jobs, ctx).into_iter();
     out.into_iter()
@@ -1644,52 +1670,56 @@ fn finish_subtrees(
         .collect()
 }
 
-/// Appends `node` and its descendants in depth-first order (children in declaration order),
-/// following split-tree references into forest files.
-fn flatten(
-    node: TreeNode,
-    depth: usize,
+/// Appends the entries of `items` (parsed from the tree file `file`) in order, each reference
+/// replaced by the entries of the forest entry it names (which may refer on).
+fn expand(
+    items: Vec<Item>,
     file: &Path,
     forests: &Forests,
     out: &mut Vec<TreeEntry>,
 ) -> Result<(), AssemblyError> {
     let dir = file.parent().unwrap_or(Path::new("."));
-    let mut stack: Vec<(TreeNode, usize, std::sync::Arc<Path>)> =
-        vec![(node, depth, std::sync::Arc::from(file))];
-    while let Some((node, depth, from)) = stack.pop() {
-        let (node, from) = resolve_reference(node, dir, from, forests)?;
-        // Depth-first, children in declaration order: push them reversed.
-        for child in node.children.into_iter().rev() {
-            stack.push((child, depth + 1, from.clone()));
-        }
-        if let Some(p) = node.path.filter(|p| !p.is_empty() && p != "Tree") {
-            out.push(entry(
-                node.id,
-                p,
-                depth.saturating_sub(1),
-                node.attributes,
-                node.construct_info,
-            ));
+    out.reserve(items.len());
+    // (items, the file they are from, the depth their root is used at). Each reference resolved
+    // takes a forest entry for good, so the stack is bounded by them.
+    let mut stack: Vec<(std::vec::IntoIter<Item>, std::sync::Arc<Path>, usize)> =
+        vec![(items.into_iter(), std::sync::Arc::from(file), 0)];
+    while let Some((iter, from, offset)) = stack.last_mut() {
+        let offset = *offset;
+        match iter.next() {
+            None => {
+                stack.pop();
+            }
+            Some(Item::Entry(mut e)) => {
+                e.depth = (e.depth + offset).saturating_sub(1);
+                out.push(e);
+            }
+            Some(Item::Skip | Item::Pathless(_)) => {}
+            Some(Item::Ref(mut r)) => {
+                r.depth += offset;
+                let depth = r.depth;
+                let from = from.clone();
+                let (items, from) = resolve_reference(r, dir, from, forests)?;
+                out.reserve(items.len());
+                stack.push((items.into_iter(), from, depth));
+            }
         }
     }
     Ok(())
 }
 
-/// A split tree's node `{id, path, fileName, treeId}` stands for `forest[treeId]` in `fileName`.
-/// Each forest entry is used once: a second reference to it is an error, as is a chain of more
-/// than 64 references.
+/// A split tree's node `{id, path, fileName, treeId}` stands for `forest[treeId]` in `fileName`:
+/// the items of that entry (its root with the node's path when it has none), to be used at the
+/// node's depth, and the file they are from. Each forest entry is used once: a second reference
+/// to it is an error, as is a chain of more than 64 references.
 fn resolve_reference(
-    mut node: TreeNode,
+    mut r: Reference,
     dir: &Path,
     mut from: std::sync::Arc<Path>,
     forests: &Forests,
-) -> Result<(TreeNode, std::sync::Arc<Path>), AssemblyError> {
+) -> Result<(Vec<Item>, std::sync::Arc<Path>), AssemblyError> {
     let mut hops = 0;
-    while node.file_name.is_some() && node.tree_id.is_some() {
-        let (file, tree_id) = (
-            node.file_name.take().expect("checked"),
-            node.tree_id.take().expect("checked"),
-        );
+    loop {
         hops += 1;
         if hops > 64 {
             return Err(AssemblyError::invalid(
@@ -1697,36 +1727,59 @@ fn resolve_reference(
                 "tree references loop (fileName/treeId)",
             ));
         }
-        let forest_path = safe_join(dir, &file, &from)?;
+        let forest_path = safe_join(dir, &r.file, &from)?;
         let target = {
             let mut files = forests.files.lock().unwrap_or_else(|e| e.into_inner());
             if !files.contains_key(&forest_path) {
-                let forest: ForestFile = read_json(&forest_path)?;
-                files.insert(forest_path.clone(), forest.forest);
+                let forest = read_forest(&forest_path, &mut Vec::new())?;
+                files.insert(forest_path.clone(), forest);
             }
             files
                 .get_mut(&forest_path)
                 .expect("inserted above")
-                .remove(&tree_id)
+                .remove(&r.tree_id)
         };
-        let target = target.ok_or_else(|| {
-            AssemblyError::invalid(
+        let Some(mut items) = target else {
+            return Err(AssemblyError::invalid(
                 &forest_path,
                 format!(
-                    "field `forest.{tree_id}` is missing (referenced by node {:?} in {})",
-                    node.path.as_deref().unwrap_or(&node.id),
+                    "field `forest.{}` is missing (referenced by node {:?} in {})",
+                    r.tree_id,
+                    r.path.as_deref().unwrap_or(&r.id),
                     from.display()
                 ),
-            )
-        })?;
-        let outer_path = node.path.take();
-        node = target;
-        if node.path.is_none() {
-            node.path = outer_path;
-        }
+            ));
+        };
         from = std::sync::Arc::from(forest_path.as_path());
+        match items.first_mut() {
+            // The entry itself a reference: follow the chain, at the same depth.
+            Some(Item::Ref(next)) => {
+                let next_path = next.path.take().or(r.path.take());
+                let depth = r.depth;
+                let Some(Item::Ref(next)) = items.pop() else {
+                    unreachable!("checked above")
+                };
+                r = Reference {
+                    path: next_path,
+                    depth,
+                    ..next
+                };
+                continue;
+            }
+            // A root without a path takes the node's (and is no entry when neither has one).
+            Some(root @ Item::Pathless(_)) => {
+                let Item::Pathless(mut e) = std::mem::replace(root, Item::Skip) else {
+                    unreachable!("matched above")
+                };
+                if let Some(p) = r.path.take().filter(|p| !p.is_empty() && p != "Tree") {
+                    e.path = p;
+                    *root = Item::Entry(e);
+                }
+            }
+            _ => {}
+        }
+        return Ok((items, from));
     }
-    Ok((node, from))
 }
 
 /// Joins a file name from the assembly to its directory, refusing names that climb out of it.
@@ -1908,6 +1961,61 @@ mod tests {
         let err = read(split.path()).unwrap_err().to_string();
         assert!(
             err.contains("trees-2.json") && err.contains("field `forest`"),
+            "{err}"
+        );
+    }
+
+    /// References in split trees: a forest entry without a path takes the referring node's, an
+    /// entry is used once, and a chain of references is followed at most 64 hops.
+    #[test]
+    fn split_tree_references_are_bounded_and_used_once() {
+        use serde_json::json;
+        let dir = tempfile::tempdir().unwrap();
+        let write = |tree: serde_json::Value, forest: serde_json::Value| {
+            let manifest = json!({"version": "36.0.0", "artifacts": {
+                "Tree": {"type": "cdk:tree", "properties": {"file": "tree.json"}}}});
+            fs::write(dir.path().join("manifest.json"), manifest.to_string()).unwrap();
+            let tree =
+                json!({"version": "tree-0.1", "tree": {"id": "App", "path": "", "children": tree}});
+            fs::write(dir.path().join("tree.json"), tree.to_string()).unwrap();
+            let forest = json!({"version": "forest-0.1", "forest": forest});
+            fs::write(dir.path().join("trees-1.json"), forest.to_string()).unwrap();
+        };
+        let r = |id: &str, tree_id: &str| json!({"id": id, "path": id, "fileName": "trees-1.json", "treeId": tree_id});
+        // No path in the entry: the node's; its child one level down.
+        write(
+            json!({"S": r("S", "t1")}),
+            json!({"t1": {"id": "S", "children": {"Q": {"id": "Q", "path": "S/Q"}}}}),
+        );
+        let got: Vec<(String, usize)> = read(dir.path())
+            .unwrap()
+            .tree
+            .into_iter()
+            .map(|t| (t.path, t.depth))
+            .collect();
+        assert_eq!(got, [("S".to_string(), 0), ("S/Q".to_string(), 1)]);
+        // Two nodes naming one entry: the second is an error that names the entry.
+        write(
+            json!({"S": r("S", "t1"), "T": r("T", "t1")}),
+            json!({"t1": {"id": "S", "path": "S"}}),
+        );
+        let err = read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("field `forest.t1` is missing"), "{err}");
+        // A chain of 70 entries, each naming the next.
+        let chain: serde_json::Map<String, serde_json::Value> = (0..70)
+            .map(|i| (format!("c{i}"), r("S", &format!("c{}", i + 1))))
+            .collect();
+        write(json!({"S": r("S", "c0")}), chain.into());
+        let err = read(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("tree references loop"), "{err}");
+        // A broken node in a forest names its field.
+        write(
+            json!({"S": r("S", "t1")}),
+            json!({"t1": {"id": "S", "path": "S", "children": {"Q": {"id": ["Q"]}}}}),
+        );
+        let err = read(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("trees-1.json") && err.contains("field `forest.t1.children.Q.id`"),
             "{err}"
         );
     }
