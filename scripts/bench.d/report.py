@@ -605,14 +605,17 @@ def main() -> None:
                               "certificates" + (f" ({loads} times per run)" if loads else "") + ".")
             misses.append(
                 f"- **{c_label} vs {p_label}** ({ratio:.1f}x, goal {goal}x): awscurl sends one request; "
-                "cdkx sends six, in three rounds that wait for each other: DescribeStacks (is the cached "
-                "physical id current?) with STS (who am I), then GetRestApi (the resource policy, for the "
-                "access analysis), then the unsigned and signed calls with a second GetCallerIdentity."
+                "cdkx sends six, in three rounds that wait for each other: STS GetCallerIdentity (its "
+                "account decides whether the stack's CDK lookup role is needed), then DescribeStacks (is "
+                "the cached physical id current?), then GetRestApi (the resource policy), the unsigned and "
+                "signed calls and SimulatePrincipalPolicy (the caller's side of the access analysis) "
+                "together."
                 + detail + certs_note + " So both halves count: the rounds (each a round trip to the "
                 "Python emulator here, tens of ms to real AWS, where the ratio to awscurl would shrink "
-                "further) and the trust store. Reusing the first caller identity, starting GetRestApi "
-                "together with the calls, and one HTTP client with the trust store loaded once (or not "
-                "at all for http endpoints) would remove a round, a request and most of the own time.")
+                "further) and the trust store. Asking DescribeStacks with the caller's own credentials "
+                "together with GetCallerIdentity (kept when the account is the stack's), and one HTTP "
+                "client with the trust store loaded once (or not at all for http endpoints), would "
+                "remove a round and most of the own time.")
         else:
             misses.append(f"- **{c_label} vs {p_label}** ({ratio:.1f}x, goal {goal}x).{detail}")
 
