@@ -596,8 +596,14 @@ fn sparklines_in_the_list_a_metrics_panel_in_describe_and_the_metrics_view() {
     emu.reset_request_counts();
 
     let mut t = tui(&emu, cache.path(), &[], 160, 40);
-    // The list first, then the column once CloudWatch answered.
-    let screen = t.wait_text(&["LAST HOUR", "account: 123456789012"]);
+    // The list first (the column's heading is drawn with it), then the bars once CloudWatch
+    // answered: waiting for the heading alone raced the answer.
+    let screen = t.wait_for("the sparklines", Duration::from_secs(60), |s| {
+        s.contains("LAST HOUR")
+            && s.contains("account: 123456789012")
+            && s.lines()
+                .any(|l| l.starts_with("│requestorFn ") && l.contains('█'))
+    });
     let row = |name: &str| -> String {
         screen
             .lines()
