@@ -600,7 +600,6 @@ struct ShallowTreeFile<'a> {
 
 /// The two attributes cdkx reads; the rest (notably the full `props`) is skipped unparsed.
 #[derive(Deserialize)]
-#[allow(dead_code)] // TreeNode's: read for the entries of a path's way down (tree_root)
 struct TreeAttributes {
     #[serde(rename = "aws:cdk:cloudformation:logicalId", default)]
     logical_id: Option<Value>,
