@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use super::Subject;
 use crate::arn::Arn;
-use crate::aws::{Aws, CallerIdentity, IamPrincipal};
+use crate::aws::{Aws, AwsError, CallerIdentity, IamPrincipal};
 use crate::deployed::Deployment;
 use crate::kind::ResourceKind;
 use crate::model::App;
@@ -1221,27 +1221,39 @@ pub async fn identity_evidence_for(
             );
         }
     };
+    let no_such = |e: &AwsError| e.to_string().contains("NoSuchEntity");
+    // Set when IAM said the principal does not exist (not merely that one ARN of it is wrong).
+    let mut absent = false;
     let simulated = match aws
         .simulate_principal_policy(region, principal.arn(), action, resource)
         .await
     {
-        // A role with a path: its ARN is not the session's role/NAME.
-        Err(e) if e.to_string().contains("NoSuchEntity") => match &principal {
+        Err(e) if no_such(&e) => match &principal {
+            // A user's ARN is the caller's own, path included: no such user.
+            IamPrincipal::User { .. } => {
+                absent = true;
+                Err(e)
+            }
+            // A role with a path: its ARN is not the session's role/NAME. GetRole by name
+            // finds it, or says that there is no such role.
             IamPrincipal::Role { name, .. } => match aws.role_arn(region, name).await {
                 Ok(arn) if arn != principal.arn() => {
                     aws.simulate_principal_policy(region, &arn, action, resource)
                         .await
                 }
-                _ => Err(e),
+                Err(lookup) => {
+                    absent = no_such(&lookup);
+                    Err(e)
+                }
+                Ok(_) => Err(e),
             },
-            _ => Err(e),
         },
         other => other,
     };
     let sim_error = match simulated {
         // IAM does not know the principal: its policies cannot be read either (a round trip
-        // saved, after the one that found it out).
-        Err(e) if e.to_string().contains("NoSuchEntity") => {
+        // saved, after the ones that found it out).
+        Err(e) if absent => {
             return IdentityEvidence::unknown(
                 format!(
                     "IAM of account {} does not know {} ({e})",
@@ -1512,6 +1524,43 @@ mod tests {
             .map(|s| s.param("Action").unwrap_or_default())
             .collect();
         assert_eq!(sent, ["SimulatePrincipalPolicy"]);
+    }
+
+    /// A role session whose role/NAME ARN the simulator does not know may be a role with a path:
+    /// when GetRole cannot say (no permission), the role's policies are still asked for.
+    #[tokio::test]
+    async fn a_role_not_found_by_its_short_arn_is_not_taken_for_absent() {
+        use crate::aws::replay::{REGION, Replay, xml};
+        let error = |code: &str| {
+            xml(
+                if code == "NoSuchEntity" { 404 } else { 403 },
+                &format!(
+                    "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\"><Error><Type>Sender</Type><Code>{code}</Code><Message>{code}</Message></Error><RequestId>r-1</RequestId></ErrorResponse>"
+                ),
+            )
+        };
+        let r = Replay::new(vec![
+            error("NoSuchEntity"),
+            error("AccessDenied"),
+            error("AccessDenied"),
+        ]);
+        let caller = CallerIdentity {
+            account: API.into(),
+            arn: format!("arn:aws:sts::{API}:assumed-role/deployer/alice"),
+        };
+        let resource = format!("arn:aws:execute-api:us-east-1:{API}:abc/prod/GET/");
+        let e = identity_evidence_for(&r.aws, REGION, &caller, INVOKE, &resource).await;
+        assert!(e.grant.is_none());
+        assert!(!e.detail.contains("does not know"), "{}", e.detail);
+        let sent: Vec<String> = r
+            .sent()
+            .iter()
+            .map(|s| s.param("Action").unwrap_or_default())
+            .collect();
+        assert_eq!(
+            sent,
+            ["SimulatePrincipalPolicy", "GetRole", "ListRolePolicies"]
+        );
     }
 
     const API: &str = "123456789012";
